@@ -1,0 +1,152 @@
+//! User configuration: named profiles in a TOML file, resolved with flags and environment.
+//!
+//! ```toml
+//! default_profile = "work"          # optional; else $COGAUTH_PROFILE, else "default"
+//!
+//! [profiles.work]
+//! user_pool_id = "us-east-1_AbC123"
+//! client_id = "1example23456789"
+//! identity_pool_id = "us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab"
+//! region = "us-east-1"              # default: the user pool id's prefix
+//! ```
+//!
+//! [`file`] reads and writes the file, [`resolve`] applies precedence (flags, then environment,
+//! then file, then defaults) in one place and records where each value came from, [`legacy`]
+//! reads the original tool's JSON, and [`ids`] validates identifiers.
+
+pub mod file;
+pub mod ids;
+pub mod legacy;
+pub mod resolve;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use file::{ConfigFile, ProfileConfig};
+pub use resolve::{Origin, Overrides, Settings, Sourced};
+
+/// The profile used when neither `--profile`, `COGAUTH_PROFILE` nor `default_profile` names one.
+pub const DEFAULT_PROFILE: &str = "default";
+/// The Lambda proxy's function name in the original tool, kept as the default.
+pub const DEFAULT_LAMBDA_FUNCTION: &str = "cognito-credential-proxy";
+/// Hours of credentials asked of the basic flow and the Lambda proxy.
+pub const DEFAULT_DURATION_HOURS: u32 = 12;
+
+/// How the user-pool stage proves the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthFlow {
+    /// USER_SRP_AUTH: the password never leaves the machine.
+    #[default]
+    Srp,
+    /// USER_PASSWORD_AUTH: the password is sent to Cognito over TLS.
+    Password,
+}
+
+/// How the identity stage turns the ID token into AWS credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentityFlow {
+    /// GetCredentialsForIdentity: 1 hour, the pool chooses the role.
+    #[default]
+    Enhanced,
+    /// GetOpenIdToken + AssumeRoleWithWebIdentity: up to the role's MaxSessionDuration.
+    Basic,
+}
+
+/// How credentials are handed to the AWS tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AwsIntegration {
+    /// Plaintext keys in `~/.aws/credentials`.
+    #[default]
+    Credentials,
+    /// `credential_process` in `~/.aws/config`: nothing secret on disk outside the cache.
+    Process,
+}
+
+macro_rules! display_as_serde_name {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let v = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
+                f.write_str(v.as_str().unwrap_or_default())
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                serde_json::from_value(serde_json::Value::String(s.to_owned()))
+                    .map_err(|_| format!("`{s}` is not one of: {}", <$t>::NAMES.join(", ")))
+            }
+        }
+    )*};
+}
+display_as_serde_name!(AuthFlow, IdentityFlow, AwsIntegration);
+
+impl AuthFlow {
+    pub const NAMES: &[&str] = &["srp", "password"];
+}
+impl IdentityFlow {
+    pub const NAMES: &[&str] = &["enhanced", "basic"];
+}
+impl AwsIntegration {
+    pub const NAMES: &[&str] = &["credentials", "process"];
+}
+
+/// Errors in the configuration; each names the file or key and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file `{path}` is invalid at line {line}, column {column}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("config file `{path}` is not UTF-8 text")]
+    NotUtf8 { path: PathBuf },
+    #[error("legacy config file `{path}` is not valid JSON: {message}")]
+    LegacyParse { path: PathBuf, message: String },
+    #[error("`{key}` = `{value}` (from {origin}) is not a valid {what}: expected {expected}")]
+    InvalidValue {
+        key: &'static str,
+        value: String,
+        origin: Origin,
+        what: &'static str,
+        expected: &'static str,
+    },
+    #[error(
+        "`{key}` is not set for profile `{profile}`: run `cogauth configure --profile {profile}`{hint}"
+    )]
+    Missing {
+        key: &'static str,
+        profile: String,
+        hint: String,
+    },
+    #[error(
+        "profile `{profile}` is not in `{path}` (profiles there: {available}): run `cogauth configure --profile {profile}`"
+    )]
+    ProfileNotFound {
+        profile: String,
+        path: PathBuf,
+        available: String,
+    },
+    #[error("invalid profile name `{0}`: use letters, digits, `-`, `_` and `.`")]
+    BadProfileName(String),
+    #[error(transparent)]
+    Path(#[from] crate::paths::PathError),
+    #[error(transparent)]
+    Fs(#[from] crate::fsutil::FsError),
+}
+
+/// Profile names end up in INI section headers and file names: keep them plain.
+pub fn is_valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !name.starts_with('.')
+}

@@ -1,0 +1,464 @@
+//! Settings resolved in one place: flags, then environment, then the config file (or the
+//! legacy JSON file), then defaults. Every value remembers where it came from, for
+//! `cogauth status`, and every value is validated here, before any request is made.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+use super::file::{ConfigFile, ProfileConfig};
+use super::{
+    AuthFlow, AwsIntegration, ConfigError, DEFAULT_DURATION_HOURS, DEFAULT_PROFILE, IdentityFlow,
+    ids, legacy,
+};
+use crate::env::{Env, vars};
+use crate::paths;
+
+/// Where a setting came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Flag,
+    Env(&'static str),
+    File(PathBuf),
+    Legacy(PathBuf),
+    Default,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Flag => f.write_str("flag"),
+            Self::Env(name) => write!(f, "env {name}"),
+            Self::File(path) => write!(f, "file {}", path.display()),
+            Self::Legacy(path) => write!(f, "legacy file {}", path.display()),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}
+
+impl Origin {
+    /// One word for tables and JSON: flag, env, file, legacy or default.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Flag => "flag",
+            Self::Env(_) => "env",
+            Self::File(_) => "file",
+            Self::Legacy(_) => "legacy",
+            Self::Default => "default",
+        }
+    }
+}
+
+/// A value and its origin.
+#[derive(Debug, Clone)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+/// What the command line says; `None` means "not given".
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub profile: Option<String>,
+    pub values: ProfileConfig,
+}
+
+/// The resolved settings of one profile.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: Sourced<String>,
+    /// The TOML file consulted (it may not exist).
+    pub config_path: PathBuf,
+    pub user_pool_id: Option<Sourced<String>>,
+    pub client_id: Option<Sourced<String>>,
+    pub client_secret: Option<Sourced<SecretString>>,
+    pub identity_pool_id: Option<Sourced<String>>,
+    pub region: Option<Sourced<String>>,
+    pub username: Option<Sourced<String>>,
+    pub auth_flow: Sourced<AuthFlow>,
+    pub identity_flow: Sourced<IdentityFlow>,
+    pub role_arn: Option<Sourced<String>>,
+    pub duration_hours: Sourced<u32>,
+    pub lambda_function: Option<Sourced<String>>,
+    pub aws_integration: Sourced<AwsIntegration>,
+    pub managed_login_url: Option<Sourced<String>>,
+}
+
+/// Picks the first present value: flag, env, file.
+fn pick<T: Clone>(
+    flag: &Option<T>,
+    env: Option<(T, &'static str)>,
+    file: &Option<T>,
+    file_origin: &Origin,
+) -> Option<Sourced<T>> {
+    if let Some(v) = flag {
+        return Some(Sourced {
+            value: v.clone(),
+            origin: Origin::Flag,
+        });
+    }
+    if let Some((v, name)) = env {
+        return Some(Sourced {
+            value: v,
+            origin: Origin::Env(name),
+        });
+    }
+    file.as_ref().map(|v| Sourced {
+        value: v.clone(),
+        origin: file_origin.clone(),
+    })
+}
+
+impl Settings {
+    /// Resolves the settings of the selected profile.
+    pub fn load(env: &dyn Env, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let config_path = paths::config_file(env)?;
+        let file = ConfigFile::load(&config_path)?;
+
+        let profile = match (&overrides.profile, env.var(vars::COGAUTH_PROFILE)) {
+            (Some(p), _) => Sourced {
+                value: p.clone(),
+                origin: Origin::Flag,
+            },
+            (None, Some(p)) => Sourced {
+                value: p,
+                origin: Origin::Env(vars::COGAUTH_PROFILE),
+            },
+            (None, None) => match file.as_ref().and_then(|f| f.default_profile.clone()) {
+                Some(p) => Sourced {
+                    value: p,
+                    origin: Origin::File(config_path.clone()),
+                },
+                None => Sourced {
+                    value: DEFAULT_PROFILE.to_owned(),
+                    origin: Origin::Default,
+                },
+            },
+        };
+        if !super::is_valid_profile_name(&profile.value) {
+            return Err(ConfigError::BadProfileName(profile.value));
+        }
+
+        let (stored, file_origin) = match &file {
+            Some(f) => (
+                f.profiles.get(&profile.value).cloned().unwrap_or_default(),
+                Origin::File(config_path.clone()),
+            ),
+            None => match paths::legacy_config_file(env) {
+                Some(legacy_path) => match legacy::load(&legacy_path)? {
+                    Some(p) => (p, Origin::Legacy(legacy_path)),
+                    None => (ProfileConfig::default(), Origin::Default),
+                },
+                None => (ProfileConfig::default(), Origin::Default),
+            },
+        };
+        let flags = &overrides.values;
+        let from_env = |name: &'static str| env.var(name).map(|v| (v, name));
+
+        let user_pool_id = pick(
+            &flags.user_pool_id,
+            from_env(vars::COGNITO_USER_POOL_ID),
+            &stored.user_pool_id,
+            &file_origin,
+        );
+        let region = pick(
+            &flags.region,
+            from_env(vars::AWS_REGION),
+            &stored.region,
+            &file_origin,
+        )
+        .or_else(|| {
+            let pool = user_pool_id.as_ref()?;
+            let region = ids::region_of_user_pool(&pool.value)?;
+            Some(Sourced {
+                value: region.to_owned(),
+                origin: Origin::Default,
+            })
+        });
+        let settings = Self {
+            user_pool_id,
+            client_id: pick(
+                &flags.client_id,
+                from_env(vars::COGNITO_CLIENT_ID),
+                &stored.client_id,
+                &file_origin,
+            ),
+            client_secret: pick(
+                &flags.client_secret,
+                None,
+                &stored.client_secret,
+                &file_origin,
+            ),
+            identity_pool_id: pick(
+                &flags.identity_pool_id,
+                from_env(vars::COGNITO_IDENTITY_POOL_ID),
+                &stored.identity_pool_id,
+                &file_origin,
+            ),
+            region,
+            username: pick(&flags.username, None, &stored.username, &file_origin),
+            auth_flow: pick(&flags.auth_flow, None, &stored.auth_flow, &file_origin).unwrap_or(
+                Sourced {
+                    value: AuthFlow::default(),
+                    origin: Origin::Default,
+                },
+            ),
+            identity_flow: pick(
+                &flags.identity_flow,
+                None,
+                &stored.identity_flow,
+                &file_origin,
+            )
+            .unwrap_or(Sourced {
+                value: IdentityFlow::default(),
+                origin: Origin::Default,
+            }),
+            role_arn: pick(&flags.role_arn, None, &stored.role_arn, &file_origin),
+            duration_hours: pick(
+                &flags.duration_hours,
+                None,
+                &stored.duration_hours,
+                &file_origin,
+            )
+            .unwrap_or(Sourced {
+                value: DEFAULT_DURATION_HOURS,
+                origin: Origin::Default,
+            }),
+            lambda_function: pick(
+                &flags.lambda_function,
+                None,
+                &stored.lambda_function,
+                &file_origin,
+            ),
+            aws_integration: pick(
+                &flags.aws_integration,
+                None,
+                &stored.aws_integration,
+                &file_origin,
+            )
+            .unwrap_or(Sourced {
+                value: AwsIntegration::default(),
+                origin: Origin::Default,
+            }),
+            managed_login_url: pick(
+                &flags.managed_login_url,
+                None,
+                &stored.managed_login_url,
+                &file_origin,
+            ),
+            profile,
+            config_path,
+        };
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        fn check(
+            value: &Option<Sourced<String>>,
+            key: &'static str,
+            what: &'static str,
+            expected: &'static str,
+            ok: fn(&str) -> bool,
+        ) -> Result<(), ConfigError> {
+            match value {
+                Some(v) if !ok(&v.value) => Err(ConfigError::InvalidValue {
+                    key,
+                    value: v.value.clone(),
+                    origin: v.origin.clone(),
+                    what,
+                    expected,
+                }),
+                _ => Ok(()),
+            }
+        }
+        check(
+            &self.user_pool_id,
+            "user_pool_id",
+            "user pool id",
+            "<region>_<letters and digits>, e.g. us-east-1_AbC123",
+            ids::is_user_pool_id,
+        )?;
+        check(
+            &self.client_id,
+            "client_id",
+            "app client id",
+            "letters and digits, e.g. 1example23456789",
+            ids::is_client_id,
+        )?;
+        check(
+            &self.identity_pool_id,
+            "identity_pool_id",
+            "identity pool id",
+            "<region>:<uuid>, e.g. us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab",
+            ids::is_identity_pool_id,
+        )?;
+        check(
+            &self.region,
+            "region",
+            "region",
+            "a region name, e.g. us-east-1",
+            ids::is_region,
+        )?;
+        check(
+            &self.role_arn,
+            "role_arn",
+            "role ARN",
+            "arn:aws:iam::<account>:role/<name>",
+            ids::is_role_arn,
+        )?;
+        let hours = &self.duration_hours;
+        if !(1..=12).contains(&hours.value) {
+            return Err(ConfigError::InvalidValue {
+                key: "duration_hours",
+                value: hours.value.to_string(),
+                origin: hours.origin.clone(),
+                what: "duration",
+                expected: "a whole number of hours from 1 to 12",
+            });
+        }
+        Ok(())
+    }
+
+    fn missing(&self, key: &'static str, env_var: Option<&str>) -> ConfigError {
+        ConfigError::Missing {
+            key,
+            profile: self.profile.value.clone(),
+            hint: env_var.map(|v| format!(" or set {v}")).unwrap_or_default(),
+        }
+    }
+
+    pub fn require_user_pool_id(&self) -> Result<&str, ConfigError> {
+        self.user_pool_id
+            .as_ref()
+            .map(|v| v.value.as_str())
+            .ok_or_else(|| self.missing("user_pool_id", Some(vars::COGNITO_USER_POOL_ID)))
+    }
+
+    pub fn require_client_id(&self) -> Result<&str, ConfigError> {
+        self.client_id
+            .as_ref()
+            .map(|v| v.value.as_str())
+            .ok_or_else(|| self.missing("client_id", Some(vars::COGNITO_CLIENT_ID)))
+    }
+
+    pub fn require_identity_pool_id(&self) -> Result<&str, ConfigError> {
+        self.identity_pool_id
+            .as_ref()
+            .map(|v| v.value.as_str())
+            .ok_or_else(|| self.missing("identity_pool_id", Some(vars::COGNITO_IDENTITY_POOL_ID)))
+    }
+
+    pub fn require_region(&self) -> Result<&str, ConfigError> {
+        self.region
+            .as_ref()
+            .map(|v| v.value.as_str())
+            .ok_or_else(|| self.missing("region", Some(vars::AWS_REGION)))
+    }
+
+    pub fn require_role_arn(&self) -> Result<&str, ConfigError> {
+        self.role_arn
+            .as_ref()
+            .map(|v| v.value.as_str())
+            .ok_or_else(|| self.missing("role_arn", None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::MapEnv;
+
+    fn home_with(config: &str) -> (tempfile::TempDir, MapEnv) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".config/cogauth/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, config).unwrap();
+        let env = MapEnv::new().with("HOME", dir.path().to_str().unwrap());
+        (dir, env)
+    }
+
+    const FILE: &str = r#"
+[profiles.default]
+user_pool_id = "eu-west-1_FilePool"
+client_id = "fileclient"
+identity_pool_id = "eu-west-1:8f1c2a3b-1234-4abc-9def-0123456789ab"
+
+[profiles.work]
+user_pool_id = "us-east-2_Work"
+client_id = "workclient"
+duration_hours = 8
+"#;
+
+    #[test]
+    fn flags_beat_env_beat_file_beat_defaults() {
+        let (_dir, env) = home_with(FILE);
+        let s = Settings::load(&env, &Overrides::default()).unwrap();
+        assert_eq!(s.profile.value, "default");
+        assert_eq!(s.user_pool_id.as_ref().unwrap().origin.kind(), "file");
+        assert_eq!(s.region.as_ref().unwrap().value, "eu-west-1");
+        assert_eq!(s.region.as_ref().unwrap().origin, Origin::Default);
+
+        let env = env
+            .with("COGNITO_CLIENT_ID", "envclient")
+            .with("AWS_REGION", "eu-west-2");
+        let mut overrides = Overrides::default();
+        overrides.values.client_id = Some("flagclient".into());
+        let s = Settings::load(&env, &overrides).unwrap();
+        assert_eq!(s.client_id.as_ref().unwrap().value, "flagclient");
+        assert_eq!(s.client_id.as_ref().unwrap().origin, Origin::Flag);
+        assert_eq!(s.region.as_ref().unwrap().value, "eu-west-2");
+        assert_eq!(s.region.as_ref().unwrap().origin, Origin::Env("AWS_REGION"));
+    }
+
+    #[test]
+    fn profile_from_env_and_flag() {
+        let (_dir, env) = home_with(FILE);
+        let env = env.with("COGAUTH_PROFILE", "work");
+        let s = Settings::load(&env, &Overrides::default()).unwrap();
+        assert_eq!(s.profile.value, "work");
+        assert_eq!(s.duration_hours.value, 8);
+        assert_eq!(s.require_client_id().unwrap(), "workclient");
+        let err = s.require_identity_pool_id().unwrap_err().to_string();
+        assert!(err.contains("cogauth configure --profile work"), "{err}");
+        assert!(err.contains("COGNITO_IDENTITY_POOL_ID"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_name_their_origin() {
+        let (_dir, env) = home_with(FILE);
+        let env = env.with("COGNITO_USER_POOL_ID", "not-a-pool");
+        let err = Settings::load(&env, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("user_pool_id") && err.contains("env COGNITO_USER_POOL_ID"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn legacy_json_is_used_when_no_toml_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".cognito-cli-config.json"),
+            r#"{"user_pool_id":"us-west-2_Legacy","client_id":"legacyclient","identity_pool_id":"us-west-2:8f1c2a3b-1234-4abc-9def-0123456789ab"}"#,
+        )
+        .unwrap();
+        let env = MapEnv::new().with("HOME", dir.path().to_str().unwrap());
+        let s = Settings::load(&env, &Overrides::default()).unwrap();
+        assert_eq!(s.require_user_pool_id().unwrap(), "us-west-2_Legacy");
+        assert_eq!(s.user_pool_id.unwrap().origin.kind(), "legacy");
+    }
+
+    #[test]
+    fn bad_profile_names_are_refused() {
+        let (_dir, env) = home_with(FILE);
+        let overrides = Overrides {
+            profile: Some("a]b".into()),
+            ..Default::default()
+        };
+        assert!(Settings::load(&env, &overrides).is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! The library's top-level error: one variant per module error, so callers can match on the
+//! kind of failure and `Display` reads as one clear sentence.
+
+use crate::{config::ConfigError, fsutil::FsError, paths::PathError, prompt::PromptError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

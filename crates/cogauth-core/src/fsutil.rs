@@ -1,0 +1,195 @@
+//! Atomic, locked writes of files that hold secrets.
+//!
+//! Every file cogauth writes that may hold a secret goes through [`write_atomic`], called with a
+//! [`FileLock`] as proof that the caller holds the cross-process lock for that file. The write is
+//! temp file in the same directory (mode 0600 from creation), fsync, rename, fsync of the
+//! directory, so a reader sees either the old file or the new one, never a torn one.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Errors from the file helpers; each names the file involved.
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("cannot create directory `{path}`: {source}")]
+    CreateDir { path: PathBuf, source: io::Error },
+    #[error("cannot lock `{path}`: {source}")]
+    Lock { path: PathBuf, source: io::Error },
+    #[error("cannot read `{path}`: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("cannot write `{path}`: {source}")]
+    Write { path: PathBuf, source: io::Error },
+    #[error("`{path}` has no parent directory")]
+    NoParent { path: PathBuf },
+}
+
+/// An exclusive cross-process lock on `<file>.lock`, held until dropped.
+///
+/// The lock is an advisory `flock` on a sidecar file, never on the data file itself: the data
+/// file is replaced by rename on every write, and a lock on a replaced inode protects nothing.
+/// The kernel drops the lock when its holder dies, so a crashed writer never leaves a stale
+/// lock behind (the sidecar file may stay; it is empty and harmless).
+#[derive(Debug)]
+pub struct FileLock {
+    _file: File,
+    target: PathBuf,
+}
+
+impl FileLock {
+    /// Blocks until the lock for `target` is held.
+    pub fn acquire(target: &Path) -> Result<Self, FsError> {
+        let lock_path = lock_path_for(target);
+        let parent = parent_of(target)?;
+        ensure_dir(parent, None)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|source| FsError::Lock {
+                path: lock_path.clone(),
+                source,
+            })?;
+        file.lock().map_err(|source| FsError::Lock {
+            path: lock_path,
+            source,
+        })?;
+        Ok(Self {
+            _file: file,
+            target: resolve_symlink(target),
+        })
+    }
+
+    /// The data file this lock protects.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+fn lock_path_for(target: &Path) -> PathBuf {
+    let mut name = target
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    target.with_file_name(name)
+}
+
+fn parent_of(path: &Path) -> Result<&Path, FsError> {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => Ok(p),
+        Some(_) => Ok(Path::new(".")),
+        None => Err(FsError::NoParent {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// A symlinked file (dotfiles managers do this) is written through the link: the rename
+/// replaces the link's target, not the link.
+fn resolve_symlink(path: &Path) -> PathBuf {
+    match fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Creates `dir` and its parents if missing; new directories get `mode` when given.
+pub fn ensure_dir(dir: &Path, mode: Option<u32>) -> Result<(), FsError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    if let Some(mode) = mode {
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    }
+    builder.create(dir).map_err(|source| FsError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Reads `path`, mapping "not found" to `None`.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(FsError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Replaces the locked file with `contents`, atomically, with the given mode.
+pub fn write_atomic(lock: &FileLock, contents: &[u8], mode: u32) -> Result<(), FsError> {
+    let path = lock.target();
+    let parent = parent_of(path)?;
+    let err = |source| FsError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".cogauth-tmp-")
+        .permissions(fs::Permissions::from_mode(mode))
+        .tempfile_in(parent)
+        .map_err(err)?;
+    tmp.write_all(contents).map_err(err)?;
+    // tempfile applies the mode through the umask; set it exactly.
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    // The rename is durable only once the directory entry is on disk.
+    if let Ok(dir) = File::open(parent) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_replaces_contents_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/creds");
+        let lock = FileLock::acquire(&path).unwrap();
+        write_atomic(&lock, b"one", 0o600).unwrap();
+        write_atomic(&lock, b"two", 0o600).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn write_follows_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let lock = FileLock::acquire(&link).unwrap();
+        write_atomic(&lock, b"new", 0o600).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+    }
+
+    #[test]
+    fn missing_file_reads_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_optional(&dir.path().join("nope")).unwrap(), None);
+    }
+}

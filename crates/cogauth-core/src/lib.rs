@@ -1,0 +1,23 @@
+//! `cogauth-core`: log in to AWS Cognito and obtain temporary AWS credentials.
+//!
+//! The [`authenticator`] runs three stages, each behind a trait: the **user pool** stage
+//! ([`userpool`], SRP by default, every challenge through a [`prompt::Prompter`]), the
+//! **identity** stage ([`identity`], enhanced or basic flow) and an optional **upgrade** stage
+//! ([`upgrade`], the Lambda credential proxy). [`awsfiles`] hands the result to the AWS tools,
+//! [`cache`] keeps the session for silent refresh, and [`admin`] holds the administrator's
+//! operations shared by `cogadmin` and `xtask`.
+//!
+//! This crate never touches the terminal, and reads the environment and the clock only
+//! through [`env::Env`] and [`clock::Clock`].
+
+pub mod clock;
+pub mod config;
+pub mod credentials;
+pub mod env;
+pub mod error;
+pub mod fsutil;
+pub mod paths;
+pub mod prompt;
+
+pub use credentials::{CredentialSource, Credentials, Tokens};
+pub use error::{Error, Result};

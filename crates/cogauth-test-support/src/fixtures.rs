@@ -1,0 +1,204 @@
+//! Cognito and IAM resources on the emulator, created through the real SDK.
+//!
+//! Creating a user pool takes ~0.4 s on moto: share pools between the tests of one binary
+//! where the tests do not interfere, and give every resource a unique name.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_cognitoidentity as identity;
+use aws_sdk_cognitoidentityprovider as idp;
+use aws_sdk_cognitoidentityprovider::types::{ExplicitAuthFlowsType, UserPoolMfaType};
+
+use crate::{ACCOUNT_ID, emulator};
+
+/// A name unique within this test process (and across processes, by pid).
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// What a test needs to log in.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub identity_pool_id: String,
+    pub role_arn: String,
+}
+
+/// Options for [`create_pool`].
+#[derive(Debug, Clone, Default)]
+pub struct PoolOptions {
+    pub with_client_secret: bool,
+    /// Require software-token MFA for every user.
+    pub mfa_required: bool,
+    pub allow_classic_flow: bool,
+}
+
+pub async fn idp_client() -> idp::Client {
+    idp::Client::new(&emulator().sdk_config().await)
+}
+
+pub async fn identity_client() -> identity::Client {
+    identity::Client::new(&emulator().sdk_config().await)
+}
+
+pub async fn iam_client() -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&emulator().sdk_config().await)
+}
+
+/// A user pool with an app client (SRP, password and refresh flows), an identity pool linked
+/// to it, and an authenticated role attached to the identity pool.
+pub async fn create_pool(opts: PoolOptions) -> Pool {
+    let idp = idp_client().await;
+    let mut create = idp.create_user_pool().pool_name(unique("pool"));
+    if opts.mfa_required {
+        create = create.mfa_configuration(UserPoolMfaType::On);
+    }
+    let pool = create.send().await.expect("CreateUserPool");
+    let user_pool_id = pool
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("pool id")
+        .to_owned();
+    if opts.mfa_required {
+        idp.set_user_pool_mfa_config()
+            .user_pool_id(&user_pool_id)
+            .software_token_mfa_configuration(
+                idp::types::SoftwareTokenMfaConfigType::builder()
+                    .enabled(true)
+                    .build(),
+            )
+            .mfa_configuration(UserPoolMfaType::On)
+            .send()
+            .await
+            .expect("SetUserPoolMfaConfig");
+    }
+    let client = idp
+        .create_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_name(unique("client"))
+        .generate_secret(opts.with_client_secret)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("CreateUserPoolClient");
+    let client = client.user_pool_client().expect("client");
+    let client_id = client.client_id().expect("client id").to_owned();
+    let client_secret = client.client_secret().map(str::to_owned);
+
+    let identity_pool_id =
+        create_identity_pool(&user_pool_id, &client_id, opts.allow_classic_flow).await;
+    let role_arn = create_authenticated_role(&identity_pool_id).await;
+    identity_client()
+        .await
+        .set_identity_pool_roles()
+        .identity_pool_id(&identity_pool_id)
+        .roles("authenticated", &role_arn)
+        .send()
+        .await
+        .expect("SetIdentityPoolRoles");
+    Pool {
+        user_pool_id,
+        client_id,
+        client_secret,
+        identity_pool_id,
+        role_arn,
+    }
+}
+
+pub async fn create_identity_pool(
+    user_pool_id: &str,
+    client_id: &str,
+    allow_classic_flow: bool,
+) -> String {
+    let provider = identity::types::CognitoIdentityProvider::builder()
+        .provider_name(format!(
+            "cognito-idp.{}.amazonaws.com/{user_pool_id}",
+            crate::REGION
+        ))
+        .client_id(client_id)
+        .build();
+    identity_client()
+        .await
+        .create_identity_pool()
+        .identity_pool_name(unique("idpool").replace('-', "_"))
+        .allow_unauthenticated_identities(false)
+        .allow_classic_flow(allow_classic_flow)
+        .cognito_identity_providers(provider)
+        .send()
+        .await
+        .expect("CreateIdentityPool")
+        .identity_pool_id
+}
+
+/// An IAM role trusted by cognito-identity for `identity_pool_id`, with a 12 h session cap.
+pub async fn create_authenticated_role(identity_pool_id: &str) -> String {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}
+            }
+        }]
+    });
+    let name = unique("authrole");
+    iam_client()
+        .await
+        .create_role()
+        .role_name(&name)
+        .assume_role_policy_document(trust.to_string())
+        .max_session_duration(43200)
+        .send()
+        .await
+        .expect("CreateRole");
+    format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+}
+
+/// A confirmed user with a permanent password.
+pub async fn create_user(pool: &Pool, username: &str, password: &str) {
+    let idp = idp_client().await;
+    idp.admin_create_user()
+        .user_pool_id(&pool.user_pool_id)
+        .username(username)
+        .message_action(idp::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+    idp.admin_set_user_password()
+        .user_pool_id(&pool.user_pool_id)
+        .username(username)
+        .password(password)
+        .permanent(true)
+        .send()
+        .await
+        .expect("AdminSetUserPassword");
+}
+
+/// A user who must choose a new password at first login (NEW_PASSWORD_REQUIRED).
+pub async fn create_user_with_temporary_password(pool: &Pool, username: &str, temporary: &str) {
+    idp_client()
+        .await
+        .admin_create_user()
+        .user_pool_id(&pool.user_pool_id)
+        .username(username)
+        .temporary_password(temporary)
+        .message_action(idp::types::MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("AdminCreateUser");
+}
+
+/// moto's fixed TOTP secret for every software token (base32 of `asdfasdfasdf`-like 60 bits).
+pub const MOTO_TOTP_SECRET: &str = "asdfasdfasdf";

@@ -1,0 +1,130 @@
+//! Test harness shared by every integration test and by `cargo xtask`.
+//!
+//! - [`emulator()`] gives the process-wide moto_server: the one named by `COGAUTH_EMULATOR_URL`
+//!   (set by `cargo xtask test`), or one this process installs and starts itself. When neither
+//!   works the calling test **fails** with instructions; it never passes or skips.
+//! - [`harness`] installs the pinned emulator into a venv under `target/` and starts it.
+//! - [`fixtures`] creates user pools, clients, users and identity pools on the emulator.
+//! - [`TestHome`] is a temporary HOME for driving the real binaries as a user would.
+
+pub mod fixtures;
+pub mod harness;
+mod home;
+
+use std::path::PathBuf;
+use std::process::Child;
+use std::sync::{Mutex, OnceLock};
+
+pub use home::TestHome;
+
+/// Set by `cargo xtask test` (and by hand) to share one running emulator across test binaries.
+pub const EMULATOR_URL_VAR: &str = "COGAUTH_EMULATOR_URL";
+/// The region every fixture lives in.
+pub const REGION: &str = "us-east-1";
+/// moto's default account.
+pub const ACCOUNT_ID: &str = "123456789012";
+
+/// A running moto_server.
+#[derive(Debug)]
+pub struct Emulator {
+    endpoint: String,
+    // Kept so the child is owned by this process; the launcher exits when this process does.
+    _child: Option<Mutex<Child>>,
+}
+
+static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+
+/// The emulator for this test process, started on first use.
+///
+/// Panics, failing the test, with instructions when no emulator can be had.
+pub fn emulator() -> &'static Emulator {
+    EMULATOR.get_or_init(|| match off_runtime(connect_or_start) {
+        Ok(e) => e,
+        Err(message) => panic!(
+            "\n\nthis test needs the AWS emulator (moto_server) and cannot get it:\n  {message}\n\n\
+             to fix: install python3 with venv and pip (and reach PyPI once), then run \
+             `cargo xtask test`, or start one with `cargo xtask emulator start` and export the \
+             {EMULATOR_URL_VAR} it prints\n\n"
+        ),
+    })
+}
+
+/// Runs blocking HTTP on a plain thread: the harness is called from inside async tests, where
+/// reqwest's blocking client must not run.
+fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(f)
+        .join()
+        .expect("harness thread panicked")
+}
+
+fn connect_or_start() -> Result<Emulator, String> {
+    if let Ok(url) = std::env::var(EMULATOR_URL_VAR) {
+        let url = url.trim_end_matches('/').to_owned();
+        harness::wait_ready(&url, std::time::Duration::from_secs(5))
+            .map_err(|e| format!("{EMULATOR_URL_VAR}={url} is not answering: {e}"))?;
+        harness::configure(&url)?;
+        return Ok(Emulator {
+            endpoint: url,
+            _child: None,
+        });
+    }
+    let venv = harness::ensure_venv()?;
+    let running = harness::start(&venv, Some(std::process::id()))?;
+    Ok(Emulator {
+        endpoint: running.endpoint,
+        _child: Some(Mutex::new(running.child)),
+    })
+}
+
+impl Emulator {
+    /// `http://127.0.0.1:<port>`
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// An SDK config for administrative calls on the emulator (fixtures, assertions).
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
+    /// POSTs JSON to moto's control API (`/moto-api/...`).
+    pub fn moto_api(&self, path: &str, body: &serde_json::Value) -> Result<String, String> {
+        let url = format!("{}{path}", self.endpoint);
+        let body = body.clone();
+        off_runtime(move || {
+            let resp = reqwest::blocking::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .map_err(|e| format!("{url}: {e}"))?;
+            let status = resp.status();
+            let text = resp.text().unwrap_or_default();
+            if !status.is_success() {
+                return Err(format!("{url}: HTTP {status}: {text}"));
+            }
+            Ok(text)
+        })
+    }
+
+    /// Queues the next result of a Lambda Invoke (moto runs no code with `use_docker: false`).
+    /// Results are consumed in order, by any function.
+    pub fn queue_lambda_result(&self, payload: &str) {
+        self.moto_api(
+            "/moto-api/static/lambda-simple/response",
+            &serde_json::json!({"results": [payload], "region": REGION}),
+        )
+        .expect("queue a lambda result");
+    }
+
+    /// The pinned AWS CLI installed beside the emulator.
+    pub fn aws_cli(&self) -> PathBuf {
+        harness::venv_dir().join("bin/aws")
+    }
+}

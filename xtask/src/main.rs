@@ -1,0 +1,52 @@
+//! `cargo xtask`: the project's automation, in Rust, with few dependencies.
+//!
+//! One module per task: [`emulator`] runs the local AWS emulator, [`test`] is CI's entry point.
+
+mod emulator;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Build, test and demo automation for the cogauth workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run the whole check suite as CI does: fmt, clippy, and every test against the emulator.
+    Test(test::Args),
+    /// Manage the local AWS emulator (moto_server) used by the tests.
+    #[command(subcommand)]
+    Emulator(emulator::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Test(args) => test::run(&args),
+        Task::Emulator(cmd) => emulator::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}

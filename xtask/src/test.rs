@@ -1,0 +1,69 @@
+//! `cargo xtask test`: what CI runs. Formatting, lints, then every test of the workspace
+//! against one emulator that this task starts and stops.
+
+use std::process::Command;
+
+use anyhow::{Result, bail};
+use cogauth_test_support::{EMULATOR_URL_VAR, harness};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Skip `cargo fmt --check` and clippy (for a quick local loop).
+    #[arg(long)]
+    pub no_lint: bool,
+    /// Extra arguments for `cargo test` (e.g. a test name filter), after `--`.
+    #[arg(last = true)]
+    pub cargo_test_args: Vec<String>,
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    cmd.current_dir(crate::workspace_root());
+    cmd
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: == {name}");
+    let status = cmd.status()?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    if !args.no_lint {
+        step(
+            "cargo fmt --check",
+            cargo().args(["fmt", "--all", "--", "--check"]),
+        )?;
+        step(
+            "cargo clippy",
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+    }
+
+    eprintln!("xtask: == starting the emulator");
+    let venv = harness::ensure_venv().map_err(anyhow::Error::msg)?;
+    let mut running =
+        harness::start(&venv, Some(std::process::id())).map_err(anyhow::Error::msg)?;
+    eprintln!("xtask: emulator at {}", running.endpoint);
+
+    let result = step(
+        "cargo test",
+        cargo()
+            .args(["test", "--workspace"])
+            .args(&args.cargo_test_args)
+            .env(EMULATOR_URL_VAR, &running.endpoint),
+    );
+    let _ = running.child.kill();
+    let _ = running.child.wait();
+    result
+}
