@@ -1,1 +1,105 @@
-fn main() {}
+//! `cogadmin`: the administrator's command line. Thin: argument parsing, prompts and output;
+//! the work is done by `cogauth_core::admin`.
+
+mod configure;
+mod context;
+mod lambda;
+mod policy;
+mod role;
+mod setup;
+mod user;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use context::Context;
+
+#[derive(Parser)]
+#[command(
+    name = "cogadmin",
+    version,
+    about = "Set up AWS Cognito pools, IAM roles and policies, and the cogauth credential proxy"
+)]
+struct Cli {
+    /// More logging (-v info, -vv debug, -vvv trace); RUST_LOG also works. Secrets are never logged.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// AWS region for the administrative calls (default: the AWS config chain, then the admin config).
+    #[arg(long, global = true)]
+    region: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Set the names and defaults cogadmin uses (stored in admin.toml).
+    Configure(configure::Args),
+    /// Create whatever is missing: user pool and client (if asked), identity pool, role, attachment.
+    Setup(setup::Args),
+    /// The original's interactive identity-pool setup (now also attaches the roles).
+    SetupIdentityPool(setup::IdentityPoolArgs),
+    /// Inspect the identity pool's roles and apply policies to them.
+    #[command(subcommand)]
+    Role(role::Command),
+    /// Create ready-made policies for the identity pool's authenticated role.
+    #[command(subcommand)]
+    Policy(policy::Command),
+    /// Manage user-pool users.
+    #[command(subcommand)]
+    User(user::Command),
+    /// Deploy the cogauth credential-proxy Lambda.
+    #[command(subcommand)]
+    Lambda(lambda::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cogauth_logging(cli.verbose);
+    let ctx = Context::new(cli.region);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cogadmin: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Configure(args) => configure::run(args, &ctx).await,
+            Command::Setup(args) => setup::run(args, &ctx).await,
+            Command::SetupIdentityPool(args) => setup::run_identity_pool(args, &ctx).await,
+            Command::Role(cmd) => role::run(cmd, &ctx).await,
+            Command::Policy(cmd) => policy::run(cmd, &ctx).await,
+            Command::User(cmd) => user::run(cmd, &ctx).await,
+            Command::Lambda(cmd) => lambda::run(cmd, &ctx).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cogadmin: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cogauth_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .init();
+}

@@ -10,6 +10,10 @@
 //! This crate never touches the terminal, and reads the environment and the clock only
 //! through [`env::Env`] and [`clock::Clock`].
 
+pub mod admin;
+pub mod aws;
+pub mod awsfiles;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod credentials;
@@ -18,6 +22,8 @@ pub mod error;
 pub mod fsutil;
 pub mod paths;
 pub mod prompt;
+pub mod srp;
+pub mod userpool;
 
 pub use credentials::{CredentialSource, Credentials, Tokens};
 pub use error::{Error, Result};

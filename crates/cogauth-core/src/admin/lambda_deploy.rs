@@ -1,0 +1,1 @@
+//! Lambda proxy deployment (placeholder: being written)

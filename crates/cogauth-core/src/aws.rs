@@ -1,0 +1,161 @@
+//! Building AWS SDK clients: endpoints from the [`Env`] seam, bounded timeouts and retries,
+//! and unsigned requests for the public Cognito APIs.
+//!
+//! Login needs no AWS credentials: InitiateAuth, RespondToAuthChallenge, GetId,
+//! GetCredentialsForIdentity and GetOpenIdToken are public APIs. Those clients are built with no
+//! credentials provider and never read `~/.aws`, so a broken credentials file cannot break a
+//! login.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::SharedCredentialsProvider;
+
+use crate::credentials::Credentials;
+use crate::env::{Env, vars};
+
+/// The AWS services cogauth calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    CognitoIdentityProvider,
+    CognitoIdentity,
+    Sts,
+    Lambda,
+    Iam,
+}
+
+impl Service {
+    fn endpoint_var(self) -> &'static str {
+        match self {
+            Self::CognitoIdentityProvider => vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+            Self::CognitoIdentity => vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY,
+            Self::Sts => vars::AWS_ENDPOINT_URL_STS,
+            Self::Lambda => vars::AWS_ENDPOINT_URL_LAMBDA,
+            Self::Iam => vars::AWS_ENDPOINT_URL_IAM,
+        }
+    }
+
+    /// The public endpoint, named in "cannot reach" errors.
+    pub fn default_endpoint(self, region: &str) -> String {
+        match self {
+            Self::CognitoIdentityProvider => format!("https://cognito-idp.{region}.amazonaws.com"),
+            Self::CognitoIdentity => format!("https://cognito-identity.{region}.amazonaws.com"),
+            Self::Sts => format!("https://sts.{region}.amazonaws.com"),
+            Self::Lambda => format!("https://lambda.{region}.amazonaws.com"),
+            Self::Iam => "https://iam.amazonaws.com".to_owned(),
+        }
+    }
+}
+
+/// The endpoint override for `service`, with the AWS SDKs' precedence: the per-service
+/// variable, then `AWS_ENDPOINT_URL`; none when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
+pub fn endpoint_override(env: &dyn Env, service: Service) -> Option<String> {
+    if env
+        .var(vars::AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        return None;
+    }
+    env.var(service.endpoint_var())
+        .or_else(|| env.var(vars::AWS_ENDPOINT_URL))
+}
+
+/// The endpoint requests to `service` go to, for error messages.
+pub fn effective_endpoint(env: &dyn Env, service: Service, region: &str) -> String {
+    endpoint_override(env, service).unwrap_or_else(|| service.default_endpoint(region))
+}
+
+/// Bounded time for every call: a black-holed endpoint fails in seconds, not minutes.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .read_timeout(Duration::from_secs(20))
+        .operation_attempt_timeout(Duration::from_secs(25))
+        .operation_timeout(Duration::from_secs(60))
+        .build()
+}
+
+/// Throttling and 5xx are retried a bounded number of times, with backoff.
+pub fn retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(3)
+}
+
+/// The shared part of every client config: region, timeouts, retries, and optionally static
+/// credentials. Without credentials, requests go out unsigned.
+pub fn sdk_config(region: &str, credentials: Option<&Credentials>) -> aws_types::SdkConfig {
+    let mut builder = aws_types::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_owned()))
+        .timeout_config(timeouts())
+        .retry_config(retries());
+    if let Some(creds) = credentials {
+        builder =
+            builder.credentials_provider(SharedCredentialsProvider::new(creds.to_aws("cogauth")));
+    }
+    builder.build()
+}
+
+/// The Cognito user pools client (unsigned).
+pub fn cognito_idp(env: &dyn Env, region: &str) -> aws_sdk_cognitoidentityprovider::Client {
+    let mut b = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk_config(region, None));
+    if let Some(url) = endpoint_override(env, Service::CognitoIdentityProvider) {
+        b = b.endpoint_url(url);
+    }
+    aws_sdk_cognitoidentityprovider::Client::from_conf(b.build())
+}
+
+/// The Cognito identity pools client (unsigned).
+pub fn cognito_identity(env: &dyn Env, region: &str) -> aws_sdk_cognitoidentity::Client {
+    let mut b = aws_sdk_cognitoidentity::config::Builder::from(&sdk_config(region, None));
+    if let Some(url) = endpoint_override(env, Service::CognitoIdentity) {
+        b = b.endpoint_url(url);
+    }
+    aws_sdk_cognitoidentity::Client::from_conf(b.build())
+}
+
+/// An STS client; unsigned without credentials (AssumeRoleWithWebIdentity needs none).
+pub fn sts(env: &dyn Env, region: &str, credentials: Option<&Credentials>) -> aws_sdk_sts::Client {
+    let mut b = aws_sdk_sts::config::Builder::from(&sdk_config(region, credentials));
+    if let Some(url) = endpoint_override(env, Service::Sts) {
+        b = b.endpoint_url(url);
+    }
+    aws_sdk_sts::Client::from_conf(b.build())
+}
+
+/// A Lambda client signed with `credentials`.
+pub fn lambda(env: &dyn Env, region: &str, credentials: &Credentials) -> aws_sdk_lambda::Client {
+    let mut b = aws_sdk_lambda::config::Builder::from(&sdk_config(region, Some(credentials)));
+    if let Some(url) = endpoint_override(env, Service::Lambda) {
+        b = b.endpoint_url(url);
+    }
+    aws_sdk_lambda::Client::from_conf(b.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::MapEnv;
+
+    #[test]
+    fn per_service_endpoint_beats_the_global_one() {
+        let env = MapEnv::new()
+            .with("AWS_ENDPOINT_URL", "http://all")
+            .with("AWS_ENDPOINT_URL_STS", "http://sts");
+        assert_eq!(
+            endpoint_override(&env, Service::Sts).as_deref(),
+            Some("http://sts")
+        );
+        assert_eq!(
+            endpoint_override(&env, Service::Lambda).as_deref(),
+            Some("http://all")
+        );
+        let env = env.with("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true");
+        assert_eq!(endpoint_override(&env, Service::Sts), None);
+        assert_eq!(
+            effective_endpoint(&env, Service::CognitoIdentity, "eu-west-1"),
+            "https://cognito-identity.eu-west-1.amazonaws.com"
+        );
+    }
+}

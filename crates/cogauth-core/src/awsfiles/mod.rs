@@ -1,0 +1,1 @@
+//! ~/.aws files (placeholder: being written)

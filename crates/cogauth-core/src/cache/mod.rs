@@ -1,0 +1,1 @@
+//! Session cache (placeholder: being written)

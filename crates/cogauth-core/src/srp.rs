@@ -1,0 +1,1 @@
+//! SRP (placeholder: being written)

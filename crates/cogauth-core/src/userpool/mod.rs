@@ -1,0 +1,1 @@
+//! User-pool stage (placeholder: being written)
