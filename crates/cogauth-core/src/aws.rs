@@ -124,15 +124,6 @@ pub fn sts(env: &dyn Env, region: &str, credentials: Option<&Credentials>) -> aw
     aws_sdk_sts::Client::from_conf(b.build())
 }
 
-/// A Lambda client signed with `credentials`.
-pub fn lambda(env: &dyn Env, region: &str, credentials: &Credentials) -> aws_sdk_lambda::Client {
-    let mut b = aws_sdk_lambda::config::Builder::from(&sdk_config(region, Some(credentials)));
-    if let Some(url) = endpoint_override(env, Service::Lambda) {
-        b = b.endpoint_url(url);
-    }
-    aws_sdk_lambda::Client::from_conf(b.build())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,4 +149,83 @@ mod tests {
             "https://cognito-identity.eu-west-1.amazonaws.com"
         );
     }
+}
+
+/// What went wrong with one AWS call, in terms a message can be built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The endpoint could not be reached (DNS, refused, TLS).
+    Unreachable { detail: String },
+    /// The endpoint did not answer in time.
+    TimedOut,
+    /// The service answered with an error code.
+    Service { code: String, message: String },
+    /// The answer could not be understood (malformed body).
+    BadResponse { detail: String },
+}
+
+impl Failure {
+    /// True for the throttling codes of the services cogauth calls.
+    pub fn is_throttling(&self) -> bool {
+        matches!(self, Self::Service { code, .. } if matches!(code.as_str(),
+            "TooManyRequestsException" | "ThrottlingException" | "Throttling" | "LimitExceededException"))
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreachable { detail } => write!(f, "cannot connect: {detail}"),
+            Self::TimedOut => f.write_str("timed out"),
+            Self::Service { code, message } if message.is_empty() => f.write_str(code),
+            Self::Service { code, message } => write!(f, "{code}: {message}"),
+            Self::BadResponse { detail } => write!(f, "malformed response: {detail}"),
+        }
+    }
+}
+
+/// Classifies an SDK error. The service's message is kept: AWS messages never contain the
+/// caller's secrets.
+pub fn classify<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Failure
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    match err {
+        SdkError::TimeoutError(_) => Failure::TimedOut,
+        SdkError::DispatchFailure(d) if d.is_timeout() => Failure::TimedOut,
+        SdkError::DispatchFailure(d) => Failure::Unreachable { detail: error_chain(d.as_connector_error().map(|c| c as &dyn std::error::Error)) },
+        SdkError::ResponseError(_) => Failure::BadResponse { detail: error_chain(Some(err as &dyn std::error::Error)) },
+        SdkError::ServiceError(s) => {
+            let e = s.err();
+            match e.code() {
+                Some(code) => Failure::Service { code: code.to_owned(), message: e.message().unwrap_or_default().to_owned() },
+                None => Failure::BadResponse { detail: error_chain(Some(e as &dyn std::error::Error)) },
+            }
+        }
+        SdkError::ConstructionFailure(_) => Failure::BadResponse { detail: "the request could not be built".to_owned() },
+        _ => Failure::BadResponse { detail: error_chain(Some(err as &dyn std::error::Error)) },
+    }
+}
+
+/// The deepest useful message of an error chain ("connection refused" rather than "io error").
+fn error_chain(err: Option<&dyn std::error::Error>) -> String {
+    let Some(mut e) = err else { return "unknown error".to_owned() };
+    let mut parts = vec![e.to_string()];
+    while let Some(src) = e.source() {
+        let s = src.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        e = src;
+    }
+    parts.join(": ")
 }

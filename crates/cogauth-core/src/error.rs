@@ -1,7 +1,9 @@
 //! The library's top-level error: one variant per module error, so callers can match on the
 //! kind of failure and `Display` reads as one clear sentence.
 
-use crate::{config::ConfigError, fsutil::FsError, paths::PathError, prompt::PromptError};
+use crate::{
+    config::ConfigError, fsutil::FsError, identity::IdentityError, paths::PathError, prompt::PromptError,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -13,6 +15,8 @@ pub enum Error {
     Fs(#[from] FsError),
     #[error(transparent)]
     Prompt(#[from] PromptError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

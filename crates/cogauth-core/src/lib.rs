@@ -20,9 +20,11 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod fsutil;
+pub mod identity;
 pub mod paths;
 pub mod prompt;
 pub mod srp;
+pub mod upgrade;
 pub mod userpool;
 
 pub use credentials::{CredentialSource, Credentials, Tokens};
