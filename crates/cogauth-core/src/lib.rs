@@ -21,6 +21,7 @@ pub mod env;
 pub mod error;
 pub mod fsutil;
 pub mod identity;
+pub mod log_filter;
 pub mod paths;
 pub mod prompt;
 pub mod srp;

@@ -1,0 +1,146 @@
+//! The terminal side of [`Prompter`]: questions and answers go through the controlling
+//! terminal (`/dev/tty`), never stdout, so a command whose stdout carries JSON or credentials
+//! (credential-process, export) can still ask for a password or an MFA code.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::sync::Mutex;
+
+use cogauth_core::prompt::{PromptError, Prompter};
+use secrecy::SecretString;
+
+/// A prompter on `/dev/tty`. Pre-supplied answers (`--mfa-code`) are used before asking.
+pub struct TerminalPrompter {
+    hint: String,
+    mfa_code: Mutex<Option<String>>,
+}
+
+impl TerminalPrompter {
+    /// `hint` says what to do when there is no terminal (e.g. "pass --password-stdin").
+    pub fn new(hint: impl Into<String>) -> Self {
+        Self {
+            hint: hint.into(),
+            mfa_code: Mutex::new(None),
+        }
+    }
+
+    fn tty(&self, what: &str) -> Result<File, PromptError> {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .map_err(|_| PromptError::NoTerminal {
+                what: what.to_owned(),
+                hint: self.hint.clone(),
+            })
+    }
+
+    fn write_tty(&self, text: &str) {
+        // Information the user must see; if there is no terminal, stderr is the best we have.
+        match OpenOptions::new().write(true).open("/dev/tty") {
+            Ok(mut tty) => {
+                let _ = tty.write_all(text.as_bytes());
+            }
+            Err(_) => eprint!("{text}"),
+        }
+    }
+}
+
+impl Prompter for TerminalPrompter {
+    fn ask(&self, question: &str) -> Result<String, PromptError> {
+        if question.to_ascii_lowercase().contains("code")
+            && let Some(code) = self
+                .mfa_code
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+        {
+            return Ok(code);
+        }
+        let mut tty = self.tty(question)?;
+        write!(tty, "{question}: ")?;
+        tty.flush()?;
+        let mut line = String::new();
+        let n = BufReader::new(tty).read_line(&mut line)?;
+        if n == 0 {
+            return Err(PromptError::Cancelled);
+        }
+        Ok(line.trim().to_owned())
+    }
+
+    fn ask_secret(&self, question: &str) -> Result<SecretString, PromptError> {
+        // rpassword reads /dev/tty with echo off.
+        self.tty(question)?;
+        let answer =
+            rpassword::prompt_password(format!("{question}: ")).map_err(|e| match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => PromptError::Cancelled,
+                _ => PromptError::Io(e),
+            })?;
+        Ok(SecretString::from(answer))
+    }
+
+    fn choose(&self, question: &str, choices: &[String]) -> Result<usize, PromptError> {
+        let mut text = format!("{question}\n");
+        for (i, c) in choices.iter().enumerate() {
+            text.push_str(&format!("  {}) {c}\n", i + 1));
+        }
+        self.write_tty(&text);
+        loop {
+            let answer = self.ask(&format!("choose 1-{}", choices.len()))?;
+            match answer.parse::<usize>() {
+                Ok(n) if (1..=choices.len()).contains(&n) => return Ok(n - 1),
+                _ => self.write_tty(&format!(
+                    "`{answer}` is not a number from 1 to {}\n",
+                    choices.len()
+                )),
+            }
+        }
+    }
+
+    fn show(&self, message: &str) {
+        self.write_tty(&format!("{message}\n"));
+    }
+
+    fn show_otpauth(&self, uri: &str, secret: &str) {
+        let qr = qrcode::QrCode::new(uri.as_bytes())
+            .map(|code| {
+                code.render::<qrcode::render::unicode::Dense1x2>()
+                    .quiet_zone(true)
+                    .build()
+            })
+            .unwrap_or_default();
+        self.write_tty(&format!(
+            "Scan this QR code with your authenticator app:\n{qr}\nor enter the secret by hand: {secret}\n(URI: {uri})\n"
+        ));
+    }
+}
+
+impl TerminalPrompter {
+    /// Answers the first MFA-code question with `code` (from `--mfa-code`).
+    pub fn with_mfa_code(self, code: Option<String>) -> Self {
+        *self.mfa_code.lock().unwrap_or_else(|e| e.into_inner()) = code;
+        self
+    }
+}
+
+/// Reads one line (a password or a secret) from stdin, for `--password-stdin` and friends.
+pub fn read_stdin_secret(what: &str) -> anyhow::Result<SecretString> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let value = line.trim_end_matches(['\n', '\r']).to_owned();
+    if value.is_empty() {
+        anyhow::bail!(
+            "no {what} on stdin: pipe it in, e.g. `printf '%s\\n' \"$SECRET\" | cogauth ...`"
+        );
+    }
+    Ok(SecretString::from(value))
+}
+
+/// True when a terminal can be opened for prompts.
+pub fn has_terminal() -> bool {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .is_ok()
+}
