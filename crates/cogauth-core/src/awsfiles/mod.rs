@@ -1,1 +1,2 @@
-//! ~/.aws files (placeholder: being written)
+//! ~/.aws files (being written)
+pub mod ini;
