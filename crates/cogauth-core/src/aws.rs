@@ -202,23 +202,38 @@ where
     match err {
         SdkError::TimeoutError(_) => Failure::TimedOut,
         SdkError::DispatchFailure(d) if d.is_timeout() => Failure::TimedOut,
-        SdkError::DispatchFailure(d) => Failure::Unreachable { detail: error_chain(d.as_connector_error().map(|c| c as &dyn std::error::Error)) },
-        SdkError::ResponseError(_) => Failure::BadResponse { detail: error_chain(Some(err as &dyn std::error::Error)) },
+        SdkError::DispatchFailure(d) => Failure::Unreachable {
+            detail: error_chain(d.as_connector_error().map(|c| c as &dyn std::error::Error)),
+        },
+        SdkError::ResponseError(_) => Failure::BadResponse {
+            detail: error_chain(Some(err as &dyn std::error::Error)),
+        },
         SdkError::ServiceError(s) => {
             let e = s.err();
             match e.code() {
-                Some(code) => Failure::Service { code: code.to_owned(), message: e.message().unwrap_or_default().to_owned() },
-                None => Failure::BadResponse { detail: error_chain(Some(e as &dyn std::error::Error)) },
+                Some(code) => Failure::Service {
+                    code: code.to_owned(),
+                    message: e.message().unwrap_or_default().to_owned(),
+                },
+                None => Failure::BadResponse {
+                    detail: error_chain(Some(e as &dyn std::error::Error)),
+                },
             }
         }
-        SdkError::ConstructionFailure(_) => Failure::BadResponse { detail: "the request could not be built".to_owned() },
-        _ => Failure::BadResponse { detail: error_chain(Some(err as &dyn std::error::Error)) },
+        SdkError::ConstructionFailure(_) => Failure::BadResponse {
+            detail: "the request could not be built".to_owned(),
+        },
+        _ => Failure::BadResponse {
+            detail: error_chain(Some(err as &dyn std::error::Error)),
+        },
     }
 }
 
 /// The deepest useful message of an error chain ("connection refused" rather than "io error").
 fn error_chain(err: Option<&dyn std::error::Error>) -> String {
-    let Some(mut e) = err else { return "unknown error".to_owned() };
+    let Some(mut e) = err else {
+        return "unknown error".to_owned();
+    };
     let mut parts = vec![e.to_string()];
     while let Some(src) = e.source() {
         let s = src.to_string();

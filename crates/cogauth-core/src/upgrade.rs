@@ -31,7 +31,9 @@ pub trait UpgradeStage: Send + Sync {
 /// Why the upgrade did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum UpgradeError {
-    #[error("the Lambda proxy `{function}` does not exist or may not be invoked with these credentials ({failure})")]
+    #[error(
+        "the Lambda proxy `{function}` does not exist or may not be invoked with these credentials ({failure})"
+    )]
     NotInvocable { function: String, failure: Failure },
     #[error("cannot reach {endpoint}: {failure}")]
     Unreachable { endpoint: String, failure: Failure },
@@ -40,7 +42,11 @@ pub enum UpgradeError {
     #[error("the Lambda proxy `{function}` failed: {detail}")]
     FunctionError { function: String, detail: String },
     #[error("the Lambda proxy `{function}` refused the request (HTTP {status}): {detail}")]
-    Refused { function: String, status: u16, detail: String },
+    Refused {
+        function: String,
+        status: u16,
+        detail: String,
+    },
     #[error("the Lambda proxy `{function}` gave an answer cogauth cannot read: {detail}")]
     Malformed { function: String, detail: String },
 }
@@ -66,7 +72,8 @@ impl LambdaProxy {
     }
 
     fn client(&self, creds: &Credentials) -> aws_sdk_lambda::Client {
-        let mut b = aws_sdk_lambda::config::Builder::from(&aws::sdk_config(&self.region, Some(creds)));
+        let mut b =
+            aws_sdk_lambda::config::Builder::from(&aws::sdk_config(&self.region, Some(creds)));
         if let Some(url) = &self.endpoint_override {
             b = b.endpoint_url(url);
         }
@@ -91,12 +98,22 @@ struct ProxyBody {
 
 /// Parses the proxy's answer. Pure, so every malformed shape is unit-tested.
 pub fn parse_response(function: &str, payload: &[u8]) -> Result<Credentials, UpgradeError> {
-    let malformed = |detail: String| UpgradeError::Malformed { function: function.to_owned(), detail };
-    let response: ProxyResponse = serde_json::from_slice(payload).map_err(|e| malformed(format!("not JSON: {e}")))?;
+    let malformed = |detail: String| UpgradeError::Malformed {
+        function: function.to_owned(),
+        detail,
+    };
+    let response: ProxyResponse =
+        serde_json::from_slice(payload).map_err(|e| malformed(format!("not JSON: {e}")))?;
     let body = match response.body {
-        Some(serde_json::Value::String(s)) => serde_json::from_str(&s).map_err(|e| malformed(format!("`body` is not JSON: {e}")))?,
+        Some(serde_json::Value::String(s)) => {
+            serde_json::from_str(&s).map_err(|e| malformed(format!("`body` is not JSON: {e}")))?
+        }
         Some(v @ serde_json::Value::Object(_)) => v,
-        Some(_) => return Err(malformed("`body` is neither a JSON string nor an object".to_owned())),
+        Some(_) => {
+            return Err(malformed(
+                "`body` is neither a JSON string nor an object".to_owned(),
+            ));
+        }
         None => return Err(malformed("no `body`".to_owned())),
     };
     let status = response.status_code.unwrap_or(200);
@@ -106,11 +123,26 @@ pub fn parse_response(function: &str, payload: &[u8]) -> Result<Credentials, Upg
             .find_map(|k| body.get(*k).and_then(|v| v.as_str()))
             .unwrap_or("no detail given")
             .to_owned();
-        return Err(UpgradeError::Refused { function: function.to_owned(), status, detail });
+        return Err(UpgradeError::Refused {
+            function: function.to_owned(),
+            status,
+            detail,
+        });
     }
-    let body: ProxyBody = serde_json::from_value(body).map_err(|e| malformed(format!("`body` lacks credentials: {e}")))?;
-    let expiration = parse_expiration(&body.expiration).ok_or_else(|| malformed(format!("`expiration` = `{}` is not a date", body.expiration)))?;
-    Ok(Credentials::new(body.access_key_id, body.secret_access_key, body.session_token, expiration))
+    let body: ProxyBody = serde_json::from_value(body)
+        .map_err(|e| malformed(format!("`body` lacks credentials: {e}")))?;
+    let expiration = parse_expiration(&body.expiration).ok_or_else(|| {
+        malformed(format!(
+            "`expiration` = `{}` is not a date",
+            body.expiration
+        ))
+    })?;
+    Ok(Credentials::new(
+        body.access_key_id,
+        body.secret_access_key,
+        body.session_token,
+        expiration,
+    ))
 }
 
 /// RFC 3339, or Python's `str(datetime)` (a space instead of `T`), as the original proxy sent.
@@ -147,21 +179,37 @@ impl UpgradeStage for LambdaProxy {
             let failure = aws::classify(&e);
             match failure.code() {
                 _ if matches!(failure, Failure::Unreachable { .. } | Failure::TimedOut) => {
-                    UpgradeError::Unreachable { endpoint: self.endpoint.clone(), failure }
+                    UpgradeError::Unreachable {
+                        endpoint: self.endpoint.clone(),
+                        failure,
+                    }
                 }
                 Some("ResourceNotFoundException" | "AccessDeniedException" | "AccessDenied") => {
-                    UpgradeError::NotInvocable { function: self.function.clone(), failure }
+                    UpgradeError::NotInvocable {
+                        function: self.function.clone(),
+                        failure,
+                    }
                 }
-                _ => UpgradeError::Invoke { function: self.function.clone(), failure },
+                _ => UpgradeError::Invoke {
+                    function: self.function.clone(),
+                    failure,
+                },
             }
         })?;
         let body = out.payload.map(Blob::into_inner).unwrap_or_default();
         if let Some(kind) = out.function_error {
             let detail = serde_json::from_slice::<serde_json::Value>(&body)
                 .ok()
-                .and_then(|v| v.get("errorMessage").and_then(|m| m.as_str()).map(str::to_owned))
+                .and_then(|v| {
+                    v.get("errorMessage")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_owned)
+                })
                 .unwrap_or(kind);
-            return Err(UpgradeError::FunctionError { function: self.function.clone(), detail });
+            return Err(UpgradeError::FunctionError {
+                function: self.function.clone(),
+                detail,
+            });
         }
         parse_response(&self.function, &body)
     }
@@ -189,12 +237,20 @@ mod tests {
     fn error_statuses_carry_the_detail() {
         let payload = br#"{"statusCode":401,"body":"{\"error\":\"invalid token\"}"}"#;
         let err = parse_response("f", payload).unwrap_err().to_string();
-        assert!(err.contains("401") && err.contains("invalid token"), "{err}");
+        assert!(
+            err.contains("401") && err.contains("invalid token"),
+            "{err}"
+        );
     }
 
     #[test]
     fn malformed_answers_are_named() {
-        for payload in [&b"nope"[..], br#"{"statusCode":200}"#, br#"{"statusCode":200,"body":"{}"}"#, br#"{"statusCode":200,"body":42}"#] {
+        for payload in [
+            &b"nope"[..],
+            br#"{"statusCode":200}"#,
+            br#"{"statusCode":200,"body":"{}"}"#,
+            br#"{"statusCode":200,"body":42}"#,
+        ] {
             let err = parse_response("f", payload).unwrap_err();
             assert!(matches!(err, UpgradeError::Malformed { .. }), "{err}");
         }

@@ -34,30 +34,47 @@ impl CognitoIdentity {
     }
 
     fn logins(&self, id_token: &SecretString) -> std::collections::HashMap<String, String> {
-        [(self.config.provider_name(), id_token.expose_secret().to_owned())].into()
+        [(
+            self.config.provider_name(),
+            id_token.expose_secret().to_owned(),
+        )]
+        .into()
     }
 
     /// Maps a Cognito identity failure to an error that says what to fix.
     fn identity_error(&self, operation: &'static str, failure: Failure) -> IdentityError {
         let pool = self.config.identity_pool_id.clone();
         match (&failure, failure.code()) {
-            (Failure::Unreachable { .. } | Failure::TimedOut, _) => {
-                IdentityError::Unreachable { endpoint: self.identity_endpoint.clone(), failure }
-            }
-            _ if failure.is_throttling() => IdentityError::Throttled { message: failure.to_string() },
+            (Failure::Unreachable { .. } | Failure::TimedOut, _) => IdentityError::Unreachable {
+                endpoint: self.identity_endpoint.clone(),
+                failure,
+            },
+            _ if failure.is_throttling() => IdentityError::Throttled {
+                message: failure.to_string(),
+            },
             (_, Some("ResourceNotFoundException")) if operation == "GetId" => {
-                IdentityError::PoolNotFound { pool, region: self.config.region.clone() }
+                IdentityError::PoolNotFound {
+                    pool,
+                    region: self.config.region.clone(),
+                }
             }
-            (Failure::Service { message, .. }, Some("NotAuthorizedException")) => IdentityError::NotTrusted {
+            (Failure::Service { message, .. }, Some("NotAuthorizedException")) => {
+                IdentityError::NotTrusted {
+                    pool,
+                    user_pool: self.config.user_pool_id.clone(),
+                    message: message.clone(),
+                }
+            }
+            (
+                Failure::Service { message, .. },
+                Some("InvalidIdentityPoolConfigurationException"),
+            ) => IdentityError::NoRole {
                 pool,
-                user_pool: self.config.user_pool_id.clone(),
                 message: message.clone(),
             },
-            (Failure::Service { message, .. }, Some("InvalidIdentityPoolConfigurationException")) => {
-                IdentityError::NoRole { pool, message: message.clone() }
-            }
             (Failure::Service { message, .. }, Some("InvalidParameterException"))
-                if message.to_ascii_lowercase().contains("classic") || message.to_ascii_lowercase().contains("basic") =>
+                if message.to_ascii_lowercase().contains("classic")
+                    || message.to_ascii_lowercase().contains("basic") =>
             {
                 IdentityError::ClassicFlowDisabled { pool }
             }
@@ -76,10 +93,17 @@ impl CognitoIdentity {
             .await;
         tracing::debug!(operation = "GetId", endpoint = %self.identity_endpoint, elapsed_ms = started.elapsed().as_millis() as u64, ok = out.is_ok(), "cognito-identity call");
         let out = out.map_err(|e| self.identity_error("GetId", aws::classify(&e)))?;
-        out.identity_id.ok_or(IdentityError::Incomplete { operation: "GetId", field: "IdentityId" })
+        out.identity_id.ok_or(IdentityError::Incomplete {
+            operation: "GetId",
+            field: "IdentityId",
+        })
     }
 
-    async fn enhanced(&self, identity_id: &str, id_token: &SecretString) -> Result<Credentials, IdentityError> {
+    async fn enhanced(
+        &self,
+        identity_id: &str,
+        id_token: &SecretString,
+    ) -> Result<Credentials, IdentityError> {
         let started = Instant::now();
         let out = self
             .identity
@@ -90,9 +114,16 @@ impl CognitoIdentity {
             .send()
             .await;
         tracing::debug!(operation = "GetCredentialsForIdentity", endpoint = %self.identity_endpoint, elapsed_ms = started.elapsed().as_millis() as u64, ok = out.is_ok(), "cognito-identity call");
-        let out = out.map_err(|e| self.identity_error("GetCredentialsForIdentity", aws::classify(&e)))?;
-        let c = out.credentials.ok_or(IdentityError::Incomplete { operation: "GetCredentialsForIdentity", field: "Credentials" })?;
-        let missing = |field| IdentityError::Incomplete { operation: "GetCredentialsForIdentity", field };
+        let out =
+            out.map_err(|e| self.identity_error("GetCredentialsForIdentity", aws::classify(&e)))?;
+        let c = out.credentials.ok_or(IdentityError::Incomplete {
+            operation: "GetCredentialsForIdentity",
+            field: "Credentials",
+        })?;
+        let missing = |field| IdentityError::Incomplete {
+            operation: "GetCredentialsForIdentity",
+            field,
+        };
         Ok(Credentials::new(
             c.access_key_id.ok_or_else(|| missing("AccessKeyId"))?,
             c.secret_key.ok_or_else(|| missing("SecretKey"))?,
@@ -101,8 +132,16 @@ impl CognitoIdentity {
         ))
     }
 
-    async fn basic(&self, identity_id: &str, id_token: &SecretString) -> Result<Credentials, IdentityError> {
-        let role = self.config.role_arn.clone().ok_or(IdentityError::BasicFlowNeedsRole)?;
+    async fn basic(
+        &self,
+        identity_id: &str,
+        id_token: &SecretString,
+    ) -> Result<Credentials, IdentityError> {
+        let role = self
+            .config
+            .role_arn
+            .clone()
+            .ok_or(IdentityError::BasicFlowNeedsRole)?;
         let started = Instant::now();
         let out = self
             .identity
@@ -113,7 +152,10 @@ impl CognitoIdentity {
             .await;
         tracing::debug!(operation = "GetOpenIdToken", endpoint = %self.identity_endpoint, elapsed_ms = started.elapsed().as_millis() as u64, ok = out.is_ok(), "cognito-identity call");
         let out = out.map_err(|e| self.identity_error("GetOpenIdToken", aws::classify(&e)))?;
-        let web_token = SecretString::from(out.token.ok_or(IdentityError::Incomplete { operation: "GetOpenIdToken", field: "Token" })?);
+        let web_token = SecretString::from(out.token.ok_or(IdentityError::Incomplete {
+            operation: "GetOpenIdToken",
+            field: "Token",
+        })?);
 
         let hours = self.config.duration_hours;
         let started = Instant::now();
@@ -130,23 +172,45 @@ impl CognitoIdentity {
         let out = out.map_err(|e| {
             let failure = aws::classify(&e);
             match &failure {
-                Failure::Unreachable { .. } | Failure::TimedOut => {
-                    IdentityError::Unreachable { endpoint: self.sts_endpoint.clone(), failure }
-                }
+                Failure::Unreachable { .. } | Failure::TimedOut => IdentityError::Unreachable {
+                    endpoint: self.sts_endpoint.clone(),
+                    failure,
+                },
                 Failure::Service { code, message } if code == "AccessDenied" => {
-                    IdentityError::RoleRefused { role: role.clone(), message: message.clone() }
+                    IdentityError::RoleRefused {
+                        role: role.clone(),
+                        message: message.clone(),
+                    }
                 }
                 Failure::Service { code, message }
-                    if code == "ValidationError" && message.to_ascii_lowercase().contains("duration") =>
+                    if code == "ValidationError"
+                        && message.to_ascii_lowercase().contains("duration") =>
                 {
-                    IdentityError::DurationTooLong { role: role.clone(), hours, message: message.clone() }
+                    IdentityError::DurationTooLong {
+                        role: role.clone(),
+                        hours,
+                        message: message.clone(),
+                    }
                 }
-                _ if failure.is_throttling() => IdentityError::Throttled { message: failure.to_string() },
-                _ => IdentityError::Other { operation: "AssumeRoleWithWebIdentity", failure },
+                _ if failure.is_throttling() => IdentityError::Throttled {
+                    message: failure.to_string(),
+                },
+                _ => IdentityError::Other {
+                    operation: "AssumeRoleWithWebIdentity",
+                    failure,
+                },
             }
         })?;
-        let c = out.credentials.ok_or(IdentityError::Incomplete { operation: "AssumeRoleWithWebIdentity", field: "Credentials" })?;
-        Ok(Credentials::new(c.access_key_id, c.secret_access_key, c.session_token, smithy_to_chrono(c.expiration)))
+        let c = out.credentials.ok_or(IdentityError::Incomplete {
+            operation: "AssumeRoleWithWebIdentity",
+            field: "Credentials",
+        })?;
+        Ok(Credentials::new(
+            c.access_key_id,
+            c.secret_access_key,
+            c.session_token,
+            smithy_to_chrono(c.expiration),
+        ))
     }
 }
 
@@ -157,7 +221,9 @@ fn session_name(identity_id: &str) -> String {
         .next()
         .unwrap_or(identity_id)
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | ',' | '.' | '@' | '-' | '_'))
+        .filter(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '+' | '=' | ',' | '.' | '@' | '-' | '_')
+        })
         .collect();
     let mut name = format!("cogauth-{id}");
     name.truncate(64);
@@ -185,9 +251,10 @@ impl IdentityStage for CognitoIdentity {
         };
         // A cached identity id can go stale (identity deleted, pool re-created): ask again once.
         let (identity_id, credentials) = match attempt {
-            Err(IdentityError::Other { failure: Failure::Service { ref code, .. }, .. })
-                if known_identity_id.is_some() && code == "ResourceNotFoundException" =>
-            {
+            Err(IdentityError::Other {
+                failure: Failure::Service { ref code, .. },
+                ..
+            }) if known_identity_id.is_some() && code == "ResourceNotFoundException" => {
                 let fresh = self.get_id(id_token).await?;
                 let creds = match self.config.flow {
                     IdentityFlow::Enhanced => self.enhanced(&fresh, id_token).await?,
@@ -201,7 +268,11 @@ impl IdentityStage for CognitoIdentity {
             IdentityFlow::Enhanced => CredentialSource::IdentityPool,
             IdentityFlow::Basic => CredentialSource::BasicFlow,
         };
-        Ok(IdentityCredentials { identity_id, credentials, source })
+        Ok(IdentityCredentials {
+            identity_id,
+            credentials,
+            source,
+        })
     }
 }
 
@@ -226,6 +297,9 @@ mod tests {
             role_arn: None,
             duration_hours: 1,
         };
-        assert_eq!(c.provider_name(), "cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc");
+        assert_eq!(
+            c.provider_name(),
+            "cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc"
+        );
     }
 }

@@ -35,8 +35,12 @@ pub struct IdentityConfig {
 impl IdentityConfig {
     /// `cognito-idp.<region>.amazonaws.com/<user_pool_id>`: the key of the `Logins` map.
     pub fn provider_name(&self) -> String {
-        let pool_region = crate::config::ids::region_of_user_pool(&self.user_pool_id).unwrap_or(&self.region);
-        format!("cognito-idp.{pool_region}.amazonaws.com/{}", self.user_pool_id)
+        let pool_region =
+            crate::config::ids::region_of_user_pool(&self.user_pool_id).unwrap_or(&self.region);
+        format!(
+            "cognito-idp.{pool_region}.amazonaws.com/{}",
+            self.user_pool_id
+        )
     }
 }
 
@@ -62,28 +66,54 @@ pub trait IdentityStage: Send + Sync {
 /// Errors of the identity stage; each says what to check.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("identity pool `{pool}` does not exist in {region}: check `identity_pool_id` and `region`")]
+    #[error(
+        "identity pool `{pool}` does not exist in {region}: check `identity_pool_id` and `region`"
+    )]
     PoolNotFound { pool: String, region: String },
     #[error(
         "identity pool `{pool}` refused the login ({message}): link user pool `{user_pool}` and its app client to the identity pool (`cogadmin setup` does this)"
     )]
-    NotTrusted { pool: String, user_pool: String, message: String },
-    #[error("identity pool `{pool}` has no usable authenticated role ({message}): attach one with `cogadmin setup`")]
+    NotTrusted {
+        pool: String,
+        user_pool: String,
+        message: String,
+    },
+    #[error(
+        "identity pool `{pool}` has no usable authenticated role ({message}): attach one with `cogadmin setup`"
+    )]
     NoRole { pool: String, message: String },
-    #[error("the basic (classic) flow is not enabled on identity pool `{pool}`: run `cogadmin setup --basic-flow`, or set identity_flow = \"enhanced\"")]
+    #[error(
+        "the basic (classic) flow is not enabled on identity pool `{pool}`: run `cogadmin setup --basic-flow`, or set identity_flow = \"enhanced\""
+    )]
     ClassicFlowDisabled { pool: String },
-    #[error("identity_flow = \"basic\" needs `role_arn` in the profile: the role to assume with the identity pool's token")]
+    #[error(
+        "identity_flow = \"basic\" needs `role_arn` in the profile: the role to assume with the identity pool's token"
+    )]
     BasicFlowNeedsRole,
-    #[error("role `{role}` refused AssumeRoleWithWebIdentity ({message}): its trust policy must allow cognito-identity.amazonaws.com with aud = the identity pool id and amr = authenticated")]
+    #[error(
+        "role `{role}` refused AssumeRoleWithWebIdentity ({message}): its trust policy must allow cognito-identity.amazonaws.com with aud = the identity pool id and amr = authenticated"
+    )]
     RoleRefused { role: String, message: String },
-    #[error("role `{role}` does not allow {hours} h sessions ({message}): raise its MaxSessionDuration or pass a smaller --duration")]
-    DurationTooLong { role: String, hours: u32, message: String },
+    #[error(
+        "role `{role}` does not allow {hours} h sessions ({message}): raise its MaxSessionDuration or pass a smaller --duration"
+    )]
+    DurationTooLong {
+        role: String,
+        hours: u32,
+        message: String,
+    },
     #[error("cognito identity is throttling requests ({message}): wait a moment and try again")]
     Throttled { message: String },
     #[error("cannot reach {endpoint}: {failure}")]
     Unreachable { endpoint: String, failure: Failure },
     #[error("{operation} failed: {failure}")]
-    Other { operation: &'static str, failure: Failure },
+    Other {
+        operation: &'static str,
+        failure: Failure,
+    },
     #[error("{operation} returned no {field}")]
-    Incomplete { operation: &'static str, field: &'static str },
+    Incomplete {
+        operation: &'static str,
+        field: &'static str,
+    },
 }
