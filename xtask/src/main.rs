@@ -2,6 +2,7 @@
 //!
 //! One module per task: [`emulator`] runs the local AWS emulator, [`test`] is CI's entry point.
 
+mod demo;
 mod emulator;
 mod test;
 
@@ -23,6 +24,8 @@ struct Cli {
 enum Task {
     /// Run the whole check suite as CI does: fmt, clippy, and every test against the emulator.
     Test(test::Args),
+    /// The whole journey against a local emulator: setup, a user, an SRP login, an AWS call.
+    Demo,
     /// Manage the local AWS emulator (moto_server) used by the tests.
     #[command(subcommand)]
     Emulator(emulator::Command),
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Test(args) => test::run(&args),
+        Task::Demo => demo::run_demo(),
         Task::Emulator(cmd) => emulator::run(cmd),
     };
     match result {
