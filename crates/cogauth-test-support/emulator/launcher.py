@@ -11,6 +11,11 @@ Extensions (kept small; documented in docs/emulator.md):
   (not implemented). They are stored per pool on the backend, so /moto-api/reset clears them.
 - cognito-identity AllowClassicFlow: moto drops it on Create/UpdateIdentityPool and never
   returns it from DescribeIdentityPool; the basic flow and `cogauth doctor` need it.
+- cognito-idp RevokeToken: moto answers HTTP 500. `cogauth logout` revokes the refresh token;
+  the token is invalidated the way moto's own sign-out does it, so a later refresh fails.
+- GET /cogauth-test/calls: how many InitiateAuth calls each app client made, per AuthFlow.
+  The single-flight test proves that N concurrent credential-process calls cause exactly one
+  refresh *at the server*.
 """
 
 import argparse
@@ -95,6 +100,62 @@ def install_extensions():
     models.CognitoIdentityPool.to_json = to_json
 
 
+CALLS = {}
+CALLS_LOCK = threading.Lock()
+
+
+def install_cognito_idp_extensions():
+    from moto.cognitoidp import models, responses
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.core.responses import EmptyResult
+
+    original_initiate_auth = responses.CognitoIdpResponse.initiate_auth
+
+    def initiate_auth(self):
+        key = (self._get_param("ClientId") or "", self._get_param("AuthFlow") or "")
+        with CALLS_LOCK:
+            CALLS[key] = CALLS.get(key, 0) + 1
+        return original_initiate_auth(self)
+
+    responses.CognitoIdpResponse.initiate_auth = initiate_auth
+
+    def revoke_token(self):
+        token = self._get_param("Token")
+        client_id = self._get_param("ClientId")
+        client_secret = self._get_param("ClientSecret")
+        backend = self._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+        for pool in backend.user_pools.values():
+            client = pool.clients.get(client_id)
+            if client is None:
+                continue
+            if client.generate_secret and client_secret != client.secret:
+                raise NotAuthorizedError("Client secret is wrong or missing")
+            entry = pool.refresh_tokens.get(token)
+            if entry is not None and entry[0] != client_id:
+                raise NotAuthorizedError("Token was not issued to this client")
+            if token in pool.refresh_tokens:
+                pool.refresh_tokens[token] = None
+            return EmptyResult()
+        raise NotAuthorizedError("Invalid client id")
+
+    responses.CognitoIdpResponse.revoke_token = revoke_token
+
+
+def with_test_routes(app):
+    def wrapped(environ, start_response):
+        if environ.get("PATH_INFO") == "/cogauth-test/calls":
+            with CALLS_LOCK:
+                body = [
+                    {"client_id": c, "auth_flow": f, "count": n} for (c, f), n in sorted(CALLS.items())
+                ]
+            data = json.dumps({"InitiateAuth": body}).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            return [data]
+        return app(environ, start_response)
+
+    return wrapped
+
+
 def watch_parent(pid):
     # A test binary cannot run destructors for statics, so the server watches the process
     # that owns it and leaves when that process is gone: no orphan servers.
@@ -125,8 +186,9 @@ def main():
     )
 
     install_extensions()
+    install_cognito_idp_extensions()
 
-    app = DomainDispatcherApplication(create_backend_app)
+    app = with_test_routes(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     os.environ["MOTO_PORT"] = str(port)

@@ -123,6 +123,25 @@ impl Emulator {
         .expect("queue a lambda result");
     }
 
+    /// How many InitiateAuth calls with `auth_flow` the app client `client_id` has made: the
+    /// harness counts them at the server (see `emulator/launcher.py`).
+    pub fn initiate_auth_calls(&self, client_id: &str, auth_flow: &str) -> u64 {
+        let url = format!("{}/cogauth-test/calls", self.endpoint);
+        let body: serde_json::Value = off_runtime(move || {
+            reqwest::blocking::get(&url)
+                .and_then(|r| r.json())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("read the emulator's call counters");
+        body["InitiateAuth"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["client_id"] == client_id && c["auth_flow"] == auth_flow)
+            .filter_map(|c| c["count"].as_u64())
+            .sum()
+    }
+
     /// The pinned AWS CLI installed beside the emulator.
     pub fn aws_cli(&self) -> PathBuf {
         harness::venv_dir().join("bin/aws")
