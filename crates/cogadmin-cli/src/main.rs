@@ -3,7 +3,9 @@
 
 mod configure;
 mod context;
+mod input;
 mod lambda;
+mod output;
 mod policy;
 mod role;
 mod setup;

@@ -1,17 +1,232 @@
-//! (placeholder: being written)
+//! `cogadmin setup` and `cogadmin setup-identity-pool`: create whatever is missing, record it
+//! in admin.toml, and tell users how to log in.
+
+use anyhow::Context as _;
+use cogauth_core::admin::config::{self, LoadedAdminConfig};
+use cogauth_core::admin::setup::{self, DEFAULT_CLIENT_NAME, SetupRequest, UserPoolChoice};
+use cogauth_core::config::{ConfigFile, ProfileConfig, file::write_profile, is_valid_profile_name};
+use secrecy::ExposeSecret;
 
 use crate::Context;
+use crate::input::ask;
+use crate::output::{print_outcome, print_plan};
 
 #[derive(clap::Args)]
-pub struct Args {}
-
-#[derive(clap::Args)]
-pub struct IdentityPoolArgs {}
-
-pub async fn run(_args: Args, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub struct Args {
+    /// Use this existing user pool (with --client-id); it is checked, never changed.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "client_id",
+        conflicts_with = "create_user_pool"
+    )]
+    user_pool_id: Option<String>,
+    /// The existing app client to use (with --user-pool-id).
+    #[arg(long, value_name = "ID", requires = "user_pool_id")]
+    client_id: Option<String>,
+    /// Find the user pool with this name, or create it, with a public app client.
+    #[arg(long, value_name = "NAME")]
+    create_user_pool: Option<String>,
+    /// The app client to find or create with --create-user-pool.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_CLIENT_NAME)]
+    client_name: String,
+    #[command(flatten)]
+    common: Common,
 }
 
-pub async fn run_identity_pool(_args: IdentityPoolArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+/// The options `setup` and `setup-identity-pool` share.
+#[derive(clap::Args)]
+pub struct Common {
+    /// The identity pool to find or create (default: `identity_pool_name` of admin.toml).
+    #[arg(long, value_name = "NAME")]
+    identity_pool_name: Option<String>,
+    /// The authenticated role to find or create (default: Cognito_<identity pool name>Auth_Role).
+    #[arg(long, value_name = "NAME")]
+    role_name: Option<String>,
+    /// Turn on the identity pool's basic (classic) flow: credentials for up to the role's
+    /// MaxSessionDuration without the Lambda proxy.
+    #[arg(long)]
+    basic_flow: bool,
+    /// The role's MaxSessionDuration in hours (default: `max_session_duration` of admin.toml, 12).
+    #[arg(long, value_name = "H", value_parser = clap::value_parser!(u32).range(1..=12))]
+    duration_hours: Option<u32>,
+    /// Also write a cogauth user profile with this name for what was set up.
+    #[arg(long, value_name = "PROFILE")]
+    write_profile: Option<String>,
+    /// Read everything and say what would change; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    let (admin, sdk) = ctx.admin().await?;
+    let user_pool = match (args.create_user_pool, args.user_pool_id, args.client_id) {
+        (Some(pool_name), _, _) => UserPoolChoice::Create {
+            pool_name,
+            client_name: args.client_name,
+        },
+        (None, Some(user_pool_id), Some(client_id)) => UserPoolChoice::Existing {
+            user_pool_id,
+            client_id,
+        },
+        _ => match &admin.config.last_setup {
+            Some(last) => UserPoolChoice::Existing {
+                user_pool_id: last.user_pool_id.clone(),
+                client_id: last.client_id.clone(),
+            },
+            None => anyhow::bail!(
+                "which user pool? pass --create-user-pool NAME to find or create one, or \
+                 --user-pool-id ID --client-id ID to use an existing one"
+            ),
+        },
+    };
+    run_setup(ctx, &admin, &sdk, user_pool, args.common).await
+}
+
+#[derive(clap::Args)]
+pub struct IdentityPoolArgs {
+    /// The existing user pool (asked when not given).
+    #[arg(long, value_name = "ID")]
+    user_pool_id: Option<String>,
+    /// The existing app client (asked when not given).
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// The original's interactive command: asks for the identity pool name, the user pool and
+/// the client, then does what `setup` does with them (now including the role).
+pub async fn run_identity_pool(mut args: IdentityPoolArgs, ctx: &Context) -> anyhow::Result<()> {
+    let (admin, sdk) = ctx.admin().await?;
+    if args.user_pool_id.is_none() || args.client_id.is_none() {
+        eprintln!("Cognito Identity Pool setup (the user pool must already exist)");
+    }
+    if args.common.identity_pool_name.is_none() && args.user_pool_id.is_none() {
+        args.common.identity_pool_name = Some(ask(
+            "Identity Pool name",
+            Some(&admin.config.aws_service_names.identity_pool_name),
+        )?);
+    }
+    let user_pool_id = match args.user_pool_id {
+        Some(id) => id,
+        None => ask("Enter your Cognito User Pool ID", None)?,
+    };
+    let client_id = match args.client_id {
+        Some(id) => id,
+        None => ask("Enter your User Pool App Client ID", None)?,
+    };
+    let choice = UserPoolChoice::Existing {
+        user_pool_id,
+        client_id,
+    };
+    run_setup(ctx, &admin, &sdk, choice, args.common).await
+}
+
+async fn run_setup(
+    ctx: &Context,
+    admin: &LoadedAdminConfig,
+    sdk: &aws_config::SdkConfig,
+    user_pool: UserPoolChoice,
+    common: Common,
+) -> anyhow::Result<()> {
+    if let Some(profile) = &common.write_profile
+        && !is_valid_profile_name(profile)
+    {
+        anyhow::bail!(
+            "invalid profile name `{profile}` for --write-profile: use letters, digits, `-`, `_` and `.`"
+        );
+    }
+    let request = SetupRequest {
+        user_pool,
+        identity_pool_name: common
+            .identity_pool_name
+            .unwrap_or_else(|| admin.config.aws_service_names.identity_pool_name.clone()),
+        role_name: common.role_name,
+        basic_flow: common.basic_flow,
+        duration_hours: common
+            .duration_hours
+            .unwrap_or(admin.config.aws_configuration.max_session_duration / 3600),
+        dry_run: common.dry_run,
+    };
+    let outcome = setup::setup(sdk, &request).await?;
+
+    let heading = if request.dry_run {
+        "dry run of setup"
+    } else {
+        "setup"
+    };
+    println!(
+        "{heading} of identity pool `{}` in {}:",
+        outcome.identity_pool_name, outcome.region
+    );
+    print_plan(&outcome.plan);
+
+    let profile_name = common.write_profile.as_deref().unwrap_or("default");
+    if !request.dry_run
+        && let Some(recorded) = outcome.recorded()
+    {
+        if admin.config.last_setup.as_ref() == Some(&recorded) && admin.path.exists() {
+            println!("already recorded in {}", admin.path.display());
+        } else {
+            let path = config::update(&ctx.env, |c| c.last_setup = Some(recorded))
+                .context("the AWS resources are set up, but recording them failed")?;
+            println!("recorded in {}", path.display());
+        }
+        if let Some(name) = &common.write_profile
+            && let Some(profile) = outcome.profile()
+        {
+            let path = cogauth_core::paths::config_file(&ctx.env)?;
+            if profile_is_written(&path, name, &profile)? {
+                println!(
+                    "profile `{name}` in {} is already up to date",
+                    path.display()
+                );
+            } else {
+                write_profile(&path, name, &profile)
+                    .context("the AWS resources are set up, but writing the profile failed")?;
+                println!("wrote profile `{name}` to {}", path.display());
+            }
+        }
+    } else if let Some(name) = &common.write_profile {
+        println!("would write profile `{name}`");
+    }
+    if let Some(command) = outcome.configure_command(profile_name) {
+        println!();
+        println!("users log in with this configuration:");
+        println!("  {command}");
+        if outcome.client_secret.is_some() {
+            println!("  (the app client has a secret: add it with `cogauth configure`)");
+        }
+    }
+    print_outcome(&outcome.plan, "everything was already set up");
+    Ok(())
+}
+
+/// True when profile `name` in the user config already has every value of `wanted`.
+fn profile_is_written(
+    path: &std::path::Path,
+    name: &str,
+    wanted: &ProfileConfig,
+) -> anyhow::Result<bool> {
+    let Some(file) = ConfigFile::load(path)? else {
+        return Ok(false);
+    };
+    let Some(existing) = file.profiles.get(name) else {
+        return Ok(false);
+    };
+    let same = |a: &Option<String>, b: &Option<String>| b.is_none() || a == b;
+    let secret_same = match (&existing.client_secret, &wanted.client_secret) {
+        (_, None) => true,
+        (Some(a), Some(b)) => a.expose_secret() == b.expose_secret(),
+        (None, Some(_)) => false,
+    };
+    Ok(same(&existing.user_pool_id, &wanted.user_pool_id)
+        && same(&existing.client_id, &wanted.client_id)
+        && same(&existing.identity_pool_id, &wanted.identity_pool_id)
+        && same(&existing.region, &wanted.region)
+        && same(&existing.role_arn, &wanted.role_arn)
+        && secret_same
+        && (wanted.identity_flow.is_none() || existing.identity_flow == wanted.identity_flow)
+        && (wanted.duration_hours.is_none() || existing.duration_hours == wanted.duration_hours))
 }
