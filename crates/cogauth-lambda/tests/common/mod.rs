@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 pub mod http;
+pub mod moto;
 
 use std::collections::HashMap;
 use std::path::Path;
