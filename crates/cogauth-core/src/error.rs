@@ -10,6 +10,10 @@ pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
+    AwsFiles(#[from] crate::awsfiles::AwsFilesError),
+    #[error(transparent)]
+    Cache(#[from] crate::cache::CacheError),
+    #[error(transparent)]
     Path(#[from] PathError),
     #[error(transparent)]
     Fs(#[from] FsError),

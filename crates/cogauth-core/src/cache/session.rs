@@ -1,0 +1,97 @@
+//! What the session cache keeps per profile.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::{CredentialSource, Credentials};
+
+/// One profile's login: enough to refresh it silently and to hand out its credentials.
+///
+/// Serialized as JSON. Fields that a later version adds must be optional (`#[serde(default)]`),
+/// so a cache written by an older cogauth still loads.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub profile: String,
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub username: String,
+    /// The secret that keeps the login alive; replaced atomically when Cognito rotates it.
+    #[serde(with = "crate::credentials::optional_secret_string", default)]
+    pub refresh_token: Option<SecretString>,
+    /// Needed with the refresh token when device tracking is on (an identifier, not a secret).
+    #[serde(default)]
+    pub device_key: Option<String>,
+    #[serde(default)]
+    pub identity_id: Option<String>,
+    #[serde(default)]
+    pub credentials: Option<Credentials>,
+    #[serde(default)]
+    pub source: Option<CredentialSource>,
+    /// When the ID and access tokens expire (the refresh token lives longer).
+    #[serde(default)]
+    pub tokens_expire_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("profile", &self.profile)
+            .field("user_pool_id", &self.user_pool_id)
+            .field("client_id", &self.client_id)
+            .field("username", &self.username)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("device_key", &self.device_key)
+            .field("identity_id", &self.identity_id)
+            // Credentials redacts its own secrets.
+            .field("credentials", &self.credentials)
+            .field("source", &self.source)
+            .field("tokens_expire_at", &self.tokens_expire_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let at = DateTime::from_timestamp(1_900_000_000, 0).unwrap();
+        let session = Session {
+            profile: "dev".into(),
+            user_pool_id: "us-east-1_Pool".into(),
+            client_id: "client".into(),
+            username: "alice".into(),
+            refresh_token: Some("canary-refresh".to_owned().into()),
+            device_key: Some("us-east-1_device".into()),
+            identity_id: Some("us-east-1:id".into()),
+            credentials: Some(Credentials::new(
+                "ASIAKEY",
+                "canary-secret",
+                "canary-token",
+                at,
+            )),
+            source: Some(CredentialSource::BasicFlow),
+            tokens_expire_at: Some(at),
+            updated_at: at,
+        };
+        let shown = format!("{session:?}");
+        assert!(!shown.contains("canary"), "{shown}");
+        assert!(
+            shown.contains("alice") && shown.contains("ASIAKEY"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("refresh_token: Some(\"** redacted **\")"),
+            "{shown}"
+        );
+    }
+}
