@@ -2,7 +2,8 @@
 //! kind of failure and `Display` reads as one clear sentence.
 
 use crate::{
-    config::ConfigError, fsutil::FsError, identity::IdentityError, paths::PathError, prompt::PromptError,
+    config::ConfigError, fsutil::FsError, identity::IdentityError, paths::PathError,
+    prompt::PromptError,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,8 @@ pub enum Error {
     Prompt(#[from] PromptError),
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    #[error(transparent)]
+    UserPool(#[from] crate::userpool::UserPoolError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

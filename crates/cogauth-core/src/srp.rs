@@ -123,7 +123,7 @@ fn wipe(n: &mut BigUint) {
     if bits == 0 {
         return;
     }
-    let ones = (BigUint::one() << bits.div_ceil(64) * 64) - 1u32;
+    let ones = (BigUint::one() << (bits.div_ceil(64) * 64)) - 1u32;
     *n |= &ones;
     std::hint::black_box(&*n);
 }

@@ -1,0 +1,620 @@
+//! [`UserPoolStage`] over the real Cognito user pools API (unsigned requests).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, AuthenticationResultType, ChallengeNameType, VerifySoftwareTokenResponseType,
+};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use super::challenge::{self, Challenge, OTP_ISSUER};
+use super::error::{ErrorContext, Step, map_failure};
+use super::{LoginRequest, UserPoolConfig, UserPoolError, UserPoolSession, UserPoolStage};
+use crate::aws::{self, Failure, Service};
+use crate::clock::Clock;
+use crate::config::AuthFlow;
+use crate::credentials::Tokens;
+use crate::env::Env;
+use crate::prompt::Prompter;
+use crate::srp::{self, SrpClient};
+
+/// More challenges than any real sequence needs (password verifier, new password, MFA setup,
+/// MFA): a server that keeps asking is not followed forever.
+const MAX_CHALLENGES: usize = 8;
+/// The name VerifySoftwareToken gives the enrolled authenticator.
+const DEVICE_NAME: &str = "cogauth";
+
+/// [`UserPoolStage`] on a Cognito user pool app client.
+#[derive(Debug)]
+pub struct CognitoUserPool {
+    config: UserPoolConfig,
+    client: Client,
+    endpoint: String,
+    clock: Arc<dyn Clock>,
+}
+
+/// What Cognito answered: tokens, or another challenge.
+enum Reply {
+    Tokens {
+        operation: &'static str,
+        result: Box<AuthenticationResultType>,
+    },
+    Challenge(Challenge),
+}
+
+impl Reply {
+    fn new(
+        operation: &'static str,
+        challenge_name: Option<ChallengeNameType>,
+        session: Option<String>,
+        parameters: Option<HashMap<String, String>>,
+        result: Option<AuthenticationResultType>,
+    ) -> Result<Self, UserPoolError> {
+        match (result, challenge_name) {
+            (Some(result), _) => Ok(Self::Tokens {
+                operation,
+                result: Box::new(result),
+            }),
+            (None, Some(name)) => Ok(Self::Challenge(Challenge {
+                name: name.as_str().to_owned(),
+                session,
+                parameters: parameters.unwrap_or_default(),
+            })),
+            (None, None) => Err(UserPoolError::Incomplete {
+                operation,
+                field: "AuthenticationResult or ChallengeName",
+            }),
+        }
+    }
+}
+
+impl CognitoUserPool {
+    /// The client comes from [`aws::cognito_idp`]: unsigned, endpoint from `env`.
+    pub fn new(config: UserPoolConfig, env: &dyn Env, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            client: aws::cognito_idp(env, &config.region),
+            endpoint: aws::effective_endpoint(
+                env,
+                Service::CognitoIdentityProvider,
+                &config.region,
+            ),
+            config,
+            clock,
+        }
+    }
+
+    fn fail(
+        &self,
+        step: Step,
+        operation: &'static str,
+        username: &str,
+        failure: Failure,
+    ) -> UserPoolError {
+        let ctx = ErrorContext {
+            endpoint: &self.endpoint,
+            client_id: &self.config.client_id,
+            user_pool_id: &self.config.user_pool_id,
+            username,
+        };
+        map_failure(ctx, step, operation, failure)
+    }
+
+    fn log_call(&self, operation: &'static str, started: Instant, ok: bool) {
+        tracing::debug!(
+            operation,
+            endpoint = %self.endpoint,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            ok,
+            "cognito-idp call"
+        );
+    }
+
+    /// Adds `SECRET_HASH` for `username` when the app client has a secret.
+    fn add_secret_hash(&self, parameters: &mut HashMap<String, String>, username: &str) {
+        if let Some(secret) = &self.config.client_secret {
+            parameters.insert(
+                "SECRET_HASH".to_owned(),
+                super::secret_hash(secret, username, &self.config.client_id),
+            );
+        }
+    }
+
+    async fn initiate(
+        &self,
+        step: Step,
+        flow: AuthFlowType,
+        parameters: HashMap<String, String>,
+        username: &str,
+    ) -> Result<Reply, UserPoolError> {
+        let started = Instant::now();
+        let out = self
+            .client
+            .initiate_auth()
+            .client_id(&self.config.client_id)
+            .auth_flow(flow)
+            .set_auth_parameters(Some(parameters))
+            .send()
+            .await;
+        self.log_call("InitiateAuth", started, out.is_ok());
+        let out = out.map_err(|e| self.fail(step, "InitiateAuth", username, aws::classify(&e)))?;
+        Reply::new(
+            "InitiateAuth",
+            out.challenge_name,
+            out.session,
+            out.challenge_parameters,
+            out.authentication_result,
+        )
+    }
+
+    /// RespondToAuthChallenge with `answers` plus USERNAME and SECRET_HASH for `username`.
+    async fn respond(
+        &self,
+        challenge_name: &str,
+        session: Option<String>,
+        mut answers: HashMap<String, String>,
+        username: &str,
+    ) -> Result<Reply, UserPoolError> {
+        answers.insert("USERNAME".to_owned(), username.to_owned());
+        self.add_secret_hash(&mut answers, username);
+        let started = Instant::now();
+        let out = self
+            .client
+            .respond_to_auth_challenge()
+            .client_id(&self.config.client_id)
+            .challenge_name(ChallengeNameType::from(challenge_name))
+            .set_session(session)
+            .set_challenge_responses(Some(answers))
+            .send()
+            .await;
+        self.log_call("RespondToAuthChallenge", started, out.is_ok());
+        let out = out.map_err(|e| {
+            self.fail(
+                Step::Challenge,
+                "RespondToAuthChallenge",
+                username,
+                aws::classify(&e),
+            )
+        })?;
+        Reply::new(
+            "RespondToAuthChallenge",
+            out.challenge_name,
+            out.session,
+            out.challenge_parameters,
+            out.authentication_result,
+        )
+    }
+
+    /// AssociateSoftwareToken during MFA_SETUP: the TOTP secret and the next session.
+    async fn associate_software_token(
+        &self,
+        session: String,
+        username: &str,
+    ) -> Result<(SecretString, String), UserPoolError> {
+        let started = Instant::now();
+        let out = self
+            .client
+            .associate_software_token()
+            .session(&session)
+            .send()
+            .await;
+        self.log_call("AssociateSoftwareToken", started, out.is_ok());
+        let out = out.map_err(|e| {
+            self.fail(
+                Step::Challenge,
+                "AssociateSoftwareToken",
+                username,
+                aws::classify(&e),
+            )
+        })?;
+        let secret = out.secret_code.ok_or(UserPoolError::Incomplete {
+            operation: "AssociateSoftwareToken",
+            field: "SecretCode",
+        })?;
+        Ok((SecretString::from(secret), out.session.unwrap_or(session)))
+    }
+
+    /// VerifySoftwareToken during MFA_SETUP: the session to finish the challenge with.
+    async fn verify_software_token(
+        &self,
+        session: String,
+        code: String,
+        username: &str,
+    ) -> Result<String, UserPoolError> {
+        let started = Instant::now();
+        let out = self
+            .client
+            .verify_software_token()
+            .session(&session)
+            .user_code(code)
+            .friendly_device_name(DEVICE_NAME)
+            .send()
+            .await;
+        self.log_call("VerifySoftwareToken", started, out.is_ok());
+        let out = out.map_err(|e| {
+            self.fail(
+                Step::Challenge,
+                "VerifySoftwareToken",
+                username,
+                aws::classify(&e),
+            )
+        })?;
+        match out.status {
+            Some(VerifySoftwareTokenResponseType::Success) => Ok(out.session.unwrap_or(session)),
+            _ => Err(UserPoolError::WrongMfaCode),
+        }
+    }
+
+    /// The session for a successful authentication. `username` is the name the login used;
+    /// the ID token's `cognito:username` wins when present, as refresh needs exactly that.
+    fn session_from(
+        &self,
+        operation: &'static str,
+        result: AuthenticationResultType,
+        username: &str,
+        previous_refresh_token: Option<&SecretString>,
+        previous_device_key: Option<&str>,
+    ) -> Result<UserPoolSession, UserPoolError> {
+        let incomplete = |field| UserPoolError::Incomplete { operation, field };
+        let id_token = result.id_token.ok_or_else(|| incomplete("IdToken"))?;
+        let access_token = result
+            .access_token
+            .ok_or_else(|| incomplete("AccessToken"))?;
+        let username = cognito_username(&id_token).unwrap_or_else(|| username.to_owned());
+        let device_key = result
+            .new_device_metadata
+            .and_then(|d| d.device_key)
+            .or_else(|| previous_device_key.map(str::to_owned));
+        let refresh_token = result
+            .refresh_token
+            .map(SecretString::from)
+            .or_else(|| previous_refresh_token.cloned());
+        Ok(UserPoolSession {
+            tokens: Tokens {
+                id_token: SecretString::from(id_token),
+                access_token: SecretString::from(access_token),
+                refresh_token,
+                expires_at: self.clock.now() + chrono::Duration::seconds(result.expires_in.into()),
+            },
+            username,
+            device_key,
+        })
+    }
+}
+
+/// The `cognito:username` claim of an ID token, read without verifying the token: it only
+/// picks the name SECRET_HASH is computed with, which Cognito checks itself.
+fn cognito_username(id_token: &str) -> Option<String> {
+    let payload = id_token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims
+        .get("cognito:username")?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// One login in progress.
+struct Login<'a> {
+    pool: &'a CognitoUserPool,
+    request: &'a LoginRequest,
+    prompter: &'a dyn Prompter,
+    /// The name Cognito knows the user by: the typed one until a challenge names the user.
+    username: String,
+    /// `--mfa-code`, used for the first code asked for.
+    mfa_code: Option<String>,
+    /// Present in the SRP flow.
+    srp: Option<SrpClient>,
+}
+
+impl Login<'_> {
+    async fn run(mut self) -> Result<UserPoolSession, UserPoolError> {
+        let mut reply = self.initiate().await?;
+        let mut answered = 0;
+        loop {
+            let challenge = match reply {
+                Reply::Tokens { operation, result } => {
+                    return self
+                        .pool
+                        .session_from(operation, *result, &self.username, None, None);
+                }
+                Reply::Challenge(challenge) => challenge,
+            };
+            if answered == MAX_CHALLENGES {
+                return Err(UserPoolError::TooManyChallenges(MAX_CHALLENGES));
+            }
+            answered += 1;
+            tracing::debug!(challenge = %challenge.name, "answering challenge");
+            reply = self.answer(challenge).await?;
+        }
+    }
+
+    async fn initiate(&mut self) -> Result<Reply, UserPoolError> {
+        let typed = &self.request.username;
+        let mut parameters = HashMap::from([("USERNAME".to_owned(), typed.clone())]);
+        self.pool.add_secret_hash(&mut parameters, typed);
+        let (step, flow) = match self.pool.config.auth_flow {
+            AuthFlow::Srp => {
+                let srp = SrpClient::generate();
+                parameters.insert("SRP_A".to_owned(), srp.srp_a_hex());
+                self.srp = Some(srp);
+                (Step::InitiateSrp, AuthFlowType::UserSrpAuth)
+            }
+            AuthFlow::Password => {
+                parameters.insert(
+                    "PASSWORD".to_owned(),
+                    self.request.password.expose_secret().to_owned(),
+                );
+                (Step::InitiatePassword, AuthFlowType::UserPasswordAuth)
+            }
+        };
+        self.pool.initiate(step, flow, parameters, typed).await
+    }
+
+    async fn answer(&mut self, challenge: Challenge) -> Result<Reply, UserPoolError> {
+        if let Some(name) = challenge.username() {
+            self.username = name.to_owned();
+        }
+        let answers = match challenge.name.as_str() {
+            "PASSWORD_VERIFIER" => self.password_verifier(&challenge)?,
+            "NEW_PASSWORD_REQUIRED" => challenge::new_password_answers(&challenge, self.prompter)?,
+            "SOFTWARE_TOKEN_MFA" | "SMS_MFA" => {
+                let code = self.next_mfa_code(&challenge::mfa_question(&challenge))?;
+                HashMap::from([(format!("{}_CODE", challenge.name), code)])
+            }
+            "SELECT_MFA_TYPE" => HashMap::from([(
+                "ANSWER".to_owned(),
+                challenge::select_mfa_type(&challenge, self.prompter)?,
+            )]),
+            "MFA_SETUP" => return self.mfa_setup(challenge).await,
+            _ => return Err(UserPoolError::UnsupportedChallenge(challenge.name)),
+        };
+        self.pool
+            .respond(&challenge.name, challenge.session, answers, &self.username)
+            .await
+    }
+
+    /// PASSWORD_VERIFIER: prove knowledge of the password without sending it.
+    fn password_verifier(
+        &self,
+        challenge: &Challenge,
+    ) -> Result<HashMap<String, String>, UserPoolError> {
+        let srp = self.srp.as_ref().ok_or_else(|| {
+            challenge.malformed("it was sent although the login did not use SRP".to_owned())
+        })?;
+        let user_id_for_srp = challenge.parameter("USER_ID_FOR_SRP")?;
+        let secret_block = challenge.parameter("SECRET_BLOCK")?;
+        let pool_name = srp::pool_name(&self.pool.config.user_pool_id)?;
+        let key = srp.password_key(
+            pool_name,
+            user_id_for_srp,
+            &self.request.password,
+            challenge.parameter("SRP_B")?,
+            challenge.parameter("SALT")?,
+        )?;
+        let timestamp = srp::format_timestamp(self.pool.clock.now());
+        let signature = key.claim_signature(pool_name, user_id_for_srp, secret_block, &timestamp);
+        Ok(HashMap::from([
+            ("PASSWORD_CLAIM_SIGNATURE".to_owned(), signature),
+            (
+                "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
+                secret_block.to_owned(),
+            ),
+            ("TIMESTAMP".to_owned(), timestamp),
+        ]))
+    }
+
+    /// MFA_SETUP: enrol an authenticator app, verify its first code, finish the challenge.
+    async fn mfa_setup(&mut self, challenge: Challenge) -> Result<Reply, UserPoolError> {
+        let offered = challenge.name_list("MFAS_CAN_SETUP")?;
+        if !offered.is_empty() && !offered.iter().any(|m| m == "SOFTWARE_TOKEN_MFA") {
+            return Err(UserPoolError::MfaSetupUnsupported {
+                offered: offered.join(", "),
+            });
+        }
+        let session = challenge
+            .session
+            .clone()
+            .ok_or_else(|| challenge.malformed("it has no session".to_owned()))?;
+        let (secret, session) = self
+            .pool
+            .associate_software_token(session, &self.username)
+            .await?;
+        let uri = Zeroizing::new(challenge::otpauth_uri(
+            OTP_ISSUER,
+            &self.request.username,
+            secret.expose_secret(),
+        ));
+        self.prompter.show_otpauth(&uri, secret.expose_secret());
+        let code =
+            self.next_mfa_code("Code from the authenticator app, to finish setting it up")?;
+        let session = self
+            .pool
+            .verify_software_token(session, code, &self.username)
+            .await?;
+        let answers = HashMap::from([("SESSION".to_owned(), session.clone())]);
+        self.pool
+            .respond("MFA_SETUP", Some(session), answers, &self.username)
+            .await
+    }
+
+    /// `--mfa-code` the first time, then the prompter.
+    fn next_mfa_code(&mut self, question: &str) -> Result<String, UserPoolError> {
+        let code = match self.mfa_code.take() {
+            Some(code) => code,
+            None => self.prompter.ask(question)?,
+        };
+        Ok(challenge::normalize_code(&code))
+    }
+}
+
+#[async_trait::async_trait]
+impl UserPoolStage for CognitoUserPool {
+    async fn login(
+        &self,
+        req: &LoginRequest,
+        prompter: &dyn Prompter,
+    ) -> Result<UserPoolSession, UserPoolError> {
+        Login {
+            pool: self,
+            request: req,
+            prompter,
+            username: req.username.clone(),
+            mfa_code: req.mfa_code.clone(),
+            srp: None,
+        }
+        .run()
+        .await
+    }
+
+    async fn refresh(
+        &self,
+        username: &str,
+        refresh_token: &SecretString,
+        device_key: Option<&str>,
+    ) -> Result<UserPoolSession, UserPoolError> {
+        let mut parameters = HashMap::from([(
+            "REFRESH_TOKEN".to_owned(),
+            refresh_token.expose_secret().to_owned(),
+        )]);
+        self.add_secret_hash(&mut parameters, username);
+        if let Some(device_key) = device_key {
+            parameters.insert("DEVICE_KEY".to_owned(), device_key.to_owned());
+        }
+        let reply = self
+            .initiate(
+                Step::Refresh,
+                AuthFlowType::RefreshTokenAuth,
+                parameters,
+                username,
+            )
+            .await?;
+        match reply {
+            Reply::Tokens { operation, result } => self.session_from(
+                operation,
+                *result,
+                username,
+                Some(refresh_token),
+                device_key,
+            ),
+            Reply::Challenge(challenge) => Err(UserPoolError::UnsupportedChallenge(challenge.name)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token_with(payload: &str) -> String {
+        format!(
+            "eyJhbGciOiJub25lIn0.{}.sig",
+            URL_SAFE_NO_PAD.encode(payload)
+        )
+    }
+
+    /// Fails every question: the challenges under test must not ask anything.
+    #[derive(Debug)]
+    struct NoPrompter;
+
+    impl Prompter for NoPrompter {
+        fn ask(&self, _: &str) -> Result<String, crate::prompt::PromptError> {
+            Err(crate::prompt::PromptError::Cancelled)
+        }
+        fn ask_secret(&self, _: &str) -> Result<SecretString, crate::prompt::PromptError> {
+            Err(crate::prompt::PromptError::Cancelled)
+        }
+        fn choose(&self, _: &str, _: &[String]) -> Result<usize, crate::prompt::PromptError> {
+            Err(crate::prompt::PromptError::Cancelled)
+        }
+        fn show(&self, _: &str) {}
+        fn show_otpauth(&self, _: &str, _: &str) {}
+    }
+
+    fn offline_pool(auth_flow: AuthFlow) -> CognitoUserPool {
+        CognitoUserPool::new(
+            UserPoolConfig {
+                region: "eu-west-1".to_owned(),
+                user_pool_id: "eu-west-1_Pool".to_owned(),
+                client_id: "client123".to_owned(),
+                client_secret: None,
+                auth_flow,
+            },
+            // Nothing listens there; these tests fail before any call.
+            &crate::env::MapEnv::new().with("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            Arc::new(crate::clock::SystemClock),
+        )
+    }
+
+    fn challenge(name: &str) -> Challenge {
+        Challenge {
+            name: name.to_owned(),
+            session: Some("session".to_owned()),
+            parameters: HashMap::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unsupported_challenge_is_named() {
+        let pool = offline_pool(AuthFlow::Srp);
+        let request = LoginRequest {
+            username: "alice".to_owned(),
+            password: SecretString::from("pw".to_owned()),
+            mfa_code: None,
+        };
+        let mut login = Login {
+            pool: &pool,
+            request: &request,
+            prompter: &NoPrompter,
+            username: "alice".to_owned(),
+            mfa_code: None,
+            srp: None,
+        };
+        let err = login
+            .answer(challenge("CUSTOM_CHALLENGE"))
+            .await
+            .err()
+            .expect("an error");
+        assert!(
+            matches!(err, UserPoolError::UnsupportedChallenge(ref n) if n == "CUSTOM_CHALLENGE")
+        );
+        assert!(err.to_string().contains("CUSTOM_CHALLENGE"));
+
+        // A password verifier in the password flow is refused rather than answered.
+        let err = login
+            .answer(challenge("PASSWORD_VERIFIER"))
+            .await
+            .err()
+            .expect("an error");
+        assert!(
+            matches!(err, UserPoolError::MalformedChallenge { .. }),
+            "{err:?}"
+        );
+
+        // MFA setup that offers only SMS cannot be done here.
+        let mut sms_only = challenge("MFA_SETUP");
+        sms_only
+            .parameters
+            .insert("MFAS_CAN_SETUP".to_owned(), r#"["SMS_MFA"]"#.to_owned());
+        let err = login.answer(sms_only).await.err().expect("an error");
+        assert!(
+            matches!(err, UserPoolError::MfaSetupUnsupported { .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn cognito_username_is_read_from_the_id_token() {
+        let token = token_with(r#"{"sub":"1234","cognito:username":"alice"}"#);
+        assert_eq!(cognito_username(&token).as_deref(), Some("alice"));
+        assert_eq!(cognito_username(&token_with(r#"{"sub":"1234"}"#)), None);
+        assert_eq!(cognito_username("not a jwt"), None);
+        assert_eq!(cognito_username("a.!!!.c"), None);
+    }
+}
