@@ -329,6 +329,7 @@ impl Ini {
                     ending: self.newline,
                 },
             );
+            self.unindent_next_header(at + 1);
         }
         Ok(())
     }
@@ -401,6 +402,21 @@ impl Ini {
             },
         );
         Ok(header)
+    }
+
+    /// An indented `[next]` header is a header only while no key precedes it in its keyless
+    /// section: after a key it would continue that key's value (so the AWS CLI reads it). Once
+    /// a key is inserted before it, the header loses its indentation to stay a header.
+    fn unindent_next_header(&mut self, from: usize) {
+        let next = self.lines[from..]
+            .iter()
+            .position(|l| !matches!(l.kind, Kind::Blank | Kind::Comment))
+            .map(|offset| from + offset);
+        if let Some(line) = next.map(|i| &mut self.lines[i])
+            && matches!(line.kind, Kind::Header { .. })
+        {
+            line.text = line.text.trim_start().to_owned();
+        }
     }
 
     fn header_index(&self, name: &str) -> Option<usize> {
@@ -661,6 +677,16 @@ mod tests {
     }
 
     #[test]
+    fn a_key_added_before_an_indented_header_leaves_it_a_header() {
+        assert_eq!(
+            edited("[a]\n\n  [b] \nx = 1\n", |ini| ini
+                .set("a", "k", "v")
+                .unwrap()),
+            "[a]\nk = v\n\n[b] \nx = 1\n"
+        );
+    }
+
+    #[test]
     fn remove_key_takes_its_continuations() {
         let text = "[a]\nx = 1\ns3 =\n  m = 2\ny = 3\n";
         let mut ini = parse(text);
@@ -705,6 +731,116 @@ mod tests {
         assert!(ini.set("a", "k=x", "v").is_err());
         assert!(ini.set("a]\n[b", "k", "v").is_err());
         assert_eq!(ini.to_string(), "[a]\n");
+    }
+
+    /// A small deterministic generator (xorshift), so failures reproduce without a crate.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "[a]",
+        "[b]",
+        "[ profile  c ]",
+        "[",
+        "]",
+        "=",
+        ":",
+        " ",
+        "\t",
+        "\n",
+        "\n",
+        "\n",
+        "\r\n",
+        "\r",
+        "#",
+        ";",
+        "key",
+        "Key",
+        "x = 1",
+        "s3 =\n  m = 2",
+        "é",
+        "\u{feff}",
+        "\0",
+    ];
+
+    fn random_text(rng: &mut Rng) -> String {
+        (0..rng.below(40))
+            .map(|_| PIECES[rng.below(PIECES.len())])
+            .collect()
+    }
+
+    fn entries_of(ini: &Ini) -> Vec<(String, Vec<(String, String)>)> {
+        ini.sections()
+            .map(|s| {
+                let entries = s.entries().map(|(k, v)| (k.to_owned(), v.to_owned()));
+                (s.name.to_owned(), entries.collect())
+            })
+            .collect()
+    }
+
+    /// Arbitrary text never panics the parser, and whatever it accepts writes back unchanged.
+    /// Every edit leaves a file that parses again, with the edit's effect and nothing else.
+    #[test]
+    fn random_files_and_edits_keep_the_invariants() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let (mut parsed, mut edits) = (0, 0);
+        for _ in 0..60_000 {
+            let text = random_text(&mut rng);
+            let Ok(mut ini) = Ini::parse(&text) else {
+                continue;
+            };
+            parsed += 1;
+            assert_eq!(ini.to_string(), text);
+            for _ in 0..rng.below(4) {
+                let section = ["a", "b", "profile  c", "new"][rng.below(4)];
+                let key = ["key", "KEY", "x", "s3", "fresh"][rng.below(5)];
+                let before = entries_of(&ini);
+                let duplicated = before.iter().filter(|(n, _)| n == section).count() > 1;
+                match rng.below(3) {
+                    0 => {
+                        ini.set(section, key, "v").unwrap();
+                        assert_eq!(ini.section(section).unwrap().get(key), Some("v"));
+                    }
+                    1 => {
+                        ini.remove_key(section, key);
+                        if let Some(s) = ini.section(section) {
+                            assert_eq!(s.get(key), None, "{text:?}");
+                        }
+                    }
+                    _ => {
+                        ini.remove_section(section);
+                        if !duplicated {
+                            assert!(ini.section(section).is_none(), "{text:?}");
+                        }
+                    }
+                }
+                let written = ini.to_string();
+                let reparsed = Ini::parse(&written)
+                    .unwrap_or_else(|e| panic!("{e} after editing {text:?} into {written:?}"));
+                assert_eq!(entries_of(&reparsed), entries_of(&ini), "{written:?}");
+                // Sections other than the edited one are untouched.
+                let others = |all: Vec<(String, Vec<(String, String)>)>| {
+                    all.into_iter()
+                        .filter(|(n, _)| n != section)
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(others(entries_of(&ini)), others(before), "{text:?}");
+                ini = reparsed;
+                edits += 1;
+            }
+        }
+        assert!(
+            parsed > 3_000 && edits > 4_000,
+            "{parsed} parsed, {edits} edits"
+        );
     }
 
     #[test]
