@@ -60,6 +60,7 @@ pub struct Common {
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
+    let mut common = args.common;
     let user_pool = match (args.create_user_pool, args.user_pool_id, args.client_id) {
         (Some(pool_name), _, _) => UserPoolChoice::Create {
             pool_name,
@@ -69,18 +70,29 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             user_pool_id,
             client_id,
         },
+        // A bare `cogadmin setup` checks (and repairs) what the last one set up.
         _ => match &admin.config.last_setup {
-            Some(last) => UserPoolChoice::Existing {
-                user_pool_id: last.user_pool_id.clone(),
-                client_id: last.client_id.clone(),
-            },
+            Some(last) => {
+                let keep = |given: &mut Option<String>, recorded: &str| {
+                    if given.is_none() && !recorded.is_empty() {
+                        *given = Some(recorded.to_owned());
+                    }
+                };
+                keep(&mut common.identity_pool_name, &last.identity_pool_name);
+                keep(&mut common.role_name, &last.role_name);
+                common.duration_hours.get_or_insert(last.duration_hours);
+                UserPoolChoice::Existing {
+                    user_pool_id: last.user_pool_id.clone(),
+                    client_id: last.client_id.clone(),
+                }
+            }
             None => anyhow::bail!(
                 "which user pool? pass --create-user-pool NAME to find or create one, or \
                  --user-pool-id ID --client-id ID to use an existing one"
             ),
         },
     };
-    run_setup(ctx, &admin, &sdk, user_pool, args.common).await
+    run_setup(ctx, &admin, &sdk, user_pool, common).await
 }
 
 #[derive(clap::Args)]

@@ -138,7 +138,11 @@ pub struct RecordedSetup {
     pub user_pool_id: String,
     pub client_id: String,
     pub identity_pool_id: String,
+    #[serde(default)]
+    pub identity_pool_name: String,
     pub role_arn: String,
+    #[serde(default)]
+    pub role_name: String,
     #[serde(default)]
     pub basic_flow: bool,
     #[serde(default = "default_duration_hours")]

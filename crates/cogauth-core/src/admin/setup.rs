@@ -97,7 +97,9 @@ impl SetupOutcome {
             user_pool_id: self.user_pool_id.clone()?,
             client_id: self.client_id.clone()?,
             identity_pool_id: self.identity_pool_id.clone()?,
+            identity_pool_name: self.identity_pool_name.clone(),
             role_arn: self.role_arn.clone()?,
+            role_name: self.role_name.clone(),
             basic_flow: self.basic_flow,
             duration_hours: self.duration_hours,
         })
