@@ -208,7 +208,7 @@ async fn run_setup(
         println!("users log in with this configuration:");
         println!("  {command}");
         if outcome.client_secret.is_some() {
-            println!("  (the app client has a secret: add it with `cogauth configure`)");
+            println!("  (the app client has a secret: add --client-secret-stdin and pipe it in)");
         }
     }
     print_outcome(&outcome.plan, "everything was already set up");

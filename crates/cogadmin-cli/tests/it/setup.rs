@@ -497,3 +497,122 @@ fn setup_without_a_pool_or_a_previous_setup_says_what_to_pass() {
         err.stderr
     );
 }
+
+#[tokio::test]
+async fn a_client_found_by_name_gets_the_missing_flows_and_keeps_its_settings() {
+    let admin = Admin::new();
+    let idp = fixtures::idp_client().await;
+    let pool_name = unique_name("flows");
+    let pool = idp
+        .create_user_pool()
+        .pool_name(&pool_name)
+        .send()
+        .await
+        .unwrap();
+    let user_pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let client = idp
+        .create_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_name("cogauth")
+        .explicit_auth_flows(Flow::AllowUserSrpAuth)
+        .callback_urls("https://example.com/callback")
+        .refresh_token_validity(7)
+        .send()
+        .await
+        .unwrap();
+    let client_id = client
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+
+    let identity_pool_name = unique_name("FlowsIdp");
+    let run = admin.ok(&[
+        "setup",
+        "--create-user-pool",
+        &pool_name,
+        "--identity-pool-name",
+        &identity_pool_name,
+    ]);
+    assert_eq!(run.action_of("user pool"), "unchanged", "{}", run.stdout);
+    assert_eq!(run.action_of("app client"), "updated", "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("allow ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(admin.recorded("client_id"), client_id);
+    let after = idp
+        .describe_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap();
+    let after = after.user_pool_client().unwrap();
+    for flow in [
+        Flow::AllowUserSrpAuth,
+        Flow::AllowUserPasswordAuth,
+        Flow::AllowRefreshTokenAuth,
+    ] {
+        assert!(after.explicit_auth_flows().contains(&flow), "{flow:?}");
+    }
+    assert_eq!(after.callback_urls(), ["https://example.com/callback"]);
+    assert_eq!(after.refresh_token_validity(), 7);
+
+    // A second user pool set up against the same identity pool is linked beside the first.
+    let second_pool = unique_name("flows2");
+    let run = admin.ok(&[
+        "setup",
+        "--create-user-pool",
+        &second_pool,
+        "--identity-pool-name",
+        &identity_pool_name,
+    ]);
+    assert_eq!(run.action_of("identity pool"), "updated", "{}", run.stdout);
+    assert!(run.stdout.contains("- link app client"), "{}", run.stdout);
+    let described = fixtures::identity_client()
+        .await
+        .describe_identity_pool()
+        .identity_pool_id(admin.recorded("identity_pool_id"))
+        .send()
+        .await
+        .unwrap();
+    let linked: Vec<_> = described
+        .cognito_identity_providers()
+        .iter()
+        .filter_map(|p| p.client_id())
+        .collect();
+    assert_eq!(linked.len(), 2, "{linked:?}");
+    assert!(linked.contains(&client_id.as_str()));
+}
+
+#[tokio::test]
+async fn two_pools_with_one_name_are_refused_not_guessed() {
+    let admin = Admin::new();
+    let idp = fixtures::idp_client().await;
+    let name = unique_name("twin");
+    for _ in 0..2 {
+        idp.create_user_pool()
+            .pool_name(&name)
+            .send()
+            .await
+            .unwrap();
+    }
+    let err = admin.fails(&[
+        "setup",
+        "--create-user-pool",
+        &name,
+        "--identity-pool-name",
+        &unique_name("TwinIdp"),
+    ]);
+    assert!(
+        err.stderr
+            .contains(&format!("2 user pools are named `{name}`")),
+        "{}",
+        err.stderr
+    );
+    assert!(!admin.home.join(".config/cogauth/admin.toml").exists());
+}
