@@ -24,6 +24,8 @@ pub enum Error {
     Identity(#[from] IdentityError),
     #[error(transparent)]
     UserPool(#[from] crate::userpool::UserPoolError),
+    #[error(transparent)]
+    Admin(#[from] crate::admin::AdminError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
