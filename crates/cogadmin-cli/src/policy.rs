@@ -11,7 +11,7 @@ use crate::role::{Resolved, Target, resolve_role};
 
 #[derive(clap::Args)]
 struct Apply {
-    /// The inline policy's name (default: the original's, e.g. S3UserIsolationPolicy_<bucket>).
+    /// The inline policy's name (default: the original's, e.g. S3UserIsolationPolicy_BUCKET).
     #[arg(long, value_name = "NAME")]
     policy_name: Option<String>,
     /// Apply to this role instead of the identity pool's authenticated role.

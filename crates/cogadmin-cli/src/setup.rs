@@ -40,7 +40,7 @@ pub struct Common {
     /// The identity pool to find or create (default: `identity_pool_name` of admin.toml).
     #[arg(long, value_name = "NAME")]
     identity_pool_name: Option<String>,
-    /// The authenticated role to find or create (default: Cognito_<identity pool name>Auth_Role).
+    /// The authenticated role to find or create (default: Cognito_POOLNAMEAuth_Role).
     #[arg(long, value_name = "NAME")]
     role_name: Option<String>,
     /// Turn on the identity pool's basic (classic) flow: credentials for up to the role's
