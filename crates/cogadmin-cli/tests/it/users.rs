@@ -322,3 +322,28 @@ async fn the_user_pool_defaults_to_the_profile_then_the_last_setup() {
     let listed = admin.ok(&["user", "list", "--profile", "work"]).stdout;
     assert!(listed.contains("in-profile-pool"), "{listed}");
 }
+
+#[test]
+fn aws_failures_say_what_to_do() {
+    let admin = Admin::new();
+    let mut cmd = admin.command(&["user", "list", "--user-pool-id", "us-east-1_Abc123"]);
+    cmd.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY");
+    let err = admin.fails_with(cmd, "");
+    assert!(
+        err.stderr
+            .contains("ListUsers failed: no AWS credentials found"),
+        "{}",
+        err.stderr
+    );
+    assert!(err.stderr.contains("AWS_PROFILE"), "{}", err.stderr);
+    assert_eq!(err.stderr.lines().count(), 1, "{}", err.stderr);
+
+    let err = admin.fails(&["user", "list", "--user-pool-id", "us-east-1_Abc123"]);
+    assert!(
+        err.stderr
+            .contains("user pool `us-east-1_Abc123` does not exist"),
+        "{}",
+        err.stderr
+    );
+}

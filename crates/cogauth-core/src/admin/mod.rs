@@ -68,18 +68,24 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     move |err| {
-        let failure = match &err {
+        let code = error_code(&err).unwrap_or_default().to_owned();
+        let mut failure = match &err {
             SdkError::ServiceError(_) => crate::aws::classify(&err).to_string(),
             // Credential and connection problems hide in the source chain.
-            _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+            _ => display_chain(&err),
         };
-        let code = error_code(&err).unwrap_or_default();
+        let lower = failure.to_ascii_lowercase();
+        let no_credentials = code.is_empty()
+            && (lower.contains("no credentials") || lower.contains("credentials not loaded"));
+        if no_credentials {
+            failure = "no AWS credentials found".to_owned();
+        }
         let hint = if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
             format!(
                 " (the AWS identity cogadmin runs as may not call {operation}: grant it, or \
                  select another identity with AWS_PROFILE)"
             )
-        } else if code.is_empty() && failure.to_ascii_lowercase().contains("credentials") {
+        } else if no_credentials || (code.is_empty() && lower.contains("credential")) {
             " (cogadmin uses the normal AWS credential chain: set AWS_PROFILE, or \
              AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`)"
                 .to_owned()
@@ -93,6 +99,20 @@ where
             hint,
         }
     }
+}
+
+/// The messages of an error and its sources, each once ("dispatch failure: connection refused").
+fn display_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 /// Fetches every page of a paginated list. `fetch` gets the previous page's token and returns
