@@ -1,1 +1,0 @@
-//! Lambda proxy deployment (placeholder: being written)
