@@ -148,58 +148,9 @@ pub fn run(args: ConfigureArgs) -> Result<()> {
 }
 
 fn write(path: &std::path::Path, profile: &str, values: &ProfileConfig) -> Result<()> {
-    validate(values)?;
+    values.validate(&config::Origin::Flag)?;
     config::file::write_profile(path, profile, values)?;
     eprintln!("saved profile `{profile}` to {}", path.display());
-    Ok(())
-}
-
-/// Checks the values before anything is written, with the same rules as loading.
-fn validate(values: &ProfileConfig) -> Result<()> {
-    let checks: [(&str, &Option<String>, fn(&str) -> bool, &str); 5] = [
-        (
-            "--user-pool-id",
-            &values.user_pool_id,
-            ids::is_user_pool_id,
-            "<region>_<letters and digits>, e.g. us-east-1_AbC123",
-        ),
-        (
-            "--client-id",
-            &values.client_id,
-            ids::is_client_id,
-            "letters and digits",
-        ),
-        (
-            "--identity-pool-id",
-            &values.identity_pool_id,
-            ids::is_identity_pool_id,
-            "<region>:<uuid>",
-        ),
-        (
-            "--region",
-            &values.region,
-            ids::is_region,
-            "a region name, e.g. us-east-1",
-        ),
-        (
-            "--role-arn",
-            &values.role_arn,
-            ids::is_role_arn,
-            "arn:aws:iam::<account>:role/<name>",
-        ),
-    ];
-    for (flag, value, ok, expected) in checks {
-        if let Some(v) = value
-            && !ok(v)
-        {
-            bail!("{flag} `{v}` is not valid: expected {expected}");
-        }
-    }
-    if let Some(h) = values.duration_hours
-        && !(1..=12).contains(&h)
-    {
-        bail!("--duration-hours {h} is not valid: expected a whole number of hours from 1 to 12");
-    }
     Ok(())
 }
 

@@ -2,8 +2,17 @@
 //!
 //! Thin: argument parsing, prompts and output. The work is done by `cogauth_core`.
 
+mod completions;
 mod configure;
+mod context;
+mod credential_process;
+mod exec;
+mod export;
+mod login;
+mod logout;
+mod obtain;
 mod profile_args;
+mod report;
 mod session_view;
 mod status;
 mod terminal;
@@ -12,14 +21,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-#[derive(Parser)]
+#[derive(Parser, Debug)]
 #[command(
     name = "cogauth",
     version,
     about = "Log in to AWS Cognito and hand temporary AWS credentials to every AWS tool",
     after_help = "Start with `cogauth configure`, then `cogauth login`."
 )]
-struct Cli {
+pub struct Cli {
     /// More logging on stderr (-v info, -vv debug: each AWS call, -vvv trace); RUST_LOG also works. Secrets are never logged.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
@@ -27,12 +36,26 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Subcommand)]
+#[derive(Subcommand, Debug)]
 enum Command {
     /// Write a profile: user pool, app client, identity pool, region (prompts, or flags).
     Configure(configure::ConfigureArgs),
+    /// Log in (SRP by default, every challenge) and hand the credentials to the AWS tools.
+    Login(login::LoginArgs),
     /// Show the resolved configuration, where each value came from, and the session.
     Status(status::StatusArgs),
+    /// Print credentials for the AWS CLI's `credential_process` (JSON on stdout only).
+    CredentialProcess(credential_process::CredentialProcessArgs),
+    /// Run a command with the profile's credentials in its environment.
+    Exec(exec::ExecArgs),
+    /// Print the credentials for a shell, a .env file or as JSON.
+    Export(export::ExportArgs),
+    /// Revoke the refresh token and remove the cached session and cogauth's AWS profile.
+    Logout(logout::LogoutArgs),
+    /// Print a shell completion script.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (or write all pages into a directory).
+    Man(completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,7 +63,14 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Configure(args) => configure::run(args),
+        Command::Login(args) => login::run(args),
         Command::Status(args) => status::run(args),
+        Command::CredentialProcess(args) => credential_process::run(args),
+        Command::Exec(args) => exec::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Logout(args) => logout::run(args),
+        Command::Completions(args) => completions::completions(args),
+        Command::Man(args) => completions::man(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

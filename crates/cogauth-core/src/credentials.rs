@@ -156,7 +156,12 @@ mod tests {
 
     #[test]
     fn debug_never_shows_secrets() {
-        let creds = Credentials::new("AKIDEXAMPLE", "canary-secret", "canary-token", Utc::now());
+        let creds = Credentials::new(
+            "AKIDEXAMPLE",
+            "canary-secret",
+            "canary-token",
+            DateTime::UNIX_EPOCH,
+        );
         let shown = format!("{creds:?}");
         assert!(shown.contains("AKIDEXAMPLE"));
         assert!(!shown.contains("canary-secret"));
@@ -166,7 +171,7 @@ mod tests {
             id_token: "canary-id".to_owned().into(),
             access_token: "canary-access".to_owned().into(),
             refresh_token: Some("canary-refresh".to_owned().into()),
-            expires_at: Utc::now(),
+            expires_at: DateTime::UNIX_EPOCH,
         };
         let shown = format!("{tokens:?}");
         assert!(!shown.contains("canary"), "{shown}");

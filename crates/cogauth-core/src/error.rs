@@ -26,6 +26,8 @@ pub enum Error {
     UserPool(#[from] crate::userpool::UserPoolError),
     #[error(transparent)]
     Admin(#[from] crate::admin::AdminError),
+    #[error(transparent)]
+    LoginRequired(#[from] crate::broker::LoginRequired),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

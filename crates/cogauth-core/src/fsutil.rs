@@ -40,6 +40,9 @@ pub struct FileLock {
 impl FileLock {
     /// Blocks until the lock for `target` is held.
     pub fn acquire(target: &Path) -> Result<Self, FsError> {
+        // Lock beside the real file, so a symlink and its target share one lock.
+        let target = resolve_symlink(target);
+        let target = target.as_path();
         let lock_path = lock_path_for(target);
         let parent = parent_of(target)?;
         ensure_dir(parent, None)?;
@@ -90,12 +93,23 @@ fn parent_of(path: &Path) -> Result<&Path, FsError> {
 }
 
 /// A symlinked file (dotfiles managers do this) is written through the link: the rename
-/// replaces the link's target, not the link.
+/// replaces the link's target, not the link. A dangling link is followed too, so the first
+/// write creates the file it points at.
 fn resolve_symlink(path: &Path) -> PathBuf {
-    match fs::canonicalize(path) {
-        Ok(real) => real,
-        Err(_) => path.to_path_buf(),
+    let mut current = path.to_path_buf();
+    // Bounded, like the kernel's own limit, so a link loop cannot hang us.
+    for _ in 0..40 {
+        match fs::read_link(&current) {
+            Ok(next) => {
+                current = match current.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            Err(_) => break,
+        }
     }
+    current
 }
 
 /// Creates `dir` and its parents if missing; new directories get `mode` when given.
@@ -185,6 +199,43 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(fs::read(&real).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_dangling_symlink_is_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink("real", &link).unwrap();
+        let lock = FileLock::acquire(&link).unwrap();
+        write_atomic(&lock, b"new", 0o600).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(dir.path().join("real")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_link_and_its_target_share_one_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::write(&real, b"x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let held = FileLock::acquire(&real).unwrap();
+        let lock_file = File::open(dir.path().join("real.lock")).unwrap();
+        assert!(lock_file.try_lock().is_err(), "the target's lock is held");
+        drop(held);
+        let via_link = FileLock::acquire(&link).unwrap();
+        assert_eq!(via_link.target(), real.as_path());
+        assert!(
+            File::open(dir.path().join("real.lock"))
+                .unwrap()
+                .try_lock()
+                .is_err()
+        );
     }
 
     #[test]

@@ -11,8 +11,10 @@
 //! through [`env::Env`] and [`clock::Clock`].
 
 pub mod admin;
+pub mod authenticator;
 pub mod aws;
 pub mod awsfiles;
+pub mod broker;
 pub mod cache;
 pub mod clock;
 pub mod config;

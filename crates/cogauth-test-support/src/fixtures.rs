@@ -202,3 +202,42 @@ pub async fn create_user_with_temporary_password(pool: &Pool, username: &str, te
 
 /// moto's fixed TOTP secret for every software token (base32 of `asdfasdfasdf`-like 60 bits).
 pub const MOTO_TOTP_SECRET: &str = "asdfasdfasdf";
+
+/// An empty but valid zip archive: moto stores Lambda code without running it.
+const EMPTY_ZIP: &[u8] = &[
+    0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+/// A Lambda function on the emulator (with `use_docker: false` moto runs no code: Invoke
+/// returns what [`crate::Emulator::queue_lambda_result`] queued). Returns its name.
+pub async fn create_lambda_function(name: &str) -> String {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    });
+    let role_name = unique("lambdarole");
+    iam_client()
+        .await
+        .create_role()
+        .role_name(&role_name)
+        .assume_role_policy_document(trust.to_string())
+        .send()
+        .await
+        .expect("CreateRole for the function");
+    let lambda = aws_sdk_lambda::Client::new(&emulator().sdk_config().await);
+    lambda
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .handler("bootstrap")
+        .role(format!("arn:aws:iam::{ACCOUNT_ID}:role/{role_name}"))
+        .code(
+            aws_sdk_lambda::types::FunctionCode::builder()
+                .zip_file(aws_sdk_lambda::primitives::Blob::new(EMPTY_ZIP))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("CreateFunction");
+    name.to_owned()
+}

@@ -141,6 +141,92 @@ pub enum ConfigError {
     Fs(#[from] crate::fsutil::FsError),
 }
 
+/// A validated string key: its name, what it is, what is expected, and the check.
+type Rule = (&'static str, &'static str, &'static str, fn(&str) -> bool);
+
+const RULES: &[Rule] = &[
+    (
+        "user_pool_id",
+        "user pool id",
+        "<region>_<letters and digits>, e.g. us-east-1_AbC123",
+        ids::is_user_pool_id,
+    ),
+    (
+        "client_id",
+        "app client id",
+        "letters and digits, e.g. 1example23456789",
+        ids::is_client_id,
+    ),
+    (
+        "identity_pool_id",
+        "identity pool id",
+        "<region>:<uuid>, e.g. us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab",
+        ids::is_identity_pool_id,
+    ),
+    (
+        "region",
+        "region",
+        "a region name, e.g. us-east-1",
+        ids::is_region,
+    ),
+    (
+        "role_arn",
+        "role ARN",
+        "arn:aws:iam::<account>:role/<name>",
+        ids::is_role_arn,
+    ),
+];
+
+/// Checks one value of a key that has a rule; other keys pass.
+pub fn check_value(key: &str, value: &str, origin: &Origin) -> Result<(), ConfigError> {
+    match RULES.iter().find(|(k, ..)| *k == key) {
+        Some((key, what, expected, ok)) if !ok(value) => Err(ConfigError::InvalidValue {
+            key,
+            value: value.to_owned(),
+            origin: origin.clone(),
+            what,
+            expected,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Durations are whole hours from 1 to 12 (the longest STS session a role can allow).
+pub fn check_duration(hours: u32, origin: &Origin) -> Result<(), ConfigError> {
+    if (1..=12).contains(&hours) {
+        return Ok(());
+    }
+    Err(ConfigError::InvalidValue {
+        key: "duration_hours",
+        value: hours.to_string(),
+        origin: origin.clone(),
+        what: "duration",
+        expected: "a whole number of hours from 1 to 12",
+    })
+}
+
+impl ProfileConfig {
+    /// Checks every value that is set, as loading would, before it is written.
+    pub fn validate(&self, origin: &Origin) -> Result<(), ConfigError> {
+        let strings = [
+            ("user_pool_id", &self.user_pool_id),
+            ("client_id", &self.client_id),
+            ("identity_pool_id", &self.identity_pool_id),
+            ("region", &self.region),
+            ("role_arn", &self.role_arn),
+        ];
+        for (key, value) in strings {
+            if let Some(v) = value {
+                check_value(key, v, origin)?;
+            }
+        }
+        match self.duration_hours {
+            Some(h) => check_duration(h, origin),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Profile names end up in INI section headers and file names: keep them plain.
 pub fn is_valid_profile_name(name: &str) -> bool {
     !name.is_empty()

@@ -255,70 +255,19 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        fn check(
-            value: &Option<Sourced<String>>,
-            key: &'static str,
-            what: &'static str,
-            expected: &'static str,
-            ok: fn(&str) -> bool,
-        ) -> Result<(), ConfigError> {
-            match value {
-                Some(v) if !ok(&v.value) => Err(ConfigError::InvalidValue {
-                    key,
-                    value: v.value.clone(),
-                    origin: v.origin.clone(),
-                    what,
-                    expected,
-                }),
-                _ => Ok(()),
+        let strings = [
+            ("user_pool_id", &self.user_pool_id),
+            ("client_id", &self.client_id),
+            ("identity_pool_id", &self.identity_pool_id),
+            ("region", &self.region),
+            ("role_arn", &self.role_arn),
+        ];
+        for (key, value) in strings {
+            if let Some(v) = value {
+                super::check_value(key, &v.value, &v.origin)?;
             }
         }
-        check(
-            &self.user_pool_id,
-            "user_pool_id",
-            "user pool id",
-            "<region>_<letters and digits>, e.g. us-east-1_AbC123",
-            ids::is_user_pool_id,
-        )?;
-        check(
-            &self.client_id,
-            "client_id",
-            "app client id",
-            "letters and digits, e.g. 1example23456789",
-            ids::is_client_id,
-        )?;
-        check(
-            &self.identity_pool_id,
-            "identity_pool_id",
-            "identity pool id",
-            "<region>:<uuid>, e.g. us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab",
-            ids::is_identity_pool_id,
-        )?;
-        check(
-            &self.region,
-            "region",
-            "region",
-            "a region name, e.g. us-east-1",
-            ids::is_region,
-        )?;
-        check(
-            &self.role_arn,
-            "role_arn",
-            "role ARN",
-            "arn:aws:iam::<account>:role/<name>",
-            ids::is_role_arn,
-        )?;
-        let hours = &self.duration_hours;
-        if !(1..=12).contains(&hours.value) {
-            return Err(ConfigError::InvalidValue {
-                key: "duration_hours",
-                value: hours.value.to_string(),
-                origin: hours.origin.clone(),
-                what: "duration",
-                expected: "a whole number of hours from 1 to 12",
-            });
-        }
-        Ok(())
+        super::check_duration(self.duration_hours.value, &self.duration_hours.origin)
     }
 
     fn missing(&self, key: &'static str, env_var: Option<&str>) -> ConfigError {

@@ -1,0 +1,130 @@
+//! `cogauth login`: the whole pipeline, then the credentials handed to the AWS tools.
+
+use anyhow::{Result, bail};
+
+use clap::Args;
+use cogauth_core::broker::Published;
+use cogauth_core::config::{AuthFlow, AwsIntegration, ProfileConfig};
+use cogauth_core::prompt::Prompter;
+use cogauth_core::userpool::LoginRequest;
+
+use crate::terminal::{TerminalPrompter, read_stdin_secret};
+
+#[derive(Args, Debug)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub profile: crate::profile_args::ProfileArgs,
+    /// Username (default: `username` in the profile, else asked).
+    #[arg(short, long)]
+    pub username: Option<String>,
+    /// Read the password from stdin instead of a hidden prompt.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Answer the first MFA code challenge with this code.
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+    /// srp (default: the password never leaves the machine) or password.
+    #[arg(long)]
+    pub auth_flow: Option<AuthFlow>,
+    /// Hours of credentials from the basic flow or the Lambda proxy (1-12; default 12).
+    #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=12))]
+    pub duration: Option<u32>,
+    /// Keep the identity pool's 1 h credentials; do not upgrade through the Lambda proxy.
+    #[arg(long)]
+    pub no_lambda_proxy: bool,
+    /// credentials: keys in ~/.aws/credentials; process: credential_process in ~/.aws/config.
+    #[arg(long)]
+    pub aws_integration: Option<AwsIntegration>,
+    /// Overwrite an AWS profile section that cogauth did not write (e.g. long-term keys).
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: LoginArgs) -> Result<()> {
+    let values = ProfileConfig {
+        username: args.username.clone(),
+        auth_flow: args.auth_flow,
+        duration_hours: args.duration,
+        aws_integration: args.aws_integration,
+        ..Default::default()
+    };
+    let broker = crate::context::broker(args.profile.profile.clone(), values)?;
+    let profile = broker.profile().to_owned();
+    let prompter = TerminalPrompter::new(
+        "pass --password-stdin (and --mfa-code) to log in without a terminal",
+    )
+    .with_mfa_code(args.mfa_code.clone());
+
+    let username = match broker.settings().username.as_ref() {
+        Some(u) => u.value.clone(),
+        None => {
+            if args.password_stdin {
+                bail!(
+                    "no username: pass -u USER (stdin carries the password), or set `username` in profile `{profile}`"
+                );
+            }
+            prompter.ask("Username")?
+        }
+    };
+    if username.trim().is_empty() {
+        bail!("the username is empty");
+    }
+    let password = if args.password_stdin {
+        read_stdin_secret("password")?
+    } else {
+        prompter.ask_secret(&format!("Password for {username}"))?
+    };
+    let request = LoginRequest {
+        username: username.clone(),
+        password,
+        mfa_code: args.mfa_code.clone(),
+    };
+
+    let fresh = crate::context::runtime()?.block_on(broker.login(
+        &request,
+        &prompter,
+        !args.no_lambda_proxy,
+    ))?;
+    if let Some(why) = &fresh.upgrade_failure {
+        eprintln!("warning: {why}; using the identity pool's 1 h credentials instead");
+    }
+    let published = broker
+        .publish(&fresh.session, &crate::context::current_exe()?, args.force)
+        .map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "logged in and cached the session (`cogauth exec --profile {profile}` and `cogauth export` work), but could not hand the credentials to the AWS tools"
+            ))
+        })?;
+
+    let session = &fresh.session;
+    let creds = session
+        .credentials
+        .as_ref()
+        .expect("a login stores credentials");
+    let now = chrono::Utc::now();
+    eprintln!("logged in as {username} (profile `{profile}`)");
+    eprintln!(
+        "  identity id:  {}",
+        session.identity_id.as_deref().unwrap_or("-")
+    );
+    if let Some(source) = session.source {
+        eprintln!("  credentials:  {source}");
+    }
+    eprintln!(
+        "  expires:      {}",
+        crate::report::expiry(creds.expiration, now)
+    );
+    match published {
+        Published::CredentialsFile(path) => {
+            eprintln!("  written to:   {} [{profile}]", path.display());
+        }
+        Published::CredentialProcess(path) => {
+            eprintln!(
+                "  credential_process set in {} for profile `{profile}`",
+                path.display()
+            );
+        }
+    }
+    eprintln!("use it with: aws --profile {profile} sts get-caller-identity");
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! `cogauth logout`: revoke the refresh token, then remove the cached session and what cogauth
+//! wrote in the AWS files for the profile (never anyone else's sections).
+
+use anyhow::Result;
+use clap::Args;
+use cogauth_core::cache::{FileSessionStore, SessionStore};
+use cogauth_core::env::ProcessEnv;
+
+#[derive(Args, Debug)]
+pub struct LogoutArgs {
+    #[command(flatten)]
+    pub profile: crate::profile_args::ProfileArgs,
+    /// Log out of every cached profile.
+    #[arg(long, conflicts_with = "profile")]
+    pub all: bool,
+}
+
+pub fn run(args: LogoutArgs) -> Result<()> {
+    let profiles = if args.all {
+        FileSessionStore::from_env(&ProcessEnv)?.profiles()?
+    } else {
+        vec![
+            crate::context::broker(args.profile.profile.clone(), Default::default())?
+                .profile()
+                .to_owned(),
+        ]
+    };
+    if profiles.is_empty() {
+        eprintln!("no cached sessions");
+        return Ok(());
+    }
+    let runtime = crate::context::runtime()?;
+    for profile in profiles {
+        let broker = crate::context::broker(Some(profile.clone()), Default::default())?;
+        let report = runtime.block_on(broker.logout())?;
+        match &report.revoked {
+            Ok(true) => eprintln!("profile `{profile}`: refresh token revoked"),
+            Ok(false) => {}
+            Err(why) => eprintln!(
+                "profile `{profile}`: warning: could not revoke the refresh token ({why}); removing the local session anyway"
+            ),
+        }
+        let mut removed = Vec::new();
+        if report.cache_removed {
+            removed.push("the cached session");
+        }
+        if report.aws_files_changed {
+            removed.push("its AWS profile");
+        }
+        if removed.is_empty() {
+            eprintln!("profile `{profile}`: nothing to remove");
+        } else {
+            eprintln!("profile `{profile}`: removed {}", removed.join(" and "));
+        }
+    }
+    Ok(())
+}

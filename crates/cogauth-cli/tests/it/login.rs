@@ -1,0 +1,268 @@
+//! `cogauth login` end to end against the emulator: the flows, the errors, the challenges,
+//! the identity flows, the Lambda upgrade, and the AWS CLI using what was written.
+
+use cogauth_test_support::fixtures::{self, PoolOptions};
+use cogauth_test_support::{TestHome, emulator};
+
+use crate::{PASSWORD, World, block_on, cogauth, fails, ok};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_aws_cli_works(world: &World) {
+    let out = world.aws(&[
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        &world.profile,
+        "--output",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "aws sts get-caller-identity failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let me: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(me["Account"], cogauth_test_support::ACCOUNT_ID);
+}
+
+#[test]
+fn srp_login_writes_credentials_the_aws_cli_uses() {
+    let world = World::new(PoolOptions::default(), &[]);
+    let out = world.login(&[]);
+    ok(&out);
+    assert!(out.stdout.is_empty(), "login prints nothing on stdout");
+    let report = stderr(&out);
+    assert!(
+        report.contains("identity pool (enhanced flow, 1 h)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("us-east-1:"),
+        "the report names the identity id: {report}"
+    );
+    assert!(!report.contains(PASSWORD));
+
+    let creds = world.home.read(".aws/credentials");
+    assert!(
+        creds.contains("[dev]")
+            && creds.contains("aws_session_token")
+            && creds.contains("x_security_token_expires"),
+        "{creds}"
+    );
+    let config = world.home.read(".aws/config");
+    assert!(
+        config.contains("[profile dev]") && config.contains("region = us-east-1"),
+        "{config}"
+    );
+    // SRP: the app client saw USER_SRP_AUTH, never the password flow.
+    assert_eq!(
+        emulator().initiate_auth_calls(&world.pool.client_id, "USER_PASSWORD_AUTH"),
+        0
+    );
+    assert_eq!(
+        emulator().initiate_auth_calls(&world.pool.client_id, "USER_SRP_AUTH"),
+        1
+    );
+    assert_aws_cli_works(&world);
+}
+
+#[test]
+fn srp_login_with_a_client_secret() {
+    let world = World::new(
+        PoolOptions {
+            with_client_secret: true,
+            ..Default::default()
+        },
+        &[],
+    );
+    ok(&world.login(&[]));
+    assert_aws_cli_works(&world);
+}
+
+#[test]
+fn password_flow_login_and_its_errors() {
+    let world = World::new(PoolOptions::default(), &[]);
+    ok(&world.login(&["--auth-flow", "password"]));
+    assert_eq!(
+        emulator().initiate_auth_calls(&world.pool.client_id, "USER_PASSWORD_AUTH"),
+        1
+    );
+
+    // moto checks passwords only in the password flow (SRP proofs are never verified there).
+    let wrong = cogauth(
+        &world.home,
+        &[
+            "login",
+            "--profile",
+            "dev",
+            "-u",
+            &world.user,
+            "--password-stdin",
+            "--auth-flow",
+            "password",
+        ],
+        "not-the-password\n",
+    );
+    let wrong = fails(&wrong);
+    let unknown = cogauth(
+        &world.home,
+        &[
+            "login",
+            "--profile",
+            "dev",
+            "-u",
+            "nobody-here",
+            "--password-stdin",
+            "--auth-flow",
+            "password",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    let unknown = fails(&unknown);
+    // Both say the same thing: never reveal whether a user exists.
+    assert!(
+        wrong
+            .to_lowercase()
+            .contains("incorrect username or password"),
+        "{wrong}"
+    );
+    assert!(
+        unknown
+            .to_lowercase()
+            .contains("incorrect username or password"),
+        "{unknown}"
+    );
+    assert!(!wrong.contains("not-the-password"));
+}
+
+#[test]
+fn new_password_required_is_answered_in_a_terminal() {
+    let pool = block_on(fixtures::create_pool(PoolOptions::default()));
+    let user = fixtures::unique("newbie");
+    block_on(fixtures::create_user_with_temporary_password(
+        &pool,
+        &user,
+        "Temp-Passw0rd!",
+    ));
+    let home = TestHome::new();
+    ok(&cogauth(
+        &home,
+        &[
+            "configure",
+            "--user-pool-id",
+            &pool.user_pool_id,
+            "--client-id",
+            &pool.client_id,
+            "--identity-pool-id",
+            &pool.identity_pool_id,
+        ],
+        "",
+    ));
+    let mut cmd = home.command(crate::COGAUTH);
+    cmd.args(["login", "-u", &user]);
+    let mut session = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    session.exp_string("Password for").unwrap();
+    session.send_line("Temp-Passw0rd!").unwrap();
+    session.exp_regex("(?i)new password").unwrap();
+    session.send_line("Brand-New-Passw0rd!").unwrap();
+    session.exp_regex("(?i)(again|confirm|repeat)").unwrap();
+    session.send_line("Brand-New-Passw0rd!").unwrap();
+    session.exp_string("logged in as").unwrap();
+    session.exp_eof().unwrap();
+
+    // The new password works from now on (password flow: moto checks it there).
+    let again = cogauth(
+        &home,
+        &[
+            "login",
+            "-u",
+            &user,
+            "--password-stdin",
+            "--auth-flow",
+            "password",
+        ],
+        "Brand-New-Passw0rd!\n",
+    );
+    ok(&again);
+}
+
+#[test]
+fn basic_flow_gives_the_requested_duration_without_a_lambda() {
+    let pool_opts = PoolOptions {
+        allow_classic_flow: true,
+        ..Default::default()
+    };
+    let world = World::new(pool_opts, &[]);
+    ok(&cogauth(
+        &world.home,
+        &[
+            "configure",
+            "--profile",
+            "dev",
+            "--identity-flow",
+            "basic",
+            "--role-arn",
+            &world.pool.role_arn,
+        ],
+        "",
+    ));
+    let out = world.login(&["--duration", "8"]);
+    ok(&out);
+    assert!(stderr(&out).contains("basic flow"), "{}", stderr(&out));
+    let status: serde_json::Value = serde_json::from_str(&ok(&cogauth(
+        &world.home,
+        &["status", "--profile", "dev", "--json"],
+        "",
+    )))
+    .unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(
+        status["session"]["credentials_expire_at"].as_str().unwrap(),
+    )
+    .unwrap();
+    let hours = (expires.to_utc() - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!(
+        (7.5..=8.0).contains(&hours),
+        "basic-flow credentials last {hours} h, asked for 8"
+    );
+    assert_aws_cli_works(&world);
+}
+
+#[test]
+fn duration_out_of_range_is_refused() {
+    let home = TestHome::offline();
+    let err = fails(&cogauth(
+        &home,
+        &["login", "--duration", "13", "--password-stdin", "-u", "x"],
+        "pw\n",
+    ));
+    assert!(err.contains("--duration") || err.contains("13"), "{err}");
+}
+
+#[test]
+fn login_needs_no_aws_credentials_even_with_a_broken_credentials_file() {
+    let world = World::new(PoolOptions::default(), &[]);
+    world.home.write(
+        ".aws/credentials",
+        "this is [not an ini file\n\0\u{1}garbage",
+    );
+    let before = world.home.read(".aws/credentials");
+    // The login itself works (it never reads ~/.aws); handing keys to a file that cannot be
+    // parsed is refused with a clear error, and the file is left exactly as it was.
+    let err = fails(&world.login(&[]));
+    assert!(
+        err.contains(".aws/credentials") && err.contains("line 1"),
+        "{err}"
+    );
+    assert_eq!(world.home.read(".aws/credentials"), before);
+    // The session was cached: the other ways of handing credentials over still work.
+    let env = ok(&cogauth(
+        &world.home,
+        &["export", "--profile", "dev", "--window", "1"],
+        "",
+    ));
+    assert!(env.contains("TESTACCESSKEY12345"), "{env}");
+}
