@@ -26,6 +26,7 @@ pub mod identity;
 pub mod log_filter;
 pub mod paths;
 pub mod prompt;
+pub mod provider;
 pub mod srp;
 pub mod upgrade;
 pub mod userpool;
