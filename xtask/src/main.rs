@@ -4,6 +4,7 @@
 
 mod demo;
 mod emulator;
+mod lambda;
 mod test;
 
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ enum Task {
     /// Manage the local AWS emulator (moto_server) used by the tests.
     #[command(subcommand)]
     Emulator(emulator::Command),
+    /// Build the credential-proxy Lambda (x86_64, glibc <= 2.34) into target/lambda/cogauth-lambda.zip.
+    PackageLambda,
+    /// Package the credential-proxy Lambda, then deploy it (same code as `cogadmin lambda deploy`).
+    DeployLambda(lambda::DeployArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +42,8 @@ fn main() -> ExitCode {
         Task::Test(args) => test::run(&args),
         Task::Demo => demo::run_demo(),
         Task::Emulator(cmd) => emulator::run(cmd),
+        Task::PackageLambda => lambda::package().map(|_| ()),
+        Task::DeployLambda(args) => lambda::deploy(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
