@@ -91,16 +91,10 @@ fn main() -> ExitCode {
 }
 
 fn cogauth_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let directives = cogauth_core::log_filter::directives(verbose, rust_log.as_deref());
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
         .with_writer(std::io::stderr)
         .without_time()
         .init();

@@ -2,8 +2,7 @@
 //! `cogadmin user create`, a login as that user with the written profile, and
 //! `aws sts get-caller-identity` with the credentials it gave.
 
-use aws_sdk_cognitoidentityprovider::types::AuthFlowType;
-use cogauth_test_support::{ACCOUNT_ID, emulator, fixtures};
+use cogauth_test_support::{ACCOUNT_ID, emulator};
 
 use crate::{Admin, unique_name};
 
@@ -38,54 +37,20 @@ fn written_profile(admin: &Admin, name: &str) -> Profile {
     }
 }
 
-/// STAND-IN for `cogauth login --profile P` (being built elsewhere): the same three public
-/// calls, made through the SDK with the profile's ids. Replace the call site with the real
-/// binary once it exists; the assertions around it stay.
-async fn login_through_the_sdk_standin_for_cogauth_login(
-    profile: &Profile,
-    username: &str,
-    password: &str,
-) -> (String, String, String) {
-    let tokens = fixtures::idp_client()
-        .await
-        .initiate_auth()
-        .client_id(&profile.client_id)
-        .auth_flow(AuthFlowType::UserPasswordAuth)
-        .auth_parameters("USERNAME", username)
-        .auth_parameters("PASSWORD", password)
-        .send()
-        .await
-        .expect("InitiateAuth as the new user");
-    let id_token = tokens
-        .authentication_result()
-        .and_then(|r| r.id_token())
-        .expect("an ID token, no challenge")
-        .to_owned();
-    let provider = format!(
-        "cognito-idp.{}.amazonaws.com/{}",
-        profile.region, profile.user_pool_id
+/// The real `cogauth` binary, built beside `cogadmin` by `cargo test --workspace`.
+fn cogauth_binary() -> std::path::PathBuf {
+    let dir = std::env::current_exe().expect("test binary path");
+    let bin = dir
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .join("cogauth");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build -p cogauth-cli` (cargo xtask test does)",
+        bin.display()
     );
-    let identity = fixtures::identity_client().await;
-    let id = identity
-        .get_id()
-        .identity_pool_id(&profile.identity_pool_id)
-        .logins(&provider, &id_token)
-        .send()
-        .await
-        .expect("GetId");
-    let credentials = identity
-        .get_credentials_for_identity()
-        .identity_id(id.identity_id().expect("identity id"))
-        .logins(&provider, &id_token)
-        .send()
-        .await
-        .expect("GetCredentialsForIdentity");
-    let c = credentials.credentials().expect("credentials");
-    (
-        c.access_key_id().expect("key id").to_owned(),
-        c.secret_key().expect("secret").to_owned(),
-        c.session_token().expect("token").to_owned(),
-    )
+    bin
 }
 
 #[tokio::test]
@@ -118,18 +83,53 @@ async fn setup_then_create_a_user_then_log_in_and_call_aws() {
     let profile = written_profile(&admin, "team");
     assert_eq!(profile.user_pool_id, admin.recorded("user_pool_id"));
     assert_eq!(profile.identity_pool_id, admin.recorded("identity_pool_id"));
-    let (key, secret, token) =
-        login_through_the_sdk_standin_for_cogauth_login(&profile, "alice", PASSWORD).await;
+    // Alice logs in with the real cogauth and the profile cogadmin wrote (SRP, no AWS keys).
+    let mut login = admin.home.command(cogauth_binary());
+    login
+        .args([
+            "login",
+            "--profile",
+            "team",
+            "-u",
+            "alice",
+            "--password-stdin",
+        ])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = login.spawn().expect("run cogauth login");
+    std::io::Write::write_all(
+        &mut child.stdin.take().expect("stdin"),
+        format!("{PASSWORD}\n").as_bytes(),
+    )
+    .expect("password on stdin");
+    let out = child.wait_with_output().expect("cogauth login");
+    assert!(
+        out.status.success(),
+        "cogauth login failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        emulator().initiate_auth_calls(&profile.client_id, "USER_SRP_AUTH"),
+        1
+    );
 
-    // The pinned AWS CLI, with only the login's credentials.
+    // The pinned AWS CLI, with only what cogauth wrote for the profile.
     let out = admin
         .home
         .command(emulator().aws_cli())
-        .env("AWS_ACCESS_KEY_ID", &key)
-        .env("AWS_SECRET_ACCESS_KEY", &secret)
-        .env("AWS_SESSION_TOKEN", &token)
-        .env("AWS_DEFAULT_REGION", &profile.region)
-        .args(["sts", "get-caller-identity", "--output", "json"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "team",
+            "--output",
+            "json",
+        ])
         .output()
         .expect("run the AWS CLI");
     assert!(
