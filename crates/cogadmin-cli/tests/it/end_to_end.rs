@@ -13,7 +13,6 @@ struct Profile {
     user_pool_id: String,
     client_id: String,
     identity_pool_id: String,
-    region: String,
 }
 
 fn written_profile(admin: &Admin, name: &str) -> Profile {
@@ -33,7 +32,6 @@ fn written_profile(admin: &Admin, name: &str) -> Profile {
         user_pool_id: get("user_pool_id"),
         client_id: get("client_id"),
         identity_pool_id: get("identity_pool_id"),
-        region: get("region"),
     }
 }
 
