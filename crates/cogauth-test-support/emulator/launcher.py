@@ -13,6 +13,10 @@ Extensions (kept small; documented in docs/emulator.md):
   returns it from DescribeIdentityPool; the basic flow and `cogauth doctor` need it.
 - cognito-idp RevokeToken: moto answers HTTP 500. `cogauth logout` revokes the refresh token;
   the token is invalidated the way moto's own sign-out does it, so a later refresh fails.
+- Lambda Invoke forwarding: a function whose environment has COGAUTH_TEST_FORWARD_URL gets
+  its Invoke payload POSTed there and answers with what comes back. moto runs no Lambda code
+  without Docker; this lets a test run the real proxy handler behind a real Invoke. Invoking
+  a missing function is ResourceNotFoundException, as on AWS (moto's simple backend answers).
 - GET /cogauth-test/calls: how many InitiateAuth calls each app client made, per AuthFlow.
   The single-flight test proves that N concurrent credential-process calls cause exactly one
   refresh *at the server*.
@@ -141,6 +145,30 @@ def install_cognito_idp_extensions():
     responses.CognitoIdpResponse.revoke_token = revoke_token
 
 
+def install_lambda_forwarding():
+    import urllib.request
+
+    from moto.awslambda_simple import models
+
+    original_invoke = models.LambdaSimpleBackend.invoke
+
+    def invoke(self, function_name, qualifier, body, headers, response_headers):
+        # Like real Lambda (and unlike moto's simple backend), a missing function is an error
+        # (ResourceNotFoundException), not a success that consumes a queued result.
+        function = self.get_function(function_name, qualifier)
+        url = (function.environment_vars or {}).get("COGAUTH_TEST_FORWARD_URL")
+        if not url:
+            return original_invoke(self, function_name, qualifier, body, headers, response_headers)
+        data = body.encode() if isinstance(body, str) else (body or b"{}")
+        request = urllib.request.Request(
+            url, data=data, method="POST", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.read()
+
+    models.LambdaSimpleBackend.invoke = invoke
+
+
 def with_test_routes(app):
     def wrapped(environ, start_response):
         if environ.get("PATH_INFO") == "/cogauth-test/calls":
@@ -187,6 +215,7 @@ def main():
 
     install_extensions()
     install_cognito_idp_extensions()
+    install_lambda_forwarding()
 
     app = with_test_routes(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, True, request_handler=MotoRequestHandler)

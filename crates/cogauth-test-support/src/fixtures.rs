@@ -211,6 +211,12 @@ const EMPTY_ZIP: &[u8] = &[
 /// A Lambda function on the emulator (with `use_docker: false` moto runs no code: Invoke
 /// returns what [`crate::Emulator::queue_lambda_result`] queued). Returns its name.
 pub async fn create_lambda_function(name: &str) -> String {
+    create_lambda_function_with_env(name, &[]).await
+}
+
+/// [`create_lambda_function`] with environment variables (e.g. `COGAUTH_TEST_FORWARD_URL`,
+/// which makes the emulator forward Invoke payloads to a test's server).
+pub async fn create_lambda_function_with_env(name: &str, env: &[(&str, &str)]) -> String {
     let trust = serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
@@ -236,8 +242,63 @@ pub async fn create_lambda_function(name: &str) -> String {
                 .zip_file(aws_sdk_lambda::primitives::Blob::new(EMPTY_ZIP))
                 .build(),
         )
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .set_variables(Some(
+                    env.iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                ))
+                .build(),
+        )
         .send()
         .await
         .expect("CreateFunction");
     name.to_owned()
+}
+
+/// Turns on software-token MFA for `user` (who must be able to log in with `password` in the
+/// password flow, on a client without a secret): associate, verify with the current code, and
+/// make it preferred.
+pub async fn enable_software_token(pool: &Pool, user: &str, password: &str) {
+    assert!(
+        pool.client_secret.is_none(),
+        "enable_software_token needs a client without a secret"
+    );
+    let idp = idp_client().await;
+    let auth = idp
+        .initiate_auth()
+        .client_id(&pool.client_id)
+        .auth_flow(idp::types::AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", user)
+        .auth_parameters("PASSWORD", password);
+    let out = auth.send().await.expect("InitiateAuth to enable MFA");
+    let access_token = out
+        .authentication_result()
+        .and_then(|r| r.access_token())
+        .expect("access token")
+        .to_owned();
+    idp.associate_software_token()
+        .access_token(&access_token)
+        .send()
+        .await
+        .expect("AssociateSoftwareToken");
+    idp.verify_software_token()
+        .access_token(&access_token)
+        .user_code(crate::totp::current_code())
+        .send()
+        .await
+        .expect("VerifySoftwareToken");
+    idp.admin_set_user_mfa_preference()
+        .user_pool_id(&pool.user_pool_id)
+        .username(user)
+        .software_token_mfa_settings(
+            idp::types::SoftwareTokenMfaSettingsType::builder()
+                .enabled(true)
+                .preferred_mfa(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("AdminSetUserMFAPreference");
 }

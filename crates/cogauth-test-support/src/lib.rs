@@ -10,6 +10,7 @@
 pub mod fixtures;
 pub mod harness;
 mod home;
+pub mod totp;
 
 use std::path::PathBuf;
 use std::process::Child;

@@ -266,3 +266,44 @@ fn login_needs_no_aws_credentials_even_with_a_broken_credentials_file() {
     ));
     assert!(env.contains("TESTACCESSKEY12345"), "{env}");
 }
+
+#[test]
+fn software_token_mfa_with_mfa_code_and_a_wrong_code() {
+    use cogauth_test_support::totp;
+    let world = World::new(PoolOptions::default(), &[]);
+    block_on(fixtures::enable_software_token(
+        &world.pool,
+        &world.user,
+        PASSWORD,
+    ));
+
+    let wrong = fails(&world.login(&["--mfa-code", &totp::wrong_code()]));
+    assert!(wrong.to_lowercase().contains("code"), "{wrong}");
+
+    let out = world.login(&["--mfa-code", &totp::current_code()]);
+    ok(&out);
+    assert!(world.home.read(".aws/credentials").contains("[dev]"));
+
+    // Without --mfa-code and without a terminal, the error says what to pass.
+    let mut cmd = world.home.command("setsid");
+    cmd.args([
+        crate::COGAUTH,
+        "login",
+        "--profile",
+        "dev",
+        "-u",
+        &world.user,
+        "--password-stdin",
+    ]);
+    cmd.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        format!("{PASSWORD}\n").as_bytes(),
+    )
+    .unwrap();
+    let err = fails(&child.wait_with_output().unwrap());
+    assert!(err.contains("--mfa-code"), "{err}");
+}

@@ -112,3 +112,164 @@ fn missing_lambda_function_falls_back_with_a_warning() {
         "{report}"
     );
 }
+
+/// Serves `cogauth_lambda::handle_json` over HTTP on 127.0.0.1, for the emulator's Invoke
+/// forwarding; returns the URL and a counter of invocations.
+fn serve_real_handler(
+    deps: cogauth_lambda::Deps,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/invoke", listener.local_addr().unwrap());
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            counter.fetch_add(1, Ordering::SeqCst);
+            let event: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let answer = runtime
+                .block_on(cogauth_lambda::handle_json(event, &deps))
+                .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    (url, calls)
+}
+
+#[test]
+fn the_real_proxy_handler_upgrades_a_login_through_a_real_invoke() {
+    let world = World::new(PoolOptions::default(), &[]);
+    let endpoint = emulator().endpoint().to_owned();
+
+    // The proxy's IAM user and its key, on the emulator.
+    let (key_id, secret) = block_on(async {
+        let iam = fixtures::iam_client().await;
+        let user = fixtures::unique("proxyuser");
+        iam.create_user().user_name(&user).send().await.unwrap();
+        let key = iam
+            .create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        let key = key.access_key().unwrap();
+        (
+            key.access_key_id().to_owned(),
+            key.secret_access_key().to_owned(),
+        )
+    });
+    let jwks = format!(
+        "{endpoint}/{}/.well-known/jwks.json",
+        world.pool.user_pool_id
+    );
+    let config = cogauth_lambda::config::Config::from_lookup(|name| {
+        Some(match name {
+            "USER_POOL_ID" => world.pool.user_pool_id.clone(),
+            "CLIENT_IDS" => world.pool.client_id.clone(),
+            "DEFAULT_ROLE_ARN" => world.pool.role_arn.clone(),
+            "IAM_USER_ACCESS_KEY_ID" => key_id.clone(),
+            "IAM_USER_SECRET_ACCESS_KEY" => secret.clone(),
+            "COGAUTH_JWKS_URL" => jwks.clone(),
+            "AWS_REGION" => "us-east-1".to_owned(),
+            _ => return None,
+        })
+    })
+    .expect("proxy configuration");
+    let deps = block_on(cogauth_lambda::Deps::from_config(config, Some(&endpoint)))
+        .expect("proxy dependencies");
+    let (url, calls) = serve_real_handler(deps);
+
+    let function = fixtures::unique("realproxy");
+    block_on(fixtures::create_lambda_function_with_env(
+        &function,
+        &[("COGAUTH_TEST_FORWARD_URL", &url)],
+    ));
+    ok(&cogauth(
+        &world.home,
+        &[
+            "configure",
+            "--profile",
+            "dev",
+            "--lambda-function",
+            &function,
+        ],
+        "",
+    ));
+
+    let out = world.login(&["--duration", "10"]);
+    ok(&out);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one Invoke reached the real handler"
+    );
+    assert!(
+        report.contains("Lambda credential proxy") && !report.contains("warning"),
+        "{report}"
+    );
+
+    // The credentials are STS AssumeRole's (not the identity pool's fixed test keys), for 10 h.
+    let creds = world.home.read(".aws/credentials");
+    assert!(!creds.contains("TESTACCESSKEY12345"), "{creds}");
+    let status: serde_json::Value = serde_json::from_str(&ok(&cogauth(
+        &world.home,
+        &["status", "--profile", "dev", "--json"],
+        "",
+    )))
+    .unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(
+        status["session"]["credentials_expire_at"].as_str().unwrap(),
+    )
+    .unwrap();
+    let hours = (expires.to_utc() - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!(
+        (9.5..=10.0).contains(&hours),
+        "proxy credentials last {hours} h, asked for 10"
+    );
+    assert_eq!(status["session"]["source"], "Lambda credential proxy");
+
+    // And the AWS CLI runs as the proxy's role session.
+    let out = world.aws(&[
+        "sts",
+        "get-caller-identity",
+        "--profile",
+        "dev",
+        "--output",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let me: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        me["Arn"].as_str().unwrap().contains(":assumed-role/"),
+        "{me}"
+    );
+}

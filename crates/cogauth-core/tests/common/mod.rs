@@ -6,10 +6,8 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use cogauth_core::clock::{Clock, SystemClock};
 use cogauth_core::prompt::{PromptError, Prompter};
 use secrecy::SecretString;
-use totp_rs::{Builder, Secret, Totp};
 
 /// One scripted answer.
 #[derive(Debug, Clone)]
@@ -114,45 +112,8 @@ impl Prompter for ScriptedPrompter {
     }
 }
 
-/// moto's software-token secret (base32, 60 bits: too short for RFC-checked constructors).
-pub const MOTO_TOTP_SECRET: &str = "ASDFASDFASDF";
-const STEP_SECONDS: u64 = 30;
-/// Codes are only taken this far into a step, so they are still current when moto checks them
-/// (it allows no skew).
-const SAFE_SECONDS_INTO_STEP: u64 = 25;
-
-pub fn moto_totp() -> Totp {
-    Builder::new()
-        .with_secret(Secret::try_from_base32(MOTO_TOTP_SECRET).expect("base32 secret"))
-        .with_step_duration(STEP_SECONDS)
-        .build_noncompliant()
-}
-
-fn unix_now() -> u64 {
-    SystemClock.now().timestamp() as u64
-}
-
-/// The code for the current step, waiting out the end of a step first.
-pub fn current_totp_code() -> String {
-    loop {
-        let now = unix_now();
-        if now % STEP_SECONDS < SAFE_SECONDS_INTO_STEP {
-            return moto_totp().generate(now).to_string();
-        }
-        std::thread::sleep(std::time::Duration::from_millis(250));
-    }
-}
-
-/// A code that is wrong now (and in the neighbouring steps).
-pub fn wrong_totp_code() -> String {
-    let totp = moto_totp();
-    let now = unix_now();
-    let valid: Vec<String> = [now - STEP_SECONDS, now, now + STEP_SECONDS]
-        .iter()
-        .map(|t| totp.generate(*t).to_string())
-        .collect();
-    (0..1_000_000u32)
-        .map(|n| format!("{:06}", (n * 7_919 + 123_456) % 1_000_000))
-        .find(|code| !valid.contains(code))
-        .expect("a code that is not current")
-}
+// Shared by several test binaries, each using part of it.
+#[allow(unused_imports)]
+pub use cogauth_test_support::totp::{
+    MOTO_TOTP_SECRET, current_code as current_totp_code, wrong_code as wrong_totp_code,
+};
