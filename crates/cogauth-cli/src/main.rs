@@ -6,6 +6,7 @@ mod completions;
 mod configure;
 mod context;
 mod credential_process;
+mod doctor;
 mod exec;
 mod export;
 mod login;
@@ -50,6 +51,8 @@ enum Command {
     Exec(exec::ExecArgs),
     /// Print the credentials for a shell, a .env file or as JSON.
     Export(export::ExportArgs),
+    /// Check the config, endpoints, pools, role, clock and file permissions, with a fix for each problem.
+    Doctor(doctor::DoctorArgs),
     /// Revoke the refresh token and remove the cached session and cogauth's AWS profile.
     Logout(logout::LogoutArgs),
     /// Print a shell completion script.
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
         Command::CredentialProcess(args) => credential_process::run(args),
         Command::Exec(args) => exec::run(args),
         Command::Export(args) => export::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::Logout(args) => logout::run(args),
         Command::Completions(args) => completions::completions(args),
         Command::Man(args) => completions::man(args),

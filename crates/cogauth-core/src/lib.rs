@@ -19,6 +19,7 @@ pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod credentials;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod fsutil;

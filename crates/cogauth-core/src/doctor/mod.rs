@@ -1,0 +1,441 @@
+//! `cogauth doctor`: the checks that tell a user why a login would fail, as data.
+//!
+//! Each check returns a [`Check`]: it passed, it failed with the problem and a concrete fix, or
+//! it was skipped and why. Nothing here prints; the CLI renders the [`Report`].
+//!
+//! The checks, in order:
+//! 1. **config**: the profile loads, the keys a login needs are set, the ids are valid;
+//! 2. **endpoints**: cognito-idp, cognito-identity and STS answer (one unsigned request each);
+//! 3. **app client auth flows**: the app client allows the configured flow and refresh, and its
+//!    secret matches the profile (needs admin rights: DescribeUserPoolClient);
+//! 4. **identity pool trusts the user pool**: the identity pool lists this user pool and app
+//!    client as a provider, and allows the basic flow when the profile uses it (needs admin
+//!    rights: DescribeIdentityPool, GetIdentityPoolRoles);
+//! 5. **role trust policy**: the role trusts cognito-identity with `aud` = this identity pool
+//!    and `amr` = authenticated (needs admin rights: IAM GetRole);
+//! 6. **clock skew**: the local clock against the `Date` of an AWS answer;
+//! 7. **file permissions**: the files holding secrets are private.
+//!
+//! The admin checks use an [`SdkConfig`] from the normal AWS credential chain. Without
+//! credentials, or when AWS refuses the read, they are skipped with "needs admin rights: ...":
+//! a user without IAM rights still gets every other check.
+
+mod admin;
+mod files;
+mod probe;
+mod trust;
+
+use aws_types::SdkConfig;
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::config::{ConfigError, IdentityFlow, Origin, Overrides, Settings};
+use crate::env::Env;
+
+/// One check and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// How a check went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Outcome {
+    Pass,
+    /// `problem` says what is wrong, `fix` what to do about it.
+    Fail {
+        problem: String,
+        fix: String,
+    },
+    /// The check could not run; `why` starts with "needs admin rights" when that is the reason.
+    Skipped {
+        why: String,
+    },
+}
+
+impl Check {
+    fn new(name: impl Into<String>, outcome: Outcome) -> Self {
+        Self {
+            name: name.into(),
+            outcome,
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, Outcome::Fail { .. })
+    }
+}
+
+fn fail(problem: impl Into<String>, fix: impl Into<String>) -> Outcome {
+    Outcome::Fail {
+        problem: problem.into(),
+        fix: fix.into(),
+    }
+}
+
+fn skipped(why: impl Into<String>) -> Outcome {
+    Outcome::Skipped { why: why.into() }
+}
+
+/// Every check, in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The profile checked; `None` when even its name could not be resolved.
+    pub profile: Option<String>,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    /// True when no check failed (skipped checks do not count).
+    pub fn healthy(&self) -> bool {
+        !self.checks.iter().any(Check::failed)
+    }
+
+    pub fn failures(&self) -> usize {
+        self.checks.iter().filter(|c| c.failed()).count()
+    }
+
+    /// The check named `name`, for callers and tests.
+    pub fn get(&self, name: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+}
+
+/// The names of the checks, stable for scripts reading `--json`.
+pub mod names {
+    pub const CONFIG: &str = "config";
+    pub const COGNITO_IDP_ENDPOINT: &str = "cognito-idp endpoint";
+    pub const COGNITO_IDENTITY_ENDPOINT: &str = "cognito-identity endpoint";
+    pub const STS_ENDPOINT: &str = "sts endpoint";
+    pub const AUTH_FLOWS: &str = "app client auth flows";
+    pub const PROVIDER: &str = "identity pool trusts the user pool";
+    pub const ROLE_TRUST: &str = "role trust policy";
+    pub const CLOCK_SKEW: &str = "clock skew";
+    pub const FILE_PERMISSIONS: &str = "file permissions";
+}
+
+/// What the doctor works from.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub env: &'a dyn Env,
+    pub clock: &'a dyn Clock,
+    /// The profile to check (`--profile`), as for every other command.
+    pub overrides: &'a Overrides,
+    /// Administrative access for the checks that read the pools and the role. `None` skips
+    /// them.
+    pub admin: Option<&'a SdkConfig>,
+}
+
+/// The ids a login needs, once the config check passed.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub profile: String,
+    pub user_pool_id: String,
+    pub client_id: String,
+    pub has_client_secret: bool,
+    pub identity_pool_id: String,
+    pub region: String,
+    pub settings: Settings,
+}
+
+/// Runs every check. Never fails: what goes wrong is what the report is for.
+pub async fn diagnose(inputs: Inputs<'_>) -> Report {
+    let loaded = Settings::load(inputs.env, inputs.overrides);
+    let profile = match &loaded {
+        Ok(s) => Some(s.profile.value.clone()),
+        Err(_) => inputs.overrides.profile.clone(),
+    };
+    let mut checks = Vec::new();
+    let (config_check, target) = check_config(loaded, inputs.overrides);
+    checks.push(config_check);
+
+    let probes = match &target {
+        Some(t) => Some(probe::probe_endpoints(inputs.env, &t.region).await),
+        None => None,
+    };
+    match &probes {
+        Some(p) => checks.extend(p.checks.iter().cloned()),
+        None => {
+            for name in [
+                names::COGNITO_IDP_ENDPOINT,
+                names::COGNITO_IDENTITY_ENDPOINT,
+                names::STS_ENDPOINT,
+            ] {
+                checks.push(Check::new(name, skipped(NEEDS_CONFIG)));
+            }
+        }
+    }
+
+    match &target {
+        Some(t) => checks.extend(admin::check(inputs.admin, t).await),
+        None => {
+            for name in [names::AUTH_FLOWS, names::PROVIDER, names::ROLE_TRUST] {
+                checks.push(Check::new(name, skipped(NEEDS_CONFIG)));
+            }
+        }
+    }
+
+    checks.push(Check::new(
+        names::CLOCK_SKEW,
+        match &probes {
+            Some(p) => probe::clock_skew(p.server_date.as_ref(), inputs.clock.now()),
+            None => skipped("no AWS endpoint was asked for the time: the config did not load"),
+        },
+    ));
+    let config_path = target.as_ref().map(|t| t.settings.config_path.clone());
+    checks.push(Check::new(
+        names::FILE_PERMISSIONS,
+        files::check(inputs.env, config_path),
+    ));
+    Report { profile, checks }
+}
+
+const NEEDS_CONFIG: &str = "needs a valid config (see the config check)";
+
+fn check_config(
+    loaded: Result<Settings, ConfigError>,
+    overrides: &Overrides,
+) -> (Check, Option<Target>) {
+    let settings = match loaded {
+        Ok(s) => s,
+        Err(e) => {
+            let profile = overrides.profile.as_deref().unwrap_or("<profile>");
+            let fix = config_error_fix(&e, profile);
+            return (Check::new(names::CONFIG, fail(e.to_string(), fix)), None);
+        }
+    };
+    let profile = settings.profile.value.clone();
+    let mut missing = Vec::new();
+    let mut flags = Vec::new();
+    let mut take = |value: Option<&str>, key: &'static str, flag: &'static str| {
+        if value.is_none() {
+            missing.push(format!("`{key}`"));
+            flags.push(format!("{flag} ..."));
+        }
+        value.map(str::to_owned)
+    };
+    let user_pool_id = take(
+        settings.user_pool_id.as_ref().map(|v| v.value.as_str()),
+        "user_pool_id",
+        "--user-pool-id",
+    );
+    let client_id = take(
+        settings.client_id.as_ref().map(|v| v.value.as_str()),
+        "client_id",
+        "--client-id",
+    );
+    let identity_pool_id = take(
+        settings.identity_pool_id.as_ref().map(|v| v.value.as_str()),
+        "identity_pool_id",
+        "--identity-pool-id",
+    );
+    let region = take(
+        settings.region.as_ref().map(|v| v.value.as_str()),
+        "region",
+        "--region",
+    );
+    if settings.identity_flow.value == IdentityFlow::Basic {
+        take(
+            settings.role_arn.as_ref().map(|v| v.value.as_str()),
+            "role_arn",
+            "--role-arn",
+        );
+    }
+    if !missing.is_empty() {
+        let nothing_set = user_pool_id.is_none() && client_id.is_none();
+        let problem = if nothing_set {
+            format!(
+                "profile `{profile}` is not configured in `{}` (missing {})",
+                settings.config_path.display(),
+                missing.join(", ")
+            )
+        } else {
+            format!("profile `{profile}` lacks {}", missing.join(", "))
+        };
+        let fix = format!(
+            "run `cogauth configure --profile {profile} {}` (your administrator has the ids; \
+             `cogadmin setup --write-profile {profile}` writes them)",
+            flags.join(" ")
+        );
+        return (Check::new(names::CONFIG, fail(problem, fix)), None);
+    }
+    let target = Target {
+        profile,
+        user_pool_id: user_pool_id.unwrap_or_default(),
+        client_id: client_id.unwrap_or_default(),
+        has_client_secret: settings.client_secret.is_some(),
+        identity_pool_id: identity_pool_id.unwrap_or_default(),
+        region: region.unwrap_or_default(),
+        settings,
+    };
+    (Check::new(names::CONFIG, Outcome::Pass), Some(target))
+}
+
+/// The fix for a config that does not load: where to correct it.
+fn config_error_fix(err: &ConfigError, profile: &str) -> String {
+    match err {
+        ConfigError::Parse { path, .. } | ConfigError::NotUtf8 { path } => format!(
+            "correct `{}` at the place named (docs/configuration.md lists every key), or move \
+             it aside and run `cogauth configure --profile {profile}`",
+            path.display()
+        ),
+        ConfigError::LegacyParse { path, .. } => format!(
+            "correct or remove `{}`, then run `cogauth configure --profile {profile}` to write \
+             a TOML profile",
+            path.display()
+        ),
+        ConfigError::InvalidValue { key, origin, .. } => match origin {
+            Origin::Env(name) => format!("correct or unset the environment variable {name}"),
+            Origin::Flag => format!("pass a valid value for `{key}`"),
+            Origin::File(_) | Origin::Default => format!(
+                "run `cogauth configure --profile {profile} --{} <value>`",
+                key.replace('_', "-")
+            ),
+            Origin::Legacy(path) => format!(
+                "correct `{key}` in `{}`, or run `cogauth configure --profile {profile}` to \
+                 write a TOML profile",
+                path.display()
+            ),
+        },
+        ConfigError::Missing { .. } | ConfigError::ProfileNotFound { .. } => {
+            format!("run `cogauth configure --profile {profile}`")
+        }
+        ConfigError::BadProfileName(_) => {
+            "name the profile with letters, digits, `-`, `_` and `.` only".to_owned()
+        }
+        ConfigError::Path(_) => {
+            "set HOME (or COGAUTH_CONFIG) so cogauth can find its config".to_owned()
+        }
+        ConfigError::Fs(_) => {
+            "make the config file readable by you (`ls -l` it), or set COGAUTH_CONFIG to \
+             another file"
+                .to_owned()
+        }
+    }
+}
+
+/// A shell word: quoted when it needs to be.
+fn shell_word(text: &str) -> String {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"/._-+~@%:,".contains(&b))
+    {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::MapEnv;
+
+    fn load(config: &str) -> (tempfile::TempDir, Result<Settings, ConfigError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".config/cogauth/config.toml");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, config).unwrap();
+        let env = MapEnv::new().with("HOME", dir.path().to_str().unwrap());
+        let loaded = Settings::load(&env, &Overrides::default());
+        (dir, loaded)
+    }
+
+    #[test]
+    fn a_complete_profile_passes() {
+        let (_dir, loaded) = load(
+            "[profiles.default]\nuser_pool_id = \"eu-west-1_Pool\"\nclient_id = \"c1\"\n\
+             identity_pool_id = \"eu-west-1:8f1c2a3b-1234-4abc-9def-0123456789ab\"\n",
+        );
+        let (check, target) = check_config(loaded, &Overrides::default());
+        assert_eq!(check.outcome, Outcome::Pass);
+        let target = target.unwrap();
+        assert_eq!(target.region, "eu-west-1");
+        assert_eq!(target.client_id, "c1");
+    }
+
+    #[test]
+    fn missing_keys_are_named_with_the_configure_flags() {
+        let (_dir, loaded) = load(
+            "[profiles.default]\nuser_pool_id = \"eu-west-1_Pool\"\nidentity_flow = \"basic\"\n",
+        );
+        let (check, target) = check_config(loaded, &Overrides::default());
+        assert!(target.is_none());
+        let Outcome::Fail { problem, fix } = check.outcome else {
+            panic!("{check:?}")
+        };
+        assert!(problem.contains("`client_id`"), "{problem}");
+        assert!(problem.contains("`identity_pool_id`"), "{problem}");
+        assert!(
+            problem.contains("`role_arn`"),
+            "basic flow needs a role: {problem}"
+        );
+        assert!(
+            fix.contains("cogauth configure --profile default --client-id"),
+            "{fix}"
+        );
+        assert!(fix.contains("--role-arn"), "{fix}");
+    }
+
+    #[test]
+    fn an_unknown_profile_says_it_is_not_configured() {
+        let (_dir, loaded) = load("[profiles.other]\nclient_id = \"c\"\n");
+        let (check, _) = check_config(loaded, &Overrides::default());
+        let Outcome::Fail { problem, .. } = check.outcome else {
+            panic!("{check:?}")
+        };
+        assert!(problem.contains("is not configured"), "{problem}");
+    }
+
+    #[test]
+    fn a_broken_file_names_the_place_and_the_fix() {
+        let (_dir, loaded) = load("[profiles.default\n");
+        let (check, target) = check_config(loaded, &Overrides::default());
+        assert!(target.is_none());
+        let Outcome::Fail { problem, fix } = check.outcome else {
+            panic!("{check:?}")
+        };
+        assert!(problem.contains("line 1"), "{problem}");
+        assert!(fix.contains("correct `"), "{fix}");
+    }
+
+    #[test]
+    fn a_bad_env_value_points_at_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = MapEnv::new()
+            .with("HOME", dir.path().to_str().unwrap())
+            .with("COGNITO_USER_POOL_ID", "nonsense");
+        let loaded = Settings::load(&env, &Overrides::default());
+        let (check, _) = check_config(loaded, &Overrides::default());
+        let Outcome::Fail { fix, .. } = check.outcome else {
+            panic!("{check:?}")
+        };
+        assert!(fix.contains("COGNITO_USER_POOL_ID"), "{fix}");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_word("/home/a/.aws/credentials"),
+            "/home/a/.aws/credentials"
+        );
+        assert_eq!(shell_word("/home/a b/it's"), r"'/home/a b/it'\''s'");
+    }
+
+    #[test]
+    fn the_json_shape_is_flat() {
+        let check = Check::new("x", fail("p", "f"));
+        assert_eq!(
+            serde_json::to_value(&check).unwrap(),
+            serde_json::json!({"name": "x", "status": "fail", "problem": "p", "fix": "f"})
+        );
+        let check = Check::new("y", Outcome::Pass);
+        assert_eq!(
+            serde_json::to_value(&check).unwrap(),
+            serde_json::json!({"name": "y", "status": "pass"})
+        );
+    }
+}
