@@ -132,18 +132,24 @@ pub fn write_profile(path: &Path, name: &str, values: &ProfileConfig) -> Result<
         t.set_implicit(true);
         toml_edit::Item::Table(t)
     });
-    let profiles = profiles
-        .as_table_mut()
-        .expect("validated: `profiles` is a table");
-    let profile = profiles
-        .entry(name)
-        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
-        .as_table_mut()
-        .expect("validated: each profile is a table");
+    // A profile may be a `[profiles.x]` table, dotted keys, or an inline `x = { ... }`.
+    let profile: &mut dyn toml_edit::TableLike = match profiles {
+        toml_edit::Item::Table(t) => t
+            .entry(name)
+            .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+            .as_table_like_mut(),
+        toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => t
+            .entry(name)
+            .or_insert(toml_edit::InlineTable::new().into())
+            .as_inline_table_mut()
+            .map(|t| t as &mut dyn toml_edit::TableLike),
+        _ => None,
+    }
+    .expect("validated: `profiles` and each profile are tables");
 
     let mut set = |key: &str, value: Option<String>| {
         if let Some(v) = value {
-            profile[key] = toml_edit::value(v);
+            set_item(profile, key, toml_edit::value(v));
         }
     };
     set("user_pool_id", values.user_pool_id.clone());
@@ -168,12 +174,27 @@ pub fn write_profile(path: &Path, name: &str, values: &ProfileConfig) -> Result<
     );
     set("managed_login_url", values.managed_login_url.clone());
     if let Some(hours) = values.duration_hours {
-        profile["duration_hours"] = toml_edit::value(i64::from(hours));
+        set_item(
+            profile,
+            "duration_hours",
+            toml_edit::value(i64::from(hours)),
+        );
     }
 
     fsutil::ensure_dir(path.parent().unwrap_or(Path::new(".")), Some(0o700))?;
     fsutil::write_atomic(&lock, doc.to_string().as_bytes(), 0o600)?;
     Ok(())
+}
+
+/// Sets `key` in place (`TableLike::insert` would reset the key's formatting and the comment
+/// lines above it).
+fn set_item(table: &mut dyn toml_edit::TableLike, key: &str, item: toml_edit::Item) {
+    match table.get_mut(key) {
+        Some(slot) => *slot = item,
+        None => {
+            table.insert(key, item);
+        }
+    }
 }
 
 #[cfg(test)]
