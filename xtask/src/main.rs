@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, in Rust, with few dependencies.
 //!
-//! One module per task: [`emulator`] runs the local AWS emulator, [`test`] is CI's entry point.
+//! One module per task: [`emulator`] runs the local AWS emulator, [`mod@test`] is CI's entry
+//! point, [`demo`] is the newcomer's first command.
 
 mod demo;
 mod emulator;

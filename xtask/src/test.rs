@@ -1,5 +1,5 @@
-//! `cargo xtask test`: what CI runs. Formatting, lints, then every test of the workspace
-//! against one emulator that this task starts and stops.
+//! `cargo xtask test`: what CI runs. Formatting, lints, docs, then every test of the
+//! workspace against one emulator that this task starts and stops, then the demo.
 
 use std::process::Command;
 
@@ -8,9 +8,12 @@ use cogauth_test_support::{EMULATOR_URL_VAR, harness};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Skip `cargo fmt --check` and clippy (for a quick local loop).
+    /// Skip `cargo fmt --check`, clippy and the docs build (for a quick local loop).
     #[arg(long)]
     pub no_lint: bool,
+    /// Skip the demo at the end.
+    #[arg(long)]
+    pub no_demo: bool,
     /// Extra arguments for `cargo test` (e.g. a test name filter), after `--`.
     #[arg(last = true)]
     pub cargo_test_args: Vec<String>,
@@ -65,5 +68,11 @@ pub fn run(args: &Args) -> Result<()> {
     );
     let _ = running.child.kill();
     let _ = running.child.wait();
-    result
+    result?;
+
+    if !args.no_demo {
+        eprintln!("xtask: == cargo xtask demo");
+        crate::demo::run_demo()?;
+    }
+    Ok(())
 }

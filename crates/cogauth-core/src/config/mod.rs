@@ -10,7 +10,7 @@
 //! region = "us-east-1"              # default: the user pool id's prefix
 //! ```
 //!
-//! [`file`] reads and writes the file, [`resolve`] applies precedence (flags, then environment,
+//! [`mod@file`] reads and writes the file, [`resolve`] applies precedence (flags, then environment,
 //! then file, then defaults) in one place and records where each value came from, [`legacy`]
 //! reads the original tool's JSON, and [`ids`] validates identifiers.
 
