@@ -187,10 +187,15 @@ pub fn write_profile(path: &Path, name: &str, values: &ProfileConfig) -> Result<
 }
 
 /// Sets `key` in place (`TableLike::insert` would reset the key's formatting and the comment
-/// lines above it).
-fn set_item(table: &mut dyn toml_edit::TableLike, key: &str, item: toml_edit::Item) {
+/// lines above it); a value already there keeps its spacing and trailing comment.
+fn set_item(table: &mut dyn toml_edit::TableLike, key: &str, mut item: toml_edit::Item) {
     match table.get_mut(key) {
-        Some(slot) => *slot = item,
+        Some(slot) => {
+            if let (Some(old), Some(new)) = (slot.as_value(), item.as_value_mut()) {
+                *new.decor_mut() = old.decor().clone();
+            }
+            *slot = item;
+        }
         None => {
             table.insert(key, item);
         }
