@@ -30,7 +30,7 @@ use clap::{Parser, Subcommand};
     after_help = "Start with `cogauth configure`, then `cogauth login`."
 )]
 pub struct Cli {
-    /// More logging on stderr (-v info, -vv debug: each AWS call, -vvv trace); RUST_LOG also works. Secrets are never logged.
+    /// More logging on stderr (-v: each AWS call with its endpoint and duration, -vv debug, -vvv trace); RUST_LOG also works. Secrets are never logged.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     #[command(subcommand)]

@@ -32,7 +32,8 @@ pub fn directives(verbose: u8, rust_log: Option<&str>) -> String {
         Some(r) if !r.trim().is_empty() => r.to_owned(),
         _ => match verbose {
             0 => "warn",
-            1 => "info",
+            // -v shows each AWS call (operation, endpoint, duration): cogauth logs them at debug.
+            1 => "info,cogauth_core=debug",
             2 => "debug",
             _ => "trace",
         }
@@ -57,5 +58,6 @@ mod tests {
         assert!(d.ends_with(",lambda_runtime_api_client=info"));
         assert!(d.contains(",aws_smithy_runtime=info"));
         assert_eq!(directives(2, None).split(',').next(), Some("debug"));
+        assert!(directives(1, None).starts_with("info,cogauth_core=debug,"));
     }
 }

@@ -307,3 +307,39 @@ fn software_token_mfa_with_mfa_code_and_a_wrong_code() {
     let err = fails(&child.wait_with_output().unwrap());
     assert!(err.contains("--mfa-code"), "{err}");
 }
+
+#[test]
+fn verbose_login_shows_each_aws_call_and_no_secret() {
+    let world = World::new(
+        PoolOptions {
+            with_client_secret: true,
+            ..Default::default()
+        },
+        &[],
+    );
+    let out = world.login(&["-v"]);
+    ok(&out);
+    let log = stderr(&out);
+    for operation in [
+        "InitiateAuth",
+        "RespondToAuthChallenge",
+        "GetId",
+        "GetCredentialsForIdentity",
+    ] {
+        assert!(log.contains(operation), "-v shows {operation}:\n{log}");
+    }
+    assert!(
+        log.contains(emulator().endpoint()),
+        "-v names the endpoint:\n{log}"
+    );
+    assert!(log.contains("elapsed_ms"), "-v gives durations:\n{log}");
+    assert!(!log.contains(PASSWORD));
+    assert!(!log.contains(world.pool.client_secret.as_deref().unwrap()));
+    let cache = world.home.read(".cache/cogauth/dev.json");
+    let session: serde_json::Value = serde_json::from_str(&cache).unwrap();
+    let refresh_token = session["refresh_token"].as_str().unwrap();
+    assert!(
+        !log.contains(refresh_token),
+        "the refresh token is never logged"
+    );
+}
