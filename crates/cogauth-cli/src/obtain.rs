@@ -5,7 +5,9 @@
 use anyhow::Result;
 use chrono::Duration;
 use cogauth_core::Error;
-use cogauth_core::broker::Broker;
+use cogauth_core::broker::{Broker, Refreshed};
+use cogauth_core::cache::Session;
+use cogauth_core::config::AwsIntegration;
 use cogauth_core::credentials::Credentials;
 use cogauth_core::prompt::Prompter;
 use cogauth_core::userpool::LoginRequest;
@@ -27,8 +29,11 @@ pub fn credentials(
         runtime.block_on(broker.refresh(&lock, window, use_lambda_proxy))
     };
     match refreshed {
-        Ok((fresh, _)) => {
+        Ok((fresh, refreshed)) => {
             warn_upgrade(&fresh.upgrade_failure);
+            if refreshed == Refreshed::Here {
+                keep_credentials_file_current(broker, &fresh.session);
+            }
             Ok(fresh
                 .session
                 .credentials
@@ -64,5 +69,20 @@ pub fn credentials(
 fn warn_upgrade(failure: &Option<cogauth_core::upgrade::UpgradeError>) {
     if let Some(why) = failure {
         eprintln!("cogauth: warning: {why}; using the identity pool's 1 h credentials instead");
+    }
+}
+
+/// A profile handed over as keys in `~/.aws/credentials` would go stale after a silent
+/// refresh: rewrite its section with the new keys. A section cogauth does not own is never
+/// touched (no `--force` here); the refresh itself has succeeded either way.
+fn keep_credentials_file_current(broker: &Broker, session: &Session) {
+    if broker.settings().aws_integration.value != AwsIntegration::Credentials {
+        return;
+    }
+    let exe = std::path::Path::new("cogauth");
+    if let Err(e) = broker.publish(session, exe, false) {
+        eprintln!(
+            "cogauth: warning: refreshed, but could not update the AWS credentials file: {e}"
+        );
     }
 }

@@ -303,3 +303,28 @@ fn logout_revokes_and_removes_only_what_cogauth_wrote() {
     ));
     assert!(err.contains("cogauth login --profile dev"), "{err}");
 }
+
+#[test]
+fn a_silent_refresh_keeps_the_credentials_file_current() {
+    let world = World::new(PoolOptions::default(), &[]);
+    ok(&world.login(&[]));
+    let expiry_line = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("x_security_token_expires"))
+            .unwrap()
+            .to_owned()
+    };
+    let before = expiry_line(&world.home.read(".aws/credentials"));
+    expire_cached_credentials(&world);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&cogauth(
+        &world.home,
+        &["export", "--profile", "dev", "--window", "1"],
+        "",
+    ));
+    let after = expiry_line(&world.home.read(".aws/credentials"));
+    assert_ne!(
+        before, after,
+        "the refreshed keys were written to the profile's section"
+    );
+}
