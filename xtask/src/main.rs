@@ -3,6 +3,7 @@
 //! One module per task: [`emulator`] runs the local AWS emulator, [`mod@test`] is CI's entry
 //! point, [`demo`] is the newcomer's first command.
 
+mod bench;
 mod demo;
 mod emulator;
 mod lambda;
@@ -35,6 +36,8 @@ enum Task {
     PackageLambda,
     /// Package the credential-proxy Lambda, then deploy it (same code as `cogadmin lambda deploy`).
     DeployLambda(lambda::DeployArgs),
+    /// Measure login, warm credential-process, SRP and peak RSS against the emulator, beside the original Python tool; write docs/benchmarks.md.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Task::Emulator(cmd) => emulator::run(cmd),
         Task::PackageLambda => lambda::package().map(|_| ()),
         Task::DeployLambda(args) => lambda::deploy(&args),
+        Task::Bench(args) => bench::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,757 @@
+//! `cargo xtask bench`: measures the release binaries against a local emulator, side by side
+//! with the original Python tool, and writes `docs/benchmarks.md`.
+//!
+//! Measured, each as the median of `--runs` runs after one warm-up run:
+//! - `cogauth login` wall time, SRP and password flows (`--password-stdin`, a temporary HOME);
+//! - warm `cogauth credential-process` wall time (a fresh cached session: `--window 1` right
+//!   after a login, since the emulator's credentials last 90 s; every run must return the
+//!   cached credentials' expiry, or the run is an error);
+//! - the client-side SRP computation (`examples/srp_bench.rs`, release build);
+//! - peak RSS of each command (`/usr/bin/time -f %M`, else polling `/proc/<pid>/status`);
+//! - the same login with the original `aws-cognito-auth==0.0.8`, installed from PyPI into a
+//!   scratch venv under `target/bench/`, pointed at the same emulator with `AWS_ENDPOINT_URL`
+//!   (its password prompt is answered by a wrapper that replaces `getpass.getpass`).
+//!
+//! Nothing here asserts a time: the numbers are reported, not judged.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use cogauth_test_support::harness;
+
+const PASSWORD: &str = "Bench-Passw0rd!";
+const ORIGINAL: &str = "aws-cognito-auth==0.0.8";
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Runs per measurement; the median is reported.
+    #[arg(long, default_value_t = 15)]
+    runs: usize,
+    /// Runs per peak-RSS measurement.
+    #[arg(long, default_value_t = 3)]
+    rss_runs: usize,
+    /// SRP computations timed by the SRP benchmark.
+    #[arg(long, default_value_t = 200)]
+    srp_iterations: usize,
+    /// Skip the original Python tool (no PyPI at hand).
+    #[arg(long)]
+    no_original: bool,
+    /// Where to write the report.
+    #[arg(long, default_value = "docs/benchmarks.md")]
+    out: PathBuf,
+}
+
+/// One command to measure: program, arguments, environment, stdin.
+#[derive(Clone)]
+struct Invocation {
+    program: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: String,
+    cwd: PathBuf,
+}
+
+impl Invocation {
+    fn command(&self, wrapper: &[&str]) -> Command {
+        let mut cmd = match wrapper.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(&self.program);
+                c
+            }
+            None => Command::new(&self.program),
+        };
+        cmd.args(&self.args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} {}",
+            self.program
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy(),
+            self.args.join(" ")
+        )
+    }
+
+    /// Runs once; returns the wall time (spawn to exit) and stdout.
+    fn run(&self, wrapper: &[&str]) -> Result<(Duration, String)> {
+        let mut cmd = self.command(wrapper);
+        let started = Instant::now();
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("cannot run {}", self.describe()))?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        // A process may exit without reading stdin; a broken pipe is its business.
+        let _ = stdin.write_all(self.stdin.as_bytes());
+        drop(stdin);
+        let out = child.wait_with_output()?;
+        let elapsed = started.elapsed();
+        if !out.status.success() {
+            bail!(
+                "`{}` failed ({}):\n{}{}",
+                self.describe(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok((elapsed, String::from_utf8_lossy(&out.stdout).into_owned()))
+    }
+
+    /// The median wall time of `runs` runs, after one warm-up; `check` sees every stdout.
+    fn median_wall(&self, runs: usize, check: impl Fn(&str) -> Result<()>) -> Result<Duration> {
+        let (_, out) = self.run(&[])?;
+        check(&out)?;
+        let mut samples = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let (elapsed, out) = self.run(&[])?;
+            check(&out)?;
+            samples.push(elapsed);
+        }
+        Ok(median(samples))
+    }
+
+    /// The median peak resident set size, in KiB.
+    fn median_rss_kib(&self, runs: usize) -> Result<u64> {
+        let mut samples = Vec::with_capacity(runs);
+        for _ in 0..runs.max(1) {
+            samples.push(self.peak_rss_kib()?);
+        }
+        Ok(median(samples))
+    }
+
+    fn peak_rss_kib(&self) -> Result<u64> {
+        let time = Path::new("/usr/bin/time");
+        if time.exists() {
+            let report = tempfile::NamedTempFile::new()?;
+            let path = report.path().to_string_lossy().into_owned();
+            self.run(&["/usr/bin/time", "-f", "%M", "-o", &path])?;
+            let text = std::fs::read_to_string(report.path())?;
+            return text
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse().ok())
+                .with_context(|| format!("cannot read /usr/bin/time's report: {text:?}"));
+        }
+        self.peak_rss_by_polling()
+    }
+
+    /// Without GNU time: the high-water mark from /proc, read until the process exits (a lower
+    /// bound, sampled every millisecond).
+    fn peak_rss_by_polling(&self) -> Result<u64> {
+        let mut child = self.command(&[]).spawn()?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let _ = stdin.write_all(self.stdin.as_bytes());
+        drop(stdin);
+        let status_file = format!("/proc/{}/status", child.id());
+        let mut peak = 0;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&status_file)
+                && let Some(kib) = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kib);
+            }
+            if child.try_wait()?.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(peak)
+    }
+}
+
+fn median<T: Ord + Copy>(mut samples: Vec<T>) -> T {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    cmd.current_dir(crate::workspace_root());
+    cmd
+}
+
+fn build_release() -> Result<PathBuf> {
+    println!("building the release binaries and the SRP benchmark");
+    let status = cargo()
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "cogauth-cli",
+            "-p",
+            "cogadmin-cli",
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    let status = cargo()
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "cogauth-core",
+            "--example",
+            "srp_bench",
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release --example srp_bench failed");
+    }
+    Ok(harness::target_dir().join("release"))
+}
+
+/// The base environment of every measured command: a HOME, PATH, the emulator, nothing else.
+fn base_env(home: &Path, endpoint: &str) -> Vec<(String, String)> {
+    vec![
+        ("HOME".into(), home.display().to_string()),
+        ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+        ("LANG".into(), "C.UTF-8".into()),
+        ("AWS_ENDPOINT_URL".into(), endpoint.into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ]
+}
+
+/// What the benchmark measured.
+#[derive(Debug, Default)]
+struct Results {
+    runs: usize,
+    rss_runs: usize,
+    srp_login: Duration,
+    password_login: Duration,
+    warm_credential_process: Duration,
+    srp_median_us: u64,
+    srp_iterations: usize,
+    login_rss_kib: u64,
+    credential_process_rss_kib: u64,
+    cogauth_binary_bytes: u64,
+    original: Option<Original>,
+}
+
+#[derive(Debug, Default)]
+struct Original {
+    login: Duration,
+    login_rss_kib: u64,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let release = build_release()?;
+    let mut results = Results {
+        runs: args.runs,
+        rss_runs: args.rss_runs.max(1),
+        srp_iterations: args.srp_iterations,
+        cogauth_binary_bytes: std::fs::metadata(release.join("cogauth"))?.len(),
+        ..Results::default()
+    };
+
+    println!(
+        "timing the SRP computation ({} iterations)",
+        args.srp_iterations
+    );
+    let out = Command::new(release.join("examples/srp_bench"))
+        .arg(args.srp_iterations.to_string())
+        .output()?;
+    if !out.status.success() {
+        bail!("srp_bench failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let srp: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    results.srp_median_us = srp["median_us"]
+        .as_u64()
+        .context("srp_bench printed no median")?;
+
+    let original_venv = if args.no_original {
+        None
+    } else {
+        Some(install_original()?)
+    };
+
+    println!("starting a dedicated emulator");
+    let venv = harness::ensure_venv().map_err(anyhow::Error::msg)?;
+    let mut emulator =
+        harness::start(&venv, Some(std::process::id())).map_err(anyhow::Error::msg)?;
+    let measured = measure(args, &release, &emulator.endpoint, original_venv.as_deref());
+    let _ = emulator.child.kill();
+    let _ = emulator.child.wait();
+    let (timings, original) = measured?;
+    results.srp_login = timings.srp_login;
+    results.password_login = timings.password_login;
+    results.warm_credential_process = timings.warm_credential_process;
+    results.login_rss_kib = timings.login_rss_kib;
+    results.credential_process_rss_kib = timings.credential_process_rss_kib;
+    results.original = original;
+
+    let page = render(&results, &machine()?);
+    let out = crate::workspace_root().join(&args.out);
+    std::fs::write(&out, &page).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("\n{page}\nwritten to {}", out.display());
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+struct Timings {
+    srp_login: Duration,
+    password_login: Duration,
+    warm_credential_process: Duration,
+    login_rss_kib: u64,
+    credential_process_rss_kib: u64,
+}
+
+fn measure(
+    args: &Args,
+    release: &Path,
+    endpoint: &str,
+    original_venv: Option<&Path>,
+) -> Result<(Timings, Option<Original>)> {
+    let home = tempfile::tempdir()?;
+    let env = base_env(home.path(), endpoint);
+    let invoke = |program: &str, args: &[&str], stdin: &str| Invocation {
+        program: release.join(program),
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        env: env.clone(),
+        stdin: stdin.to_owned(),
+        cwd: home.path().to_path_buf(),
+    };
+    let admin = |args: &[&str], stdin: &str| {
+        let mut inv = invoke("cogadmin", args, stdin);
+        inv.env.extend([
+            ("AWS_ACCESS_KEY_ID".into(), "bench".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "bench".into()),
+            ("AWS_REGION".into(), "us-east-1".into()),
+        ]);
+        inv.run(&[]).map(|_| ())
+    };
+
+    println!("setting up a user pool, an identity pool and a user on the emulator");
+    let pool_name = format!("cogauth-bench-{}", std::process::id());
+    admin(
+        &[
+            "setup",
+            "--create-user-pool",
+            &pool_name,
+            "--write-profile",
+            "bench",
+        ],
+        "",
+    )?;
+    admin(
+        &[
+            "user",
+            "create",
+            "benchuser",
+            "--email",
+            "bench@example.com",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    )?;
+
+    let password = format!("{PASSWORD}\n");
+    let login_args = [
+        "login",
+        "--profile",
+        "bench",
+        "-u",
+        "benchuser",
+        "--password-stdin",
+    ];
+    let srp_login = invoke("cogauth", &login_args, &password);
+    let mut password_args = login_args.to_vec();
+    password_args.extend(["--auth-flow", "password"]);
+    let password_login = invoke("cogauth", &password_args, &password);
+    let no_check = |_: &str| Ok(());
+
+    let mut t = Timings::default();
+    println!("timing cogauth login, SRP ({} runs)", args.runs);
+    t.srp_login = srp_login.median_wall(args.runs, no_check)?;
+    println!("timing cogauth login, password flow ({} runs)", args.runs);
+    t.password_login = password_login.median_wall(args.runs, no_check)?;
+    t.login_rss_kib = srp_login.median_rss_kib(args.rss_runs)?;
+
+    println!(
+        "timing warm cogauth credential-process ({} runs)",
+        args.runs
+    );
+    srp_login.run(&[])?;
+    let process = invoke(
+        "cogauth",
+        &["credential-process", "--profile", "bench", "--window", "1"],
+        "",
+    );
+    let (_, first) = process.run(&[])?;
+    let expiry = expiration_of(&first)?;
+    // A refresh would hand out new credentials with a new expiry: every run must be a cache hit.
+    let from_cache = |out: &str| {
+        let got = expiration_of(out)?;
+        if got != expiry {
+            bail!(
+                "credential-process refreshed (expiry {got} instead of {expiry}): not a warm run"
+            );
+        }
+        Ok(())
+    };
+    t.warm_credential_process = process.median_wall(args.runs, from_cache)?;
+    t.credential_process_rss_kib = process.median_rss_kib(args.rss_runs)?;
+    from_cache(&process.run(&[])?.1)?;
+
+    let original = match original_venv {
+        None => None,
+        Some(venv) => Some(measure_original(args, venv, endpoint, home.path())?),
+    };
+    Ok((t, original))
+}
+
+fn expiration_of(credential_process_output: &str) -> Result<String> {
+    let v: serde_json::Value = serde_json::from_str(credential_process_output)
+        .context("credential-process printed no JSON")?;
+    v["Expiration"]
+        .as_str()
+        .map(str::to_owned)
+        .context("credential-process printed no Expiration")
+}
+
+/// Installs the original tool into `target/bench/original-venv`, once.
+fn install_original() -> Result<PathBuf> {
+    let venv = harness::target_dir().join("bench/original-venv");
+    let stamp = venv.join("cogauth-bench-installed.txt");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(ORIGINAL) {
+        return Ok(venv);
+    }
+    println!(
+        "installing the original tool ({ORIGINAL}) into {}",
+        venv.display()
+    );
+    let python = std::env::var("COGAUTH_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let status = Command::new(python)
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status()?;
+    if !status.success() {
+        bail!("python3 -m venv failed: install python3 with venv, or pass --no-original");
+    }
+    let status = Command::new(venv.join("bin/pip"))
+        .args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            ORIGINAL,
+        ])
+        .status()?;
+    if !status.success() {
+        bail!("pip install {ORIGINAL} failed: PyPI must be reachable, or pass --no-original");
+    }
+    std::fs::write(&stamp, ORIGINAL)?;
+    Ok(venv)
+}
+
+/// The original prompts with `getpass.getpass`, which reads the terminal: the wrapper answers
+/// it from the environment, then runs the same entry point as its `cogauth` script.
+const ORIGINAL_WRAPPER: &str = "\
+import getpass, os, sys
+getpass.getpass = lambda prompt='Password: ', stream=None: os.environ['BENCH_PASSWORD']
+from aws_cognito_auth.client import cli
+sys.argv = ['cogauth'] + sys.argv[1:]
+sys.exit(cli())
+";
+
+fn measure_original(
+    args: &Args,
+    venv: &Path,
+    endpoint: &str,
+    cogauth_home: &Path,
+) -> Result<Original> {
+    // The same pool, client and identity pool cogauth logged in to.
+    let config_path = cogauth_home.join(".config/cogauth/config.toml");
+    let config = cogauth_core::config::ConfigFile::load(&config_path)?
+        .context("cogadmin setup wrote no cogauth config")?;
+    let profile = config
+        .profiles
+        .get("bench")
+        .context("cogadmin setup wrote no `bench` profile")?;
+    let home = tempfile::tempdir()?;
+    std::fs::write(
+        home.path().join(".cognito-cli-config.json"),
+        serde_json::json!({
+            "user_pool_id": profile.user_pool_id,
+            "client_id": profile.client_id,
+            "identity_pool_id": profile.identity_pool_id,
+            "region": profile.region.clone().unwrap_or_else(|| "us-east-1".to_owned()),
+        })
+        .to_string(),
+    )?;
+    let mut env = base_env(home.path(), endpoint);
+    env.push(("BENCH_PASSWORD".into(), PASSWORD.into()));
+    let login = Invocation {
+        program: venv.join("bin/python"),
+        args: [
+            "-c",
+            ORIGINAL_WRAPPER,
+            "login",
+            "-u",
+            "benchuser",
+            "--profile",
+            "bench",
+            "--no-lambda-proxy",
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect(),
+        env,
+        stdin: String::new(),
+        cwd: home.path().to_path_buf(),
+    };
+    // The original exits 0 on many errors: a run counts only if it wrote the credentials.
+    let credentials = home.path().join(".aws/credentials");
+    let wrote_credentials = |_: &str| {
+        let text = std::fs::read_to_string(&credentials).unwrap_or_default();
+        if !text.contains("[bench]") || !text.contains("aws_session_token") {
+            bail!("the original tool did not write credentials: {text:?}");
+        }
+        std::fs::remove_file(&credentials)?;
+        Ok(())
+    };
+    println!(
+        "timing the original aws-cognito-auth login ({} runs)",
+        args.runs
+    );
+    let wall = login.median_wall(args.runs, wrote_credentials)?;
+    let rss = login.median_rss_kib(args.rss_runs)?;
+    Ok(Original {
+        login: wall,
+        login_rss_kib: rss,
+    })
+}
+
+/// The machine, for the report.
+struct Machine {
+    cpu: String,
+    cores: String,
+    memory: String,
+    kernel: String,
+    rustc: String,
+    python: String,
+    date: String,
+}
+
+fn command_line(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            let text = if o.stdout.is_empty() {
+                o.stderr
+            } else {
+                o.stdout
+            };
+            String::from_utf8_lossy(&text).trim().to_owned()
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn machine() -> Result<Machine> {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "unknown".to_owned());
+    Ok(Machine {
+        cpu,
+        cores: command_line("nproc", &[]),
+        memory,
+        kernel: command_line("uname", &["-sr"]),
+        rustc: command_line("rustc", &["-V"]),
+        python: command_line("python3", &["--version"]),
+        date: command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+    })
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+fn render(r: &Results, m: &Machine) -> String {
+    let (orig_login, orig_rss, login_ratio, password_ratio, rss_ratio) = match &r.original {
+        Some(o) => (
+            ms(o.login),
+            mib(o.login_rss_kib),
+            format!(
+                "{:.1}× faster",
+                o.login.as_secs_f64() / r.srp_login.as_secs_f64()
+            ),
+            format!(
+                "{:.1}× faster",
+                o.login.as_secs_f64() / r.password_login.as_secs_f64()
+            ),
+            format!(
+                "{:.1}× less",
+                o.login_rss_kib as f64 / r.login_rss_kib.max(1) as f64
+            ),
+        ),
+        None => (
+            "not measured".to_owned(),
+            "not measured".to_owned(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ),
+    };
+    format!(
+        "# Benchmarks
+
+Measured by `cargo xtask bench` (xtask/src/bench.rs); this page is its output. Every figure is
+the median of {runs} runs after one warm-up run, against a local AWS emulator (moto_server on
+127.0.0.1, see [emulator.md](emulator.md)), with the release binaries. The emulator's own
+latency is part of every login figure, for both tools alike; against AWS, the network
+round trips dominate both. Tests never assert on these numbers.
+
+## Machine
+
+| | |
+|---|---|
+| CPU | {cpu} |
+| cores (`nproc`) | {cores} |
+| memory | {memory} |
+| kernel | {kernel} |
+| Rust | {rustc} |
+| Python (for the original and the emulator) | {python} |
+| measured | {date} |
+
+## Results
+
+| measurement | cogauth | original `{ORIGINAL}` | ratio |
+|---|---|---|---|
+| login, SRP (wall time) | {srp_login} | {orig_login} (password flow, its only one) | {login_ratio} |
+| login, password flow (wall time) | {password_login} | {orig_login} | {password_ratio} |
+| warm `credential-process` (wall time, cached session) | {warm} | no equivalent | |
+| SRP computation (client side, one login) | {srp_us} µs (median of {srp_iterations}) | no SRP | |
+| peak RSS, login | {login_rss} | {orig_rss} | {rss_ratio} |
+| peak RSS, warm `credential-process` | {cp_rss} | no equivalent | |
+| `cogauth` binary (release, stripped) | {binary:.1} MB | | |
+
+## What is measured
+- **login**: `cogauth login --profile bench -u benchuser --password-stdin` in a temporary HOME
+  (SRP: InitiateAuth and RespondToAuthChallenge; password: InitiateAuth; then GetId and
+  GetCredentialsForIdentity; then `~/.aws/credentials` and the session cache are written).
+  The original runs `cogauth login -u benchuser --profile bench --no-lambda-proxy` with the same
+  pool, app client and identity pool in `~/.cognito-cli-config.json`: USER_PASSWORD_AUTH,
+  GetId, GetCredentialsForIdentity, then `~/.aws/credentials`. Its hidden password prompt is
+  answered by a two-line wrapper replacing `getpass.getpass` (no terminal); Python's start-up
+  and imports (boto3) count, as they do for its users.
+- **warm credential-process**: `cogauth credential-process --profile bench --window 1` right
+  after a login: the cached credentials are served without a network call. Every run is
+  checked to return the cached credentials (same expiry), so no run refreshed.
+- **SRP computation**: `A = g^a mod N`, the password key (two 3072-bit modular
+  exponentiations, HKDF) and the claim signature, on a known-answer vector
+  (`crates/cogauth-core/examples/srp_bench.rs`, checked against the vector every time).
+- **peak RSS**: the maximum resident set size of the process (`/usr/bin/time -f %M`), median of
+  {rss_runs} runs.
+
+Run it again with `cargo xtask bench [--runs N] [--no-original]`; it needs python3 with venv
+(for the emulator) and PyPI (for the original, installed into `target/bench/original-venv`).
+",
+        runs = r.runs,
+        cpu = m.cpu,
+        cores = m.cores,
+        memory = m.memory,
+        kernel = m.kernel,
+        rustc = m.rustc,
+        python = m.python,
+        date = m.date,
+        srp_login = ms(r.srp_login),
+        password_login = ms(r.password_login),
+        warm = ms(r.warm_credential_process),
+        srp_us = r.srp_median_us,
+        srp_iterations = r.srp_iterations,
+        login_rss = mib(r.login_rss_kib),
+        cp_rss = mib(r.credential_process_rss_kib),
+        binary = r.cogauth_binary_bytes as f64 / 1e6,
+        rss_runs = r.rss_runs,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_is_the_middle_sample() {
+        assert_eq!(median(vec![5, 1, 3]), 3);
+        assert_eq!(median(vec![4, 1, 3, 2]), 3);
+    }
+
+    #[test]
+    fn the_report_shows_every_figure_and_the_ratio() {
+        let results = Results {
+            runs: 15,
+            rss_runs: 3,
+            srp_login: Duration::from_millis(40),
+            password_login: Duration::from_millis(30),
+            warm_credential_process: Duration::from_micros(2500),
+            srp_median_us: 3100,
+            srp_iterations: 200,
+            login_rss_kib: 10 * 1024,
+            credential_process_rss_kib: 5 * 1024,
+            cogauth_binary_bytes: 16_000_000,
+            original: Some(Original {
+                login: Duration::from_millis(600),
+                login_rss_kib: 60 * 1024,
+            }),
+        };
+        let machine = Machine {
+            cpu: "Some CPU".into(),
+            cores: "2".into(),
+            memory: "23.4 GiB".into(),
+            kernel: "Linux 6".into(),
+            rustc: "rustc 1.95.0".into(),
+            python: "Python 3.11.7".into(),
+            date: "2026-11-26 12:00 UTC".into(),
+        };
+        let page = render(&results, &machine);
+        for expected in [
+            "| login, SRP (wall time) | 40.0 ms | 600.0 ms",
+            "| 15.0× faster |",
+            "| 20.0× faster |",
+            "| warm `credential-process` (wall time, cached session) | 2.5 ms |",
+            "| 3100 µs (median of 200) |",
+            "| peak RSS, login | 10.0 MiB | 60.0 MiB | 6.0× less |",
+            "| cores (`nproc`) | 2 |",
+        ] {
+            assert!(page.contains(expected), "missing {expected:?} in\n{page}");
+        }
+    }
+}
