@@ -3,9 +3,11 @@
 
 #![allow(dead_code)] // each test binary uses its own part
 
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::time::SystemTime;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use cogauth_core::awsfiles::ini::Ini;
@@ -15,8 +17,9 @@ use secrecy::ExposeSecret;
 /// The writer's fixed date, as in the example.
 const EPOCH: i64 = 1_900_000_000;
 
-/// `target/<profile>/examples/hardening_writer`: `cargo test` builds the examples with the
-/// tests; a run of one test target alone may not have, so it is built then.
+/// `target/<profile>/examples/hardening_writer`. `cargo test` builds the examples with the
+/// tests, but a run of one test target alone (`--test hardening_crash`) does not: then, or if
+/// the library or the writer changed since it was built, it is built here.
 pub fn writer() -> &'static Path {
     static WRITER: OnceLock<PathBuf> = OnceLock::new();
     WRITER.get_or_init(|| {
@@ -26,7 +29,12 @@ pub fn writer() -> &'static Path {
             .and_then(Path::parent)
             .expect("target/<profile>/deps");
         let writer = profile_dir.join("examples/hardening_writer");
-        if !writer.exists() {
+        let built = fs::metadata(&writer).and_then(|m| m.modified()).ok();
+        let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let sources = newest_change(&crate_dir.join("src")).max(newest_change(
+            &crate_dir.join("examples/hardening_writer.rs"),
+        ));
+        if built.is_none_or(|built| sources.is_some_and(|s| s > built)) {
             #[allow(clippy::disallowed_methods)] // cargo's own variable, not configuration
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
             let status = Command::new(cargo)
@@ -42,6 +50,20 @@ pub fn writer() -> &'static Path {
         assert!(writer.exists(), "{} is missing", writer.display());
         writer
     })
+}
+
+/// The newest modification time of `path` or of any file below it.
+fn newest_change(path: &Path) -> Option<SystemTime> {
+    let meta = fs::metadata(path).ok()?;
+    let own = meta.modified().ok();
+    if !meta.is_dir() {
+        return own;
+    }
+    fs::read_dir(path)
+        .ok()?
+        .filter_map(|e| newest_change(&e.ok()?.path()))
+        .chain(own)
+        .max()
 }
 
 /// Starts the writer with `args`, stdout piped (it prints each committed version).
@@ -119,7 +141,7 @@ pub fn session_version(dir: &Path, profile: &str) -> Result<u64, String> {
 
 /// Files in `dir` whose name starts with cogauth's temp-file prefix.
 pub fn temp_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
+    fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(".cogauth-tmp-"))
