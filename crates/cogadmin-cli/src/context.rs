@@ -48,7 +48,7 @@ impl Context {
     /// used when neither `--region` nor the AWS config chain gives one.
     pub async fn sdk_config(&self, fallback_region: Option<&str>) -> aws_config::SdkConfig {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(cogauth_core::aws::timeouts())
+            .timeout_config(cogauth_core::aws::timeouts_for(&self.env))
             .retry_config(cogauth_core::aws::retries());
         if let Some(region) = &self.region {
             loader = loader.region(aws_config::Region::new(region.clone()));

@@ -67,13 +67,41 @@ pub fn effective_endpoint(env: &dyn Env, service: Service, region: &str) -> Stri
     endpoint_override(env, service).unwrap_or_else(|| service.default_endpoint(region))
 }
 
-/// Bounded time for every call: a black-holed endpoint fails in seconds, not minutes.
+/// The longest one AWS call may take, retries included, unless `COGAUTH_AWS_TIMEOUT` says.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Bounded time for every call: a black-holed endpoint fails in a minute, not never.
 pub fn timeouts() -> TimeoutConfig {
+    timeouts_within(DEFAULT_OPERATION_TIMEOUT)
+}
+
+/// [`timeouts`], with the bound of a whole call set by `COGAUTH_AWS_TIMEOUT` (whole seconds,
+/// 1 to 3600) when it is set; the bounds of each attempt shrink with it. A value that is not
+/// such a number is ignored with a warning.
+pub fn timeouts_for(env: &dyn Env) -> TimeoutConfig {
+    let Some(value) = env.var(vars::COGAUTH_AWS_TIMEOUT) else {
+        return timeouts();
+    };
+    match value.trim().parse::<u64>() {
+        Ok(seconds @ 1..=3600) => timeouts_within(Duration::from_secs(seconds)),
+        _ => {
+            tracing::warn!(
+                "{}=`{}` is not a whole number of seconds from 1 to 3600: using {} s",
+                vars::COGAUTH_AWS_TIMEOUT,
+                value.escape_debug(),
+                DEFAULT_OPERATION_TIMEOUT.as_secs()
+            );
+            timeouts()
+        }
+    }
+}
+
+fn timeouts_within(operation: Duration) -> TimeoutConfig {
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .read_timeout(Duration::from_secs(20))
-        .operation_attempt_timeout(Duration::from_secs(25))
-        .operation_timeout(Duration::from_secs(60))
+        .connect_timeout(operation.min(Duration::from_secs(5)))
+        .read_timeout(operation.min(Duration::from_secs(20)))
+        .operation_attempt_timeout(operation.min(Duration::from_secs(25)))
+        .operation_timeout(operation)
         .build()
 }
 
@@ -84,11 +112,15 @@ pub fn retries() -> RetryConfig {
 
 /// The shared part of every client config: region, timeouts, retries, and optionally static
 /// credentials. Without credentials, requests go out unsigned.
-pub fn sdk_config(region: &str, credentials: Option<&Credentials>) -> aws_types::SdkConfig {
+pub fn sdk_config(
+    region: &str,
+    credentials: Option<&Credentials>,
+    timeouts: TimeoutConfig,
+) -> aws_types::SdkConfig {
     let mut builder = aws_types::SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
-        .timeout_config(timeouts())
+        .timeout_config(timeouts)
         .retry_config(retries());
     if let Some(creds) = credentials {
         builder =
@@ -99,7 +131,11 @@ pub fn sdk_config(region: &str, credentials: Option<&Credentials>) -> aws_types:
 
 /// The Cognito user pools client (unsigned).
 pub fn cognito_idp(env: &dyn Env, region: &str) -> aws_sdk_cognitoidentityprovider::Client {
-    let mut b = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk_config(region, None));
+    let mut b = aws_sdk_cognitoidentityprovider::config::Builder::from(&sdk_config(
+        region,
+        None,
+        timeouts_for(env),
+    ));
     if let Some(url) = endpoint_override(env, Service::CognitoIdentityProvider) {
         b = b.endpoint_url(url);
     }
@@ -108,7 +144,11 @@ pub fn cognito_idp(env: &dyn Env, region: &str) -> aws_sdk_cognitoidentityprovid
 
 /// The Cognito identity pools client (unsigned).
 pub fn cognito_identity(env: &dyn Env, region: &str) -> aws_sdk_cognitoidentity::Client {
-    let mut b = aws_sdk_cognitoidentity::config::Builder::from(&sdk_config(region, None));
+    let mut b = aws_sdk_cognitoidentity::config::Builder::from(&sdk_config(
+        region,
+        None,
+        timeouts_for(env),
+    ));
     if let Some(url) = endpoint_override(env, Service::CognitoIdentity) {
         b = b.endpoint_url(url);
     }
@@ -117,7 +157,8 @@ pub fn cognito_identity(env: &dyn Env, region: &str) -> aws_sdk_cognitoidentity:
 
 /// An STS client; unsigned without credentials (AssumeRoleWithWebIdentity needs none).
 pub fn sts(env: &dyn Env, region: &str, credentials: Option<&Credentials>) -> aws_sdk_sts::Client {
-    let mut b = aws_sdk_sts::config::Builder::from(&sdk_config(region, credentials));
+    let mut b =
+        aws_sdk_sts::config::Builder::from(&sdk_config(region, credentials, timeouts_for(env)));
     if let Some(url) = endpoint_override(env, Service::Sts) {
         b = b.endpoint_url(url);
     }
@@ -148,6 +189,29 @@ mod tests {
             effective_endpoint(&env, Service::CognitoIdentity, "eu-west-1"),
             "https://cognito-identity.eu-west-1.amazonaws.com"
         );
+    }
+
+    #[test]
+    fn every_call_is_bounded_and_the_bound_can_be_lowered() {
+        let secs = |d: Option<Duration>| d.map(|d| d.as_secs());
+        let default = timeouts_for(&MapEnv::new());
+        assert_eq!(secs(default.operation_timeout()), Some(60));
+        assert_eq!(secs(default.operation_attempt_timeout()), Some(25));
+        assert_eq!(secs(default.read_timeout()), Some(20));
+        assert_eq!(secs(default.connect_timeout()), Some(5));
+        let lowered = timeouts_for(&MapEnv::new().with(vars::COGAUTH_AWS_TIMEOUT, "3"));
+        for bound in [
+            lowered.operation_timeout(),
+            lowered.operation_attempt_timeout(),
+            lowered.read_timeout(),
+            lowered.connect_timeout(),
+        ] {
+            assert!(secs(bound).is_some_and(|s| s <= 3), "{lowered:?}");
+        }
+        for ignored in ["0", "abc", "-1", "3601"] {
+            let t = timeouts_for(&MapEnv::new().with(vars::COGAUTH_AWS_TIMEOUT, ignored));
+            assert_eq!(secs(t.operation_timeout()), Some(60), "{ignored}");
+        }
     }
 }
 

@@ -97,4 +97,6 @@ pub mod vars {
     pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
     /// Set by `cogauth exec` in the child's environment, to refuse nesting.
     pub const COGAUTH_EXEC_PROFILE: &str = "COGAUTH_EXEC_PROFILE";
+    /// The longest one AWS call may take, retries included, in whole seconds (default 60).
+    pub const COGAUTH_AWS_TIMEOUT: &str = "COGAUTH_AWS_TIMEOUT";
 }

@@ -58,6 +58,7 @@ pub struct LambdaProxy {
     region: String,
     endpoint_override: Option<String>,
     endpoint: String,
+    timeouts: aws_config::timeout::TimeoutConfig,
 }
 
 impl LambdaProxy {
@@ -67,13 +68,17 @@ impl LambdaProxy {
             function: function.into(),
             endpoint_override: aws::endpoint_override(env, Service::Lambda),
             endpoint: aws::effective_endpoint(env, Service::Lambda, &region),
+            timeouts: aws::timeouts_for(env),
             region,
         }
     }
 
     fn client(&self, creds: &Credentials) -> aws_sdk_lambda::Client {
-        let mut b =
-            aws_sdk_lambda::config::Builder::from(&aws::sdk_config(&self.region, Some(creds)));
+        let mut b = aws_sdk_lambda::config::Builder::from(&aws::sdk_config(
+            &self.region,
+            Some(creds),
+            self.timeouts.clone(),
+        ));
         if let Some(url) = &self.endpoint_override {
             b = b.endpoint_url(url);
         }
