@@ -62,10 +62,10 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
         } => {
             // Everything local is checked before any AWS call.
             validate_policy_name(&policy_name)?;
-            let text = std::fs::read_to_string(&policy_file).map_err(|source| {
+            let text = std::fs::read_to_string(&policy_file).map_err(|error| {
                 AdminError::PolicyFileRead {
                     path: policy_file.clone(),
-                    source,
+                    error,
                 }
             })?;
             let document = parse_policy_document(&policy_file, &text)?;

@@ -10,17 +10,18 @@ use std::io::{self, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Errors from the file helpers; each names the file involved.
+/// Errors from the file helpers; each names the file involved. The io error is part of the
+/// message, not a `source`: a chain printed whole would show it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum FsError {
-    #[error("cannot create directory `{path}`: {source}")]
-    CreateDir { path: PathBuf, source: io::Error },
-    #[error("cannot lock `{path}`: {source}")]
-    Lock { path: PathBuf, source: io::Error },
-    #[error("cannot read `{path}`: {source}")]
-    Read { path: PathBuf, source: io::Error },
-    #[error("cannot write `{path}`: {source}")]
-    Write { path: PathBuf, source: io::Error },
+    #[error("cannot create directory `{path}`: {error}")]
+    CreateDir { path: PathBuf, error: io::Error },
+    #[error("cannot lock `{path}`: {error}")]
+    Lock { path: PathBuf, error: io::Error },
+    #[error("cannot read `{path}`: {error}")]
+    Read { path: PathBuf, error: io::Error },
+    #[error("cannot write `{path}`: {error}")]
+    Write { path: PathBuf, error: io::Error },
     #[error("`{path}` has no parent directory")]
     NoParent { path: PathBuf },
 }
@@ -55,11 +56,11 @@ impl FileLock {
             .open(&lock_path)
             .map_err(|source| FsError::Lock {
                 path: lock_path.clone(),
-                source,
+                error: source,
             })?;
         file.lock().map_err(|source| FsError::Lock {
             path: lock_path,
-            source,
+            error: source,
         })?;
         Ok(Self {
             _file: file,
@@ -124,7 +125,7 @@ pub fn ensure_dir(dir: &Path, mode: Option<u32>) -> Result<(), FsError> {
     }
     builder.create(dir).map_err(|source| FsError::CreateDir {
         path: dir.to_path_buf(),
-        source,
+        error: source,
     })
 }
 
@@ -135,7 +136,7 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(FsError::Read {
             path: path.to_path_buf(),
-            source,
+            error: source,
         }),
     }
 }
@@ -146,7 +147,7 @@ pub fn write_atomic(lock: &FileLock, contents: &[u8], mode: u32) -> Result<(), F
     let parent = parent_of(path)?;
     let err = |source| FsError::Write {
         path: path.to_path_buf(),
-        source,
+        error: source,
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".cogauth-tmp-")

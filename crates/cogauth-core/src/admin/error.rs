@@ -41,10 +41,10 @@ pub enum AdminError {
         "identity pool `{identity_pool_id}` has no authenticated role: run `cogadmin setup` to create and attach one"
     )]
     NoAuthenticatedRole { identity_pool_id: String },
-    #[error("cannot read policy file `{path}`: {source}")]
+    #[error("cannot read policy file `{path}`: {error}")]
     PolicyFileRead {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("policy file `{path}` is not valid JSON at line {line}, column {column}: {message}")]
     PolicyFileJson {

@@ -47,9 +47,9 @@ impl FileSessionStore {
     /// are 0600, but a readable directory still shows who is logged in where.
     fn ensure_private_dir(&self) -> Result<(), CacheError> {
         fsutil::ensure_dir(&self.dir, Some(0o700))?;
-        let denied = |source| CacheError::Permissions {
+        let denied = |error| CacheError::Permissions {
             path: self.dir.clone(),
-            source,
+            error,
         };
         let mode = fs::metadata(&self.dir)
             .map_err(denied)?
@@ -125,7 +125,7 @@ impl SessionStore for FileSessionStore {
         match fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(source) => Err(CacheError::Remove { path, source }),
+            Err(error) => Err(CacheError::Remove { path, error }),
         }
     }
 
@@ -133,18 +133,18 @@ impl SessionStore for FileSessionStore {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => {
+            Err(error) => {
                 return Err(CacheError::List {
                     path: self.dir.clone(),
-                    source,
+                    error,
                 });
             }
         };
         let mut profiles = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|source| CacheError::List {
+            let entry = entry.map_err(|error| CacheError::List {
                 path: self.dir.clone(),
-                source,
+                error,
             })?;
             let name = entry.file_name();
             let Some(profile) = name

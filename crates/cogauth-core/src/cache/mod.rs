@@ -40,12 +40,12 @@ pub enum CacheError {
     /// A caller passed the lock of another profile or store: a bug, never a user error.
     #[error("the session lock held is for `{held}`, not for `{wanted}`")]
     WrongLock { held: PathBuf, wanted: PathBuf },
-    #[error("cannot make the session cache directory `{path}` private (mode 0700): {source}")]
-    Permissions { path: PathBuf, source: io::Error },
-    #[error("cannot list the session cache directory `{path}`: {source}")]
-    List { path: PathBuf, source: io::Error },
-    #[error("cannot remove the session cache `{path}`: {source}")]
-    Remove { path: PathBuf, source: io::Error },
+    #[error("cannot make the session cache directory `{path}` private (mode 0700): {error}")]
+    Permissions { path: PathBuf, error: io::Error },
+    #[error("cannot list the session cache directory `{path}`: {error}")]
+    List { path: PathBuf, error: io::Error },
+    #[error("cannot remove the session cache `{path}`: {error}")]
+    Remove { path: PathBuf, error: io::Error },
     #[error("cannot encode the session for profile `{profile}`: {message}")]
     Encode { profile: String, message: String },
     #[error(transparent)]
