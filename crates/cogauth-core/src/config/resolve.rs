@@ -300,10 +300,14 @@ impl Settings {
     }
 
     pub fn require_region(&self) -> Result<&str, ConfigError> {
-        self.region
-            .as_ref()
-            .map(|v| v.value.as_str())
-            .ok_or_else(|| self.missing("region", Some(vars::AWS_REGION)))
+        match &self.region {
+            Some(v) => Ok(v.value.as_str()),
+            // The region defaults from the user pool id: without one, that is what is missing.
+            None if self.user_pool_id.is_none() => {
+                Err(self.missing("user_pool_id", Some(vars::COGNITO_USER_POOL_ID)))
+            }
+            None => Err(self.missing("region", Some(vars::AWS_REGION))),
+        }
     }
 
     pub fn require_role_arn(&self) -> Result<&str, ConfigError> {
