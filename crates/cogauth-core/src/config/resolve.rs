@@ -83,6 +83,9 @@ pub struct Settings {
     pub lambda_function: Option<Sourced<String>>,
     pub aws_integration: Sourced<AwsIntegration>,
     pub managed_login_url: Option<Sourced<String>>,
+    /// The profiles of the config file, when it exists but lacks this one (most likely a
+    /// typo): a missing value is then reported as the missing profile.
+    other_profiles: Option<Vec<String>>,
 }
 
 /// Picks the first present value: flag, env, file.
@@ -140,6 +143,10 @@ impl Settings {
             return Err(ConfigError::BadProfileName(profile.value));
         }
 
+        let other_profiles = file
+            .as_ref()
+            .filter(|f| !f.profiles.contains_key(&profile.value))
+            .map(|f| f.profiles.keys().cloned().collect());
         let (stored, file_origin) = match &file {
             Some(f) => (
                 f.profiles.get(&profile.value).cloned().unwrap_or_default(),
@@ -249,6 +256,7 @@ impl Settings {
             ),
             profile,
             config_path,
+            other_profiles,
         };
         settings.validate()?;
         Ok(settings)
@@ -271,6 +279,16 @@ impl Settings {
     }
 
     fn missing(&self, key: &'static str, env_var: Option<&str>) -> ConfigError {
+        if let Some(others) = &self.other_profiles {
+            return ConfigError::ProfileNotFound {
+                profile: self.profile.value.clone(),
+                path: self.config_path.clone(),
+                available: match others.is_empty() {
+                    true => "none".to_owned(),
+                    false => others.join(", "),
+                },
+            };
+        }
         ConfigError::Missing {
             key,
             profile: self.profile.value.clone(),
