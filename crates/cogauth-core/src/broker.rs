@@ -16,7 +16,7 @@ use chrono::Duration;
 
 use crate::authenticator::{Authenticator, Outcome};
 use crate::awsfiles::AwsFiles;
-use crate::cache::{Session, SessionLock, SessionStore};
+use crate::cache::{CacheError, Session, SessionLock, SessionStore};
 use crate::clock::Clock;
 use crate::config::{AwsIntegration, Settings};
 use crate::credentials::Credentials;
@@ -293,7 +293,13 @@ impl Broker {
     /// cogauth wrote for the profile in the AWS files.
     pub async fn logout(&self) -> Result<LogoutReport, Error> {
         let lock = self.lock()?;
-        let session = self.store.load(self.profile())?;
+        let session = match self.store.load(self.profile()) {
+            Ok(session) => session,
+            // The corrupt-cache error sends the user here: nothing can be revoked, the rest
+            // is removed.
+            Err(CacheError::Corrupt { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
         let revoked = match &session {
             Some(s) => match &s.refresh_token {
                 Some(token) => self.revoke(s, token).await.map(|()| true),
