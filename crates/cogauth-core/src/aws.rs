@@ -255,6 +255,8 @@ impl std::fmt::Display for Failure {
     }
 }
 
+type HttpResponse = aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+
 /// Classifies an SDK error. The service's message is kept: AWS messages never contain the
 /// caller's secrets.
 pub fn classify<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Failure
@@ -263,6 +265,16 @@ where
     R: std::fmt::Debug + 'static,
 {
     use aws_smithy_runtime_api::client::result::SdkError;
+    // A body that is not the service's JSON (a proxy's HTML page, an empty 503) says little:
+    // the HTTP status says more.
+    let status = err
+        .raw_response()
+        .and_then(|r| (r as &dyn std::any::Any).downcast_ref::<HttpResponse>())
+        .map(|r| r.status().as_u16());
+    let with_status = |detail: String| match status {
+        Some(status) => format!("HTTP {status}: {detail}"),
+        None => detail,
+    };
     match err {
         SdkError::TimeoutError(_) => Failure::TimedOut,
         SdkError::DispatchFailure(d) if d.is_timeout() => Failure::TimedOut,
@@ -270,17 +282,25 @@ where
             detail: error_chain(d.as_connector_error().map(|c| c as &dyn std::error::Error)),
         },
         SdkError::ResponseError(_) => Failure::BadResponse {
-            detail: error_chain(Some(err as &dyn std::error::Error)),
+            detail: match status {
+                // An error status whose body the SDK could not read: the parser's complaint
+                // about the body is noise.
+                Some(status @ 400..) => format!("HTTP {status} with no AWS error in the body"),
+                _ => with_status(error_chain(Some(err as &dyn std::error::Error))),
+            },
         },
         SdkError::ServiceError(s) => {
             let e = s.err();
-            match e.code() {
-                Some(code) => Failure::Service {
+            match (e.code(), e.message()) {
+                (Some(code), message) => Failure::Service {
                     code: code.to_owned(),
-                    message: e.message().unwrap_or_default().to_owned(),
+                    message: message.unwrap_or_default().to_owned(),
                 },
-                None => Failure::BadResponse {
-                    detail: error_chain(Some(e as &dyn std::error::Error)),
+                (None, Some(message)) => Failure::BadResponse {
+                    detail: with_status(format!("no error code: {message}")),
+                },
+                (None, None) => Failure::BadResponse {
+                    detail: with_status("no error code or message".to_owned()),
                 },
             }
         }
