@@ -118,6 +118,16 @@ pub fn ensure_dir(dir: &Path, mode: Option<u32>) -> Result<(), FsError> {
     if dir.is_dir() {
         return Ok(());
     }
+    // Creating it would fail with "File exists", which reads as if all were well.
+    if dir.exists() {
+        return Err(FsError::CreateDir {
+            path: dir.to_path_buf(),
+            error: io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it exists and is not a directory",
+            ),
+        });
+    }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     if let Some(mode) = mode {
