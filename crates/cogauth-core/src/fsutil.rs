@@ -118,24 +118,28 @@ pub fn ensure_dir(dir: &Path, mode: Option<u32>) -> Result<(), FsError> {
     if dir.is_dir() {
         return Ok(());
     }
-    // Creating it would fail with "File exists", which reads as if all were well.
-    if dir.exists() {
-        return Err(FsError::CreateDir {
-            path: dir.to_path_buf(),
-            error: io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                "it exists and is not a directory",
-            ),
-        });
-    }
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     if let Some(mode) = mode {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
     }
-    builder.create(dir).map_err(|source| FsError::CreateDir {
-        path: dir.to_path_buf(),
-        error: source,
+    builder.create(dir).or_else(|error| {
+        // Another process may have created it meanwhile.
+        if dir.is_dir() {
+            return Ok(());
+        }
+        // A file in the way fails with "File exists", which reads as if all were well.
+        let error = match dir.exists() {
+            true => io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                "it exists and is not a directory",
+            ),
+            false => error,
+        };
+        Err(FsError::CreateDir {
+            path: dir.to_path_buf(),
+            error,
+        })
     })
 }
 
