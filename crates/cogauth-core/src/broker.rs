@@ -26,6 +26,11 @@ use crate::prompt::Prompter;
 use crate::upgrade::UpgradeError;
 use crate::userpool::{LoginRequest, UserPoolError};
 
+/// No source gives credentials for longer (STS caps sessions at 12 hours).
+const LONGEST_LIFETIME: Duration = Duration::hours(12);
+/// Allowed disagreement between this machine's clock and AWS's.
+const CLOCK_SLACK: Duration = Duration::minutes(15);
+
 /// Why a session cannot be refreshed silently.
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -120,10 +125,13 @@ impl Broker {
     }
 
     fn is_fresh(&self, session: &Session, window: Duration) -> bool {
-        session
-            .credentials
-            .as_ref()
-            .is_some_and(|c| !c.expires_within(self.clock.now(), window))
+        let now = self.clock.now();
+        session.credentials.as_ref().is_some_and(|c| {
+            !c.expires_within(now, window)
+                // Further off than any credentials last: this machine's clock (or the cache)
+                // is wrong, and AWS may refuse them already. Refresh instead.
+                && c.expiration - now <= LONGEST_LIFETIME + CLOCK_SLACK
+        })
     }
 
     /// The fast path: cached credentials valid for longer than `window`. No network, no runtime.
