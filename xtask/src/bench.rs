@@ -257,6 +257,7 @@ pub fn run(args: &Args) -> Result<()> {
         bail!("--runs must be at least 1");
     }
     let release = build_release()?;
+    let machine = machine()?;
     let mut results = Results {
         runs: args.runs,
         rss_runs: args.rss_runs.max(1),
@@ -301,7 +302,7 @@ pub fn run(args: &Args) -> Result<()> {
     results.credential_process_rss_kib = timings.credential_process_rss_kib;
     results.original = original;
 
-    let page = render(&results, &machine()?);
+    let page = render(&results, &machine);
     let out = crate::workspace_root().join(&args.out);
     std::fs::write(&out, &page).with_context(|| format!("cannot write {}", out.display()))?;
     println!("\n{page}\nwritten to {}", out.display());
@@ -551,6 +552,9 @@ struct Machine {
     rustc: String,
     python: String,
     date: String,
+    /// The 1, 5 and 15 minute load averages when the measurement started: other work on the
+    /// machine slows every figure.
+    load: String,
 }
 
 fn command_line(program: &str, args: &[&str]) -> String {
@@ -593,6 +597,10 @@ fn machine() -> Result<Machine> {
         rustc: command_line("rustc", &["-V"]),
         python: command_line("python3", &["--version"]),
         date: command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        load: std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| "unknown".to_owned()),
     })
 }
 
@@ -650,6 +658,7 @@ round trips dominate both. Tests never assert on these numbers.
 | Rust | {rustc} |
 | Python (for the original and the emulator) | {python} |
 | measured | {date} |
+| load average at the start (1, 5, 15 min) | {load} |
 
 ## Results
 
@@ -692,6 +701,7 @@ Run it again with `cargo xtask bench [--runs N] [--no-original]`; it needs pytho
         rustc = m.rustc,
         python = m.python,
         date = m.date,
+        load = m.load,
         srp_login = ms(r.srp_login),
         password_login = ms(r.password_login),
         warm = ms(r.warm_credential_process),
@@ -740,6 +750,7 @@ mod tests {
             rustc: "rustc 1.95.0".into(),
             python: "Python 3.11.7".into(),
             date: "2026-11-26 12:00 UTC".into(),
+            load: "0.50 0.40 0.30".into(),
         };
         let page = render(&results, &machine);
         for expected in [
