@@ -1,0 +1,227 @@
+//! `Debug` of every public type that carries a secret shows none: each is built holding
+//! canaries (or obtained the way a caller would, for `Settings`, the broker and the provider)
+//! and formatted with `{:?}` and `{:#?}`. A type added later with a secret belongs here.
+
+use std::sync::Arc;
+
+use chrono::DateTime;
+use cogauth_core::admin::config::AdminConfig;
+use cogauth_core::admin::lambda_deploy::{DeployOptions, DeployRequest, KeySource, Targets};
+use cogauth_core::authenticator::Outcome;
+use cogauth_core::awsfiles::ini::Ini;
+use cogauth_core::broker::{Broker, Fresh};
+use cogauth_core::cache::{FileSessionStore, Session, SessionStore};
+use cogauth_core::clock::FixedClock;
+use cogauth_core::config::{AuthFlow, ConfigFile, Overrides, ProfileConfig, Settings};
+use cogauth_core::env::MapEnv;
+use cogauth_core::identity::IdentityCredentials;
+use cogauth_core::provider::CogauthCredentialsProvider;
+use cogauth_core::srp::SrpClient;
+use cogauth_core::userpool::{LoginRequest, UserPoolConfig, UserPoolSession};
+use cogauth_core::{CredentialSource, Credentials, Tokens};
+use secrecy::SecretString;
+
+const CANARIES: &[&str] = &[
+    "canary-secret-access-key",
+    "canary-session-token",
+    "canary-id-token",
+    "canary-access-token",
+    "canary-refresh-token",
+    "canary-password",
+    "canary-mfa-code",
+    "canary-client-secret",
+    "canary-iam-secret",
+];
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+fn credentials() -> Credentials {
+    Credentials::new(
+        "ASIAVISIBLE",
+        "canary-secret-access-key",
+        "canary-session-token",
+        DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+    )
+}
+
+fn tokens() -> Tokens {
+    Tokens {
+        id_token: secret("canary-id-token"),
+        access_token: secret("canary-access-token"),
+        refresh_token: Some(secret("canary-refresh-token")),
+        expires_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+    }
+}
+
+fn session() -> Session {
+    Session {
+        profile: "dev".into(),
+        user_pool_id: "us-east-1_Pool".into(),
+        client_id: "client".into(),
+        username: "alice".into(),
+        refresh_token: Some(secret("canary-refresh-token")),
+        device_key: None,
+        identity_id: Some("us-east-1:id".into()),
+        credentials: Some(credentials()),
+        source: Some(CredentialSource::LambdaProxy),
+        tokens_expire_at: None,
+        updated_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+    }
+}
+
+fn user_pool_session() -> UserPoolSession {
+    UserPoolSession {
+        tokens: tokens(),
+        username: "alice".into(),
+        device_key: Some("us-east-1_device".into()),
+    }
+}
+
+fn profile_config() -> ProfileConfig {
+    ProfileConfig {
+        user_pool_id: Some("us-east-1_Pool".into()),
+        client_id: Some("client123".into()),
+        client_secret: Some(secret("canary-client-secret")),
+        identity_pool_id: Some("us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab".into()),
+        ..ProfileConfig::default()
+    }
+}
+
+#[track_caller]
+fn assert_redacted(name: &str, shown: &[String]) {
+    for text in shown {
+        for canary in CANARIES {
+            assert!(!text.contains(canary), "{name} shows {canary}: {text}");
+        }
+    }
+}
+
+macro_rules! check {
+    ($($name:literal => $value:expr),* $(,)?) => {{
+        let mut checked = 0;
+        $(
+            let value = $value;
+            assert_redacted($name, &[format!("{value:?}"), format!("{value:#?}")]);
+            checked += 1;
+        )*
+        checked
+    }};
+}
+
+#[test]
+fn no_debug_output_shows_a_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let config_path = home.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        "[profiles.dev]\nuser_pool_id = \"us-east-1_Pool\"\nclient_id = \"client123\"\nclient_secret = \"canary-client-secret\"\nidentity_pool_id = \"us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab\"\n",
+    )
+    .unwrap();
+    let env = MapEnv::new()
+        .with("HOME", home.path().to_str().unwrap())
+        .with("COGAUTH_CONFIG", config_path.to_str().unwrap());
+    let overrides = Overrides {
+        profile: Some("dev".into()),
+        values: ProfileConfig::default(),
+    };
+    let settings = Settings::load(&env, &overrides).unwrap();
+    assert!(settings.client_secret.is_some(), "the canary was loaded");
+    let store = Arc::new(FileSessionStore::new(home.path().join("cache")));
+    let lock = store.lock("dev").unwrap();
+    store.save(&lock, &session()).unwrap();
+    drop(lock);
+    let clock = Arc::new(FixedClock::new(
+        DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+    ));
+    let broker = Broker::new(
+        settings.clone(),
+        Arc::new(env.clone()),
+        clock.clone(),
+        store.clone(),
+    );
+    let provider = CogauthCredentialsProvider::builder()
+        .profile("dev")
+        .env(Arc::new(env.clone()))
+        .clock(clock)
+        .store(store.clone())
+        .build()
+        .unwrap();
+    let provided = KeySource::Provided {
+        access_key_id: "AKIAVISIBLE0000000000".into(),
+        secret_access_key: secret("canary-iam-secret"),
+    };
+    let request = DeployRequest {
+        user_pool_id: Some("us-east-1_Pool".into()),
+        client_ids: vec!["client123".into()],
+        identity_pool_id: None,
+        function_name: None,
+        iam_user_name: None,
+        execution_role_name: None,
+        long_lived_role_name: None,
+        keys: provided.clone(),
+        dry_run: true,
+    };
+    let targets = Targets {
+        user_pool_id: "us-east-1_Pool".into(),
+        client_ids: vec!["client123".into()],
+        identity_pool_id: None,
+    };
+    let srp = SrpClient::generate();
+    let password_key = srp
+        .password_key(
+            "Pool",
+            "alice",
+            &secret("canary-password"),
+            &"ab".repeat(64),
+            "0123456789abcdef",
+        )
+        .unwrap();
+
+    let checked = check!(
+        "Credentials" => credentials(),
+        "Tokens" => tokens(),
+        "Session" => session(),
+        "the loaded Session" => store.load("dev").unwrap(),
+        "ProfileConfig" => profile_config(),
+        "ConfigFile" => ConfigFile::parse(&config_path, &std::fs::read_to_string(&config_path).unwrap()).unwrap(),
+        "Settings" => settings,
+        "LoginRequest" => LoginRequest {
+            username: "alice".into(),
+            password: secret("canary-password"),
+            mfa_code: Some("canary-mfa-code".into()),
+        },
+        "UserPoolConfig" => UserPoolConfig {
+            region: "us-east-1".into(),
+            user_pool_id: "us-east-1_Pool".into(),
+            client_id: "client123".into(),
+            client_secret: Some(secret("canary-client-secret")),
+            auth_flow: AuthFlow::Srp,
+        },
+        "UserPoolSession" => user_pool_session(),
+        "IdentityCredentials" => IdentityCredentials {
+            identity_id: "us-east-1:id".into(),
+            credentials: credentials(),
+            source: CredentialSource::IdentityPool,
+        },
+        "authenticator::Outcome" => Outcome {
+            user: user_pool_session(),
+            identity_id: "us-east-1:id".into(),
+            credentials: credentials(),
+            source: CredentialSource::BasicFlow,
+            upgrade_failure: None,
+        },
+        "broker::Fresh" => Fresh { session: session(), upgrade_failure: None },
+        "Broker" => broker,
+        "CogauthCredentialsProvider" => provider,
+        "KeySource" => provided.clone(),
+        "DeployRequest" => request,
+        "DeployOptions" => DeployOptions::new(&AdminConfig::default(), targets, provided, false),
+        "SrpClient" => srp,
+        "PasswordKey" => password_key,
+        "Ini" => Ini::parse("[dev]\naws_secret_access_key = canary-secret-access-key\n").unwrap(),
+        "SecretString" => secret("canary-password"),
+    );
+    assert_eq!(checked, 22);
+}
