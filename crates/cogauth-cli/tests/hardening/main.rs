@@ -1,7 +1,9 @@
 //! Hardening of the real `cogauth` binary: hostile and broken input, faults of the network and
-//! of the service, and secret hygiene at trace level. The library-level hardening (a hundred
-//! concurrent writers, SIGKILL at random points, fuzzing) is in `cogauth-core`'s tests.
+//! of the service, secret hygiene at trace level, and a lock left by a killed process. The
+//! library-level hardening (a hundred concurrent writers, SIGKILL at random points, fuzzing)
+//! is in `cogauth-core`'s tests; docs/reliability.md has the figures.
 
 mod hostile;
 mod hygiene;
+mod stale_lock;
 mod support;
