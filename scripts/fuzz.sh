@@ -18,7 +18,7 @@ run() {
     echo "fuzz: $package --test $test (${seconds}s per target, log in $log)"
     if cargo test --quiet -p "$package" --test "$test" -- --nocapture --test-threads 1 \
         >"$log" 2>&1; then
-        grep -E '^fuzz target' "$log" | sed 's/^/  /'
+        grep -o 'fuzz target.*' "$log" | sed 's/^/  /'
     else
         echo "fuzz: $test FAILED:"
         grep -v '^ *Compiling' "$log" | tail -n 60

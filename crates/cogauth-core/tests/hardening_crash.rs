@@ -121,7 +121,6 @@ fn kill_repeatedly(
         temps = left;
         on_disk = now;
     }
-    eprintln!("{tally:?}");
     assert_eq!(tally.kills, KILLS);
     assert!(
         tally.kills > tally.before_first_write,
@@ -207,11 +206,7 @@ fn killing_a_credentials_writer_leaves_the_old_or_the_new_file() {
     let next = credentials_version(&fs::read(&file).unwrap(), "crash").unwrap() + 1;
     wait_ok(spawn_aws_writer(&dir, next, Some(1)));
     assert_eq!(fs::read(&file).unwrap(), expected_credentials(next));
-    eprintln!(
-        "credentials: {} kills, {} temp files left",
-        tally.kills,
-        temp_files(&dir).len()
-    );
+    eprintln!("\ncredentials file: {tally:?}");
 }
 
 fn session(version: u64) -> Session {
@@ -266,11 +261,7 @@ fn killing_a_session_writer_leaves_the_old_or_the_new_session() {
         fs::read(dir.join("crash.json")).unwrap(),
         expected_session(next)
     );
-    eprintln!(
-        "session: {} kills, {} temp files left",
-        tally.kills,
-        temp_files(&dir).len()
-    );
+    eprintln!("\nsession cache: {tally:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -151,8 +151,10 @@ fn run_case(home: &TestHome, setup: Setup, emulator: bool) -> Result<(), String>
     let elapsed = started.elapsed();
     // Shown with --nocapture, to review every message at once.
     eprintln!(
-        "$ cogauth {}\n{}",
+        "$ cogauth {}   [exit {:?} after {:.1} s]\n{}",
         setup.args.join(" "),
+        run.status.code(),
+        elapsed.as_secs_f64(),
         run.stderr.trim_end()
     );
     let after = snapshot(home.path(), setup.cache_may_change);
