@@ -164,7 +164,7 @@ pub fn write_atomic(lock: &FileLock, contents: &[u8], mode: u32) -> Result<(), F
         error: source,
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".cogauth-tmp-")
+        .prefix(TEMP_PREFIX)
         .permissions(fs::Permissions::from_mode(mode))
         .tempfile_in(parent)
         .map_err(err)?;
@@ -179,7 +179,42 @@ pub fn write_atomic(lock: &FileLock, contents: &[u8], mode: u32) -> Result<(), F
     if let Ok(dir) = File::open(parent) {
         let _ = dir.sync_all();
     }
+    remove_stale_temp_files(parent, path);
     Ok(())
+}
+
+/// The name prefix of [`write_atomic`]'s temporary files.
+const TEMP_PREFIX: &str = ".cogauth-tmp-";
+
+/// A write takes milliseconds: a temporary file this old was left by a writer that died before
+/// its rename.
+const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the temporary files that writers killed mid-write left in `dir` (they may hold part
+/// of a secret), judging their age by the file just written, so by the file system's own clock.
+/// Best effort: a file that cannot be removed stays.
+fn remove_stale_temp_files(dir: &Path, written: &Path) {
+    let Ok(now) = fs::metadata(written).and_then(|m| m.modified()) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let stale = entry.metadata().is_ok_and(|m| {
+            m.is_file()
+                && m.modified()
+                    .ok()
+                    .and_then(|at| now.duration_since(at).ok())
+                    .is_some_and(|age| age > STALE_TEMP_AGE)
+        });
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -382,3 +382,35 @@ fn leftover_lock_and_temp_files_neither_block_nor_corrupt() {
         );
     }
 }
+
+/// A temporary file left by a writer killed mid-write may hold part of a secret: the next write
+/// in its directory removes it once it is clearly stale (an hour old), and leaves a fresh one,
+/// which could belong to a writer still at work.
+#[test]
+fn the_next_write_removes_stale_temp_files() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".aws");
+    fs::create_dir(&dir).unwrap();
+    let file = dir.join("credentials");
+    fs::write(&file, FOREIGN).unwrap();
+    let stale = dir.join(".cogauth-tmp-stale1");
+    let fresh = dir.join(".cogauth-tmp-fresh1");
+    for path in [&stale, &fresh] {
+        fs::write(path, "[crash]\naws_secret_access_key = partial").unwrap();
+    }
+    let two_hours_before =
+        fs::metadata(&fresh).unwrap().modified().unwrap() - Duration::from_secs(2 * 3600);
+    fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_before)
+        .unwrap();
+    finishes(
+        spawn_aws_writer(&dir, 9, Some(1)),
+        "a write beside stale temp files",
+    );
+    assert_eq!(fs::read(&file).unwrap(), expected_credentials(9));
+    assert!(!stale.exists(), "the stale temp file is left");
+    assert!(fresh.exists(), "a fresh temp file was removed");
+}
