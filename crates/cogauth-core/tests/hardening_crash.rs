@@ -83,8 +83,8 @@ fn kill_repeatedly(
 ) -> Tally {
     let mut rng = Rng::from_env_or_clock();
     let mut tally = Tally::default();
-    let mut on_disk = version_of().expect("the seeded version");
-    let window = MAX_DELAY_MICROS.max(2 * time_to_first_write(&spawn, on_disk + 1));
+    let seeded = version_of().expect("the seeded version");
+    let window = MAX_DELAY_MICROS.max(2 * time_to_first_write(&spawn, seeded + 1));
     let mut on_disk = version_of().expect("the version after the timing run");
     let mut temps: BTreeSet<String> = temp_files(dir).into_iter().collect();
     for _ in 0..KILLS {
