@@ -128,7 +128,11 @@ fn run_cases(cases: &[Case], emulator: bool) {
 
 fn run_case(home: &TestHome, setup: Setup, emulator: bool) -> Result<(), String> {
     let before = snapshot(home.path(), setup.cache_may_change);
-    let mut cmd = home.command(COGAUTH);
+    let nobody = (setup.as_nobody && is_root()).then(|| AsNobody::prepare(home.path()));
+    let mut cmd = match &nobody {
+        Some(nobody) => nobody.command(home),
+        None => home.command(COGAUTH),
+    };
     // Whatever an offline case does, nothing leaves 127.0.0.1.
     if !emulator {
         cmd.env(
@@ -142,9 +146,6 @@ fn run_case(home: &TestHome, setup: Setup, emulator: bool) -> Result<(), String>
     }
     for k in &setup.remove_env {
         cmd.env_remove(k);
-    }
-    if setup.as_nobody {
-        run_as_nobody(&mut cmd, home.path());
     }
     let started = Instant::now();
     let run = run_bounded(cmd, &setup.stdin, setup.limit);
@@ -210,20 +211,36 @@ fn is_root() -> bool {
 
 const NOBODY: u32 = 65534;
 
-/// Permission bits do not stop root: run the command as `nobody`, owning the HOME.
-fn run_as_nobody(cmd: &mut Command, home: &Path) {
-    if !is_root() {
-        return;
-    }
-    let mut stack = vec![home.to_path_buf()];
-    while let Some(path) = stack.pop() {
-        std::os::unix::fs::lchown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
-        if path.is_dir() && !path.is_symlink() {
-            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+/// Permission bits do not stop root: a permission case run by root runs as `nobody`, who owns
+/// the HOME, from a copy of the binary (the build directory may be out of its reach).
+struct AsNobody {
+    _dir: tempfile::TempDir,
+    binary: std::path::PathBuf,
+}
+
+impl AsNobody {
+    fn prepare(home: &Path) -> Self {
+        let mut stack = vec![home.to_path_buf()];
+        while let Some(path) = stack.pop() {
+            std::os::unix::fs::lchown(&path, Some(NOBODY), Some(NOBODY)).unwrap();
+            if path.is_dir() && !path.is_symlink() {
+                stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            }
         }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let binary = dir.path().join("cogauth");
+        std::fs::copy(COGAUTH, &binary).unwrap();
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Self { _dir: dir, binary }
     }
-    std::os::unix::process::CommandExt::uid(cmd, NOBODY);
-    std::os::unix::process::CommandExt::gid(cmd, NOBODY);
+
+    fn command(&self, home: &TestHome) -> Command {
+        let mut cmd = home.command(&self.binary);
+        std::os::unix::process::CommandExt::uid(&mut cmd, NOBODY);
+        std::os::unix::process::CommandExt::gid(&mut cmd, NOBODY);
+        cmd
+    }
 }
 
 fn write(home: &TestHome, path: &str, bytes: &[u8]) {
