@@ -51,6 +51,12 @@ pub fn run(args: &Args) -> Result<()> {
                 "warnings",
             ]),
         )?;
+        step(
+            "cargo doc",
+            cargo()
+                .args(["doc", "--no-deps", "--workspace", "--quiet"])
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        )?;
     }
 
     eprintln!("xtask: == starting the emulator");
