@@ -78,6 +78,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stops early (`cogauth man | head`) is not an error worth reporting.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("cogauth: error: {e:#}");
             ExitCode::FAILURE
@@ -96,4 +98,10 @@ fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .without_time()
         .init();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
