@@ -163,3 +163,25 @@ fn cogauth_profile_env_selects_the_profile() {
     assert_eq!(status["profile"], "team");
     assert_eq!(status["settings"]["user_pool_id"]["value"], POOL);
 }
+
+#[test]
+fn completions_and_man_pages_are_generated_from_the_real_flags() {
+    let home = TestHome::offline();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = ok(&cogauth(&home, &["completions", shell], ""));
+        assert!(
+            script.contains("credential-process"),
+            "{shell} completion lists the commands"
+        );
+    }
+    let page = ok(&cogauth(&home, &["man"], ""));
+    assert!(page.contains(".TH cogauth 1"), "{page}");
+    let dir = home.join("man");
+    ok(&cogauth(
+        &home,
+        &["man", "--out-dir", dir.to_str().unwrap()],
+        "",
+    ));
+    assert!(dir.join("cogauth-login.1").exists(), "one page per command");
+    fails(&cogauth(&home, &["completions", "tcsh"], ""));
+}
