@@ -13,8 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 use super::bundle::Architecture;
 use super::retry::{Backoff, retry};
 use super::{DeployError, DeployKey, DeployOptions, DeployResource, DeployStep};
-use crate::admin::AdminError;
 use crate::admin::plan::Action;
+use crate::admin::{AdminError, error_code};
 
 /// The environment variables the deploy owns; any other variable already on the function
 /// (`ALLOWED_ROLE_ARNS`, `COGAUTH_JWKS_URL`, `RUST_LOG`...) is kept as the administrator set it.
@@ -61,11 +61,7 @@ where
     R: fmt::Debug + Send + Sync + 'static,
 {
     move |err| {
-        let code = match &err {
-            SdkError::ServiceError(s) => s.err().code().unwrap_or_default().to_owned(),
-            _ => String::new(),
-        };
-        let hint = if code.contains("AccessDenied") {
+        let hint = if error_code(&err).is_some_and(|code| code.contains("AccessDenied")) {
             format!(
                 " (the AWS identity cogadmin runs as may not call lambda:{operation}: grant it, \
                  or select another identity with AWS_PROFILE)"
@@ -79,13 +75,6 @@ where
             failure: crate::aws::classify(&err).to_string(),
             hint,
         })
-    }
-}
-
-fn lambda_code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
-    match err {
-        SdkError::ServiceError(s) => s.err().code(),
-        _ => None,
     }
 }
 
@@ -117,7 +106,7 @@ impl Existing {
     ) -> Result<Option<Self>, DeployError> {
         let answer = match lambda.get_function().function_name(name).send().await {
             Ok(answer) => answer,
-            Err(e) if lambda_code(&e) == Some("ResourceNotFoundException") => return Ok(None),
+            Err(e) if error_code(&e) == Some("ResourceNotFoundException") => return Ok(None),
             Err(e) => return Err(lambda_error("GetFunction")(e)),
         };
         let Some(config) = answer.configuration() else {
