@@ -313,8 +313,8 @@ where
     }
 }
 
-/// The deepest useful message of an error chain ("connection refused" rather than "io error").
-fn error_chain(err: Option<&dyn std::error::Error>) -> String {
+/// The messages of an error and its sources, each once ("dispatch failure: connection refused").
+pub(crate) fn error_chain(err: Option<&dyn std::error::Error>) -> String {
     let Some(mut e) = err else {
         return "unknown error".to_owned();
     };

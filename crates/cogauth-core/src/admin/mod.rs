@@ -72,7 +72,7 @@ where
         let mut failure = match &err {
             SdkError::ServiceError(_) => crate::aws::classify(&err).to_string(),
             // Credential and connection problems hide in the source chain.
-            _ => display_chain(&err),
+            _ => crate::aws::error_chain(Some(&err as &dyn std::error::Error)),
         };
         let lower = failure.to_ascii_lowercase();
         let no_credentials = code.is_empty()
@@ -99,20 +99,6 @@ where
             hint,
         }
     }
-}
-
-/// The messages of an error and its sources, each once ("dispatch failure: connection refused").
-fn display_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut next = Some(err);
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        next = e.source();
-    }
-    parts.join(": ")
 }
 
 /// Fetches every page of a paginated list. `fetch` gets the previous page's token and returns
