@@ -9,7 +9,6 @@ use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
 use cogauth_core::admin::lambda_deploy::{self, DeployRequest, KeySource, bundle};
-use cogauth_core::config::{Overrides, Settings};
 use cogauth_core::env::ProcessEnv;
 
 /// Amazon Linux 2023's glibc.
@@ -155,8 +154,11 @@ fn newest_glibc(symbols: &str) -> Option<(u32, u32)> {
 
 /// Packages, then deploys with the same code as `cogadmin lambda deploy`.
 pub fn deploy(args: &DeployArgs) -> Result<()> {
-    let keys = match &args.access_key_id {
-        Some(id) => {
+    let keys = KeySource::from_flags(
+        args.access_key_id.as_deref(),
+        args.create_user,
+        args.rotate_key,
+        || {
             let mut line = String::new();
             std::io::stdin()
                 .read_line(&mut line)
@@ -165,16 +167,9 @@ pub fn deploy(args: &DeployArgs) -> Result<()> {
             if secret.is_empty() {
                 bail!("no secret access key on stdin");
             }
-            KeySource::Provided {
-                access_key_id: id.clone(),
-                secret_access_key: secret.into(),
-            }
-        }
-        None => KeySource::Managed {
-            create_user: args.create_user,
-            rotate: args.rotate_key,
+            Ok(secret.into())
         },
-    };
+    )?;
     let request = DeployRequest {
         user_pool_id: args.user_pool_id.clone(),
         client_ids: args.client_ids.clone(),
@@ -188,8 +183,7 @@ pub fn deploy(args: &DeployArgs) -> Result<()> {
     };
     let cwd = std::env::current_dir().context("no working directory")?;
     let admin = cogauth_core::admin::config::load(&ProcessEnv, &cwd)?;
-    let user = Settings::load(&ProcessEnv, &Overrides::default()).ok();
-    let options = request.resolve(&admin.config, user.as_ref())?;
+    let options = request.resolve_with_user_config(&admin.config, &ProcessEnv)?;
 
     let zip = std::fs::read(package()?).context("cannot read the package")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

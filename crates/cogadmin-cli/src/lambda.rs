@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use cogauth_core::admin::lambda_deploy::{self, DeployRequest, KeySource};
-use cogauth_core::config::{Overrides, Settings};
 
 use crate::Context;
 use crate::input::secret_from_stdin;
@@ -67,16 +66,12 @@ pub struct DeployArgs {
 impl DeployArgs {
     /// The request, reading the secret from stdin when asked.
     fn request(&self) -> anyhow::Result<DeployRequest> {
-        let keys = match &self.access_key_id {
-            Some(id) => KeySource::Provided {
-                access_key_id: id.clone(),
-                secret_access_key: secret_from_stdin("secret access key")?,
-            },
-            None => KeySource::Managed {
-                create_user: self.create_user,
-                rotate: self.rotate_key,
-            },
-        };
+        let keys = KeySource::from_flags(
+            self.access_key_id.as_deref(),
+            self.create_user,
+            self.rotate_key,
+            || secret_from_stdin("secret access key"),
+        )?;
         Ok(DeployRequest {
             user_pool_id: self.user_pool_id.clone(),
             client_ids: self.client_ids.clone(),
@@ -110,9 +105,9 @@ async fn deploy(args: DeployArgs, ctx: &Context) -> anyhow::Result<()> {
         )
     })?;
     let (admin, sdk) = ctx.admin().await?;
-    // The user configuration only supplies defaults: when it is unreadable, flags still work.
-    let user = Settings::load(&ctx.env, &Overrides::default()).ok();
-    let options = args.request()?.resolve(&admin.config, user.as_ref())?;
+    let options = args
+        .request()?
+        .resolve_with_user_config(&admin.config, &ctx.env)?;
     let outcome = lambda_deploy::deploy(&sdk, &options, &zip).await?;
     for line in outcome.report_lines() {
         println!("{line}");

@@ -42,7 +42,8 @@ use serde::Serialize;
 use super::config::{AdminConfig, ServiceNames};
 use super::plan::Action;
 use super::{AdminError, Api, aws_error, region_of};
-use crate::config::{Settings, ids};
+use crate::config::{Overrides, Settings, ids};
+use crate::env::Env;
 pub use bundle::{Architecture, BundleError, BundleInfo};
 
 /// The user tag value that marks an access key (the tag's key is the key id) as created by
@@ -98,6 +99,29 @@ pub enum KeySource {
         access_key_id: String,
         secret_access_key: SecretString,
     },
+}
+
+impl KeySource {
+    /// The key the command-line flags ask for: `--access-key-id` with its secret (`secret` is
+    /// called only then, so stdin is read only when that flag is given), else a key cogauth
+    /// manages (`--create-user`, `--rotate-key`).
+    pub fn from_flags<E>(
+        access_key_id: Option<&str>,
+        create_user: bool,
+        rotate: bool,
+        secret: impl FnOnce() -> Result<SecretString, E>,
+    ) -> Result<Self, E> {
+        Ok(match access_key_id {
+            Some(id) => Self::Provided {
+                access_key_id: id.to_owned(),
+                secret_access_key: secret()?,
+            },
+            None => Self::Managed {
+                create_user,
+                rotate,
+            },
+        })
+    }
 }
 
 /// Everything [`deploy`] needs besides the SDK config and the zip.
@@ -233,6 +257,17 @@ impl DeployRequest {
             }
         }
         Ok(options)
+    }
+
+    /// [`Self::resolve`] with the user configuration `env` points at. That configuration only
+    /// supplies defaults: when it is unreadable, the flags and the admin config still work.
+    pub fn resolve_with_user_config(
+        self,
+        admin: &AdminConfig,
+        env: &dyn Env,
+    ) -> Result<DeployOptions, DeployError> {
+        let user = Settings::load(env, &Overrides::default()).ok();
+        self.resolve(admin, user.as_ref())
     }
 }
 
