@@ -163,11 +163,7 @@ pub fn deploy(args: &DeployArgs) -> Result<()> {
             std::io::stdin()
                 .read_line(&mut line)
                 .context("cannot read the secret access key from stdin")?;
-            let secret = line.trim_end_matches(['\n', '\r']).to_owned();
-            if secret.is_empty() {
-                bail!("no secret access key on stdin");
-            }
-            Ok(secret.into())
+            cogauth_core::prompt::secret_from_line(line).context("no secret access key on stdin")
         },
     )?;
     let request = DeployRequest {

@@ -7,23 +7,18 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::Context as _;
 use secrecy::{ExposeSecret, SecretString};
 
-/// One line from stdin, without its line ending, as a secret. The buffer moves into the
-/// secret (no copy is left behind).
+/// One line from stdin, without its line ending, as a secret (no copy is left behind).
 pub fn secret_from_stdin(what: &str) -> anyhow::Result<SecretString> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .with_context(|| format!("cannot read the {what} from stdin"))?;
-    let len = line.trim_end_matches(['\n', '\r']).len();
-    line.truncate(len);
-    let secret = SecretString::from(line);
-    if secret.expose_secret().is_empty() {
-        anyhow::bail!(
+    cogauth_core::prompt::secret_from_line(line).ok_or_else(|| {
+        anyhow::anyhow!(
             "no {what} on stdin: pipe it in, e.g. `printf '%s\\n' \"$PASSWORD\" | cogadmin ...`"
-        );
-    }
-    Ok(secret)
+        )
+    })
 }
 
 /// A hidden prompt on the terminal, asked twice so a typo is caught.

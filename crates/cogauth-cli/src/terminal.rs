@@ -127,13 +127,11 @@ impl TerminalPrompter {
 pub fn read_stdin_secret(what: &str) -> anyhow::Result<SecretString> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
-    let value = line.trim_end_matches(['\n', '\r']).to_owned();
-    if value.is_empty() {
-        anyhow::bail!(
+    cogauth_core::prompt::secret_from_line(line).ok_or_else(|| {
+        anyhow::anyhow!(
             "no {what} on stdin: pipe it in, e.g. `printf '%s\\n' \"$SECRET\" | cogauth ...`"
-        );
-    }
-    Ok(SecretString::from(value))
+        )
+    })
 }
 
 /// True when a terminal can be opened for prompts.

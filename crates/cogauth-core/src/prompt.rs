@@ -3,6 +3,7 @@
 //! and embedders implement it however they like.
 
 use secrecy::SecretString;
+use zeroize::Zeroize;
 
 /// Errors a prompter may report.
 #[derive(Debug, thiserror::Error)]
@@ -28,4 +29,38 @@ pub trait Prompter: Send + Sync {
     fn show(&self, message: &str);
     /// Shows an `otpauth://` URI to enrol an authenticator app; a terminal renders it as a QR code.
     fn show_otpauth(&self, uri: &str, secret: &str);
+}
+
+/// One line of piped input (`--password-stdin` and the like) as a secret, without its line
+/// ending; `None` when the line is empty. The secret is copied into an allocation of exactly its
+/// size (converting the line itself could reallocate and leave the bytes in freed memory), and
+/// the line's buffer is zeroed.
+pub fn secret_from_line(mut line: String) -> Option<SecretString> {
+    let value = line.trim_end_matches(['\n', '\r']);
+    let secret = (!value.is_empty()).then(|| SecretString::from(value));
+    line.zeroize();
+    secret
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::secret_from_line;
+
+    #[test]
+    fn a_line_loses_only_its_line_ending() {
+        for (line, secret) in [
+            ("pw\n", "pw"),
+            ("pw\r\n", "pw"),
+            ("p w \n", "p w "),
+            ("pw", "pw"),
+        ] {
+            let got = secret_from_line(line.to_owned()).expect(line);
+            assert_eq!(got.expose_secret(), secret, "{line:?}");
+        }
+        for empty in ["", "\n", "\r\n"] {
+            assert!(secret_from_line(empty.to_owned()).is_none(), "{empty:?}");
+        }
+    }
 }
