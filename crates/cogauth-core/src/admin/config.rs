@@ -38,6 +38,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::AdminError;
+use crate::config::file::line_and_column;
 use crate::config::ids;
 use crate::env::Env;
 use crate::fsutil::{self, FileLock};
@@ -317,13 +318,6 @@ pub fn parse_toml(path: &Path, text: &str) -> Result<AdminConfig, AdminError> {
             message: e.message().to_owned(),
         }
     })
-}
-
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 /// Applies a JSON file over `base`, key by key, as the original merged its files. Keys
