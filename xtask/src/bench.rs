@@ -180,15 +180,9 @@ fn median<T: Ord + Copy>(mut samples: Vec<T>) -> T {
     samples[samples.len() / 2]
 }
 
-fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    cmd.current_dir(crate::workspace_root());
-    cmd
-}
-
 fn build_release() -> Result<PathBuf> {
     println!("building the release binaries and the SRP benchmark");
-    let status = cargo()
+    let status = crate::cargo()
         .args([
             "build",
             "--release",
@@ -202,7 +196,7 @@ fn build_release() -> Result<PathBuf> {
     if !status.success() {
         bail!("cargo build --release failed");
     }
-    let status = cargo()
+    let status = crate::cargo()
         .args([
             "build",
             "--release",

@@ -98,8 +98,7 @@ pub fn run_demo() -> Result<()> {
         1,
         "Building cogauth and cogadmin, and starting the local AWS emulator (moto_server)",
     );
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-        .current_dir(crate::workspace_root())
+    let status = crate::cargo()
         .args([
             "build",
             "--quiet",

@@ -63,10 +63,8 @@ pub fn zip_path() -> PathBuf {
 
 /// Builds the release binary with the `lambda` profile, checks it, zips it; the zip's path.
 pub fn package() -> Result<PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("xtask: == cargo build --profile lambda -p cogauth-lambda");
-    let status = Command::new(cargo)
-        .current_dir(crate::workspace_root())
+    let status = crate::cargo()
         .args([
             "build",
             "--profile",

@@ -19,12 +19,6 @@ pub struct Args {
     pub cargo_test_args: Vec<String>,
 }
 
-fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    cmd.current_dir(crate::workspace_root());
-    cmd
-}
-
 fn step(name: &str, cmd: &mut Command) -> Result<()> {
     eprintln!("xtask: == {name}");
     let status = cmd.status()?;
@@ -38,11 +32,11 @@ pub fn run(args: &Args) -> Result<()> {
     if !args.no_lint {
         step(
             "cargo fmt --check",
-            cargo().args(["fmt", "--all", "--", "--check"]),
+            crate::cargo().args(["fmt", "--all", "--", "--check"]),
         )?;
         step(
             "cargo clippy",
-            cargo().args([
+            crate::cargo().args([
                 "clippy",
                 "--workspace",
                 "--all-targets",
@@ -53,7 +47,7 @@ pub fn run(args: &Args) -> Result<()> {
         )?;
         step(
             "cargo doc",
-            cargo()
+            crate::cargo()
                 .args(["doc", "--no-deps", "--workspace", "--quiet"])
                 .env("RUSTDOCFLAGS", "-D warnings"),
         )?;
@@ -67,7 +61,7 @@ pub fn run(args: &Args) -> Result<()> {
 
     let result = step(
         "cargo test",
-        cargo()
+        crate::cargo()
             .args(["test", "--workspace"])
             .args(&args.cargo_test_args)
             .env(EMULATOR_URL_VAR, &running.endpoint),
