@@ -4,7 +4,7 @@
 use cogauth_test_support::fixtures::{self, PoolOptions};
 use cogauth_test_support::{TestHome, emulator};
 
-use crate::{PASSWORD, World, block_on, cogauth, fails, ok};
+use crate::{PASSWORD, World, block_on, cogauth, credentials_expire_at, fails, ok};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -213,17 +213,8 @@ fn basic_flow_gives_the_requested_duration_without_a_lambda() {
     let out = world.login(&["--duration", "8"]);
     ok(&out);
     assert!(stderr(&out).contains("basic flow"), "{}", stderr(&out));
-    let status: serde_json::Value = serde_json::from_str(&ok(&cogauth(
-        &world.home,
-        &["status", "--profile", "dev", "--json"],
-        "",
-    )))
-    .unwrap();
-    let expires = chrono::DateTime::parse_from_rfc3339(
-        status["session"]["credentials_expire_at"].as_str().unwrap(),
-    )
-    .unwrap();
-    let hours = (expires.to_utc() - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    let expires = credentials_expire_at(&world.status());
+    let hours = (expires - chrono::Utc::now()).num_minutes() as f64 / 60.0;
     assert!(
         (7.5..=8.0).contains(&hours),
         "basic-flow credentials last {hours} h, asked for 8"

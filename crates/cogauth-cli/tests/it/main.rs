@@ -132,6 +132,16 @@ impl World {
         cogauth(&self.home, &all, &format!("{PASSWORD}\n"))
     }
 
+    /// `cogauth status --profile dev --json`, parsed.
+    pub fn status(&self) -> serde_json::Value {
+        serde_json::from_str(&ok(&cogauth(
+            &self.home,
+            &["status", "--profile", &self.profile, "--json"],
+            "",
+        )))
+        .unwrap()
+    }
+
     /// Runs the pinned AWS CLI in this HOME against the emulator.
     pub fn aws(&self, args: &[&str]) -> Output {
         let cli = cogauth_test_support::emulator().aws_cli();
@@ -145,4 +155,13 @@ impl World {
         cmd.env("PATH", path).args(args);
         cmd.output().expect("run the aws cli")
     }
+}
+
+/// When the session's credentials expire, from [`World::status`].
+pub fn credentials_expire_at(status: &serde_json::Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(
+        status["session"]["credentials_expire_at"].as_str().unwrap(),
+    )
+    .unwrap()
+    .to_utc()
 }

@@ -6,16 +6,7 @@ use std::process::Stdio;
 use cogauth_test_support::emulator;
 use cogauth_test_support::fixtures::PoolOptions;
 
-use crate::{World, cogauth, cogauth_with, fails, ok};
-
-fn status(world: &World) -> serde_json::Value {
-    serde_json::from_str(&ok(&cogauth(
-        &world.home,
-        &["status", "--profile", &world.profile, "--json"],
-        "",
-    )))
-    .unwrap()
-}
+use crate::{World, cogauth, cogauth_with, credentials_expire_at, fails, ok};
 
 fn refreshes(world: &World) -> u64 {
     emulator().initiate_auth_calls(&world.pool.client_id, "REFRESH_TOKEN_AUTH")
@@ -85,13 +76,7 @@ fn fresh_cache_is_served_without_a_refresh_and_expiry_drives_one() {
     assert_eq!(refreshes(&world), before, "a fresh cache needs no refresh");
 
     // Wait until fewer than 60 s remain: the next call must refresh, silently.
-    let expires = status(&world)["session"]["credentials_expire_at"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let expires = chrono::DateTime::parse_from_rfc3339(&expires)
-        .unwrap()
-        .to_utc();
+    let expires = credentials_expire_at(&world.status());
     let wait = (expires - chrono::Duration::seconds(59)) - chrono::Utc::now();
     if let Ok(wait) = wait.to_std() {
         std::thread::sleep(wait);
@@ -107,15 +92,8 @@ fn fresh_cache_is_served_without_a_refresh_and_expiry_drives_one() {
         before + 1,
         "expiry drove exactly one refresh"
     );
-    let after = status(&world)["session"]["credentials_expire_at"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     assert!(
-        chrono::DateTime::parse_from_rfc3339(&after)
-            .unwrap()
-            .to_utc()
-            > expires,
+        credentials_expire_at(&world.status()) > expires,
         "the cache holds the new credentials"
     );
 }
@@ -294,7 +272,7 @@ fn logout_revokes_and_removes_only_what_cogauth_wrote() {
         "# my keys\n[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = keep\n",
         "only cogauth's section is removed"
     );
-    assert!(status(&world)["session"].is_null());
+    assert!(world.status()["session"].is_null());
     // With the session gone and no terminal, credential-process says how to log in.
     let err = fails(&cogauth(
         &world.home,

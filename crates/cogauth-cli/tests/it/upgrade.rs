@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use cogauth_test_support::emulator;
 use cogauth_test_support::fixtures::{self, PoolOptions};
 
-use crate::{World, block_on, cogauth, ok};
+use crate::{World, block_on, cogauth, credentials_expire_at, ok};
 
 /// moto's queue of Lambda results is shared by every function: one upgrade test at a time.
 static QUEUE: Mutex<()> = Mutex::new(());
@@ -236,17 +236,9 @@ fn the_real_proxy_handler_upgrades_a_login_through_a_real_invoke() {
     // The credentials are STS AssumeRole's (not the identity pool's fixed test keys), for 10 h.
     let creds = world.home.read(".aws/credentials");
     assert!(!creds.contains("TESTACCESSKEY12345"), "{creds}");
-    let status: serde_json::Value = serde_json::from_str(&ok(&cogauth(
-        &world.home,
-        &["status", "--profile", "dev", "--json"],
-        "",
-    )))
-    .unwrap();
-    let expires = chrono::DateTime::parse_from_rfc3339(
-        status["session"]["credentials_expire_at"].as_str().unwrap(),
-    )
-    .unwrap();
-    let hours = (expires.to_utc() - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    let status = world.status();
+    let expires = credentials_expire_at(&status);
+    let hours = (expires - chrono::Utc::now()).num_minutes() as f64 / 60.0;
     assert!(
         (9.5..=10.0).contains(&hours),
         "proxy credentials last {hours} h, asked for 10"
