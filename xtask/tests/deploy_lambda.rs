@@ -2,10 +2,9 @@
 //! function and creates everything; the second is an update that changes nothing and creates
 //! no access key. The state is read back with the AWS CLI installed beside the emulator.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use cogauth_test_support::{REGION, TestHome, emulator, fixtures};
-use serde_json::Value;
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
@@ -40,31 +39,8 @@ fn action(stdout: &str, resource: &str, name: &str) -> String {
         .to_owned()
 }
 
-fn aws(args: &[&str]) -> Value {
-    let out = Command::new(emulator().aws_cli())
-        .args([
-            "--endpoint-url",
-            emulator().endpoint(),
-            "--region",
-            REGION,
-            "--output",
-            "json",
-        ])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .output()
-        .expect("run the AWS CLI");
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("AWS CLI JSON")
-}
-
 fn access_keys(user: &str) -> Vec<String> {
-    aws(&["iam", "list-access-keys", "--user-name", user])["AccessKeyMetadata"]
+    emulator().aws_json(&["iam", "list-access-keys", "--user-name", user])["AccessKeyMetadata"]
         .as_array()
         .unwrap()
         .iter()
@@ -115,7 +91,7 @@ async fn deploy_lambda_twice_creates_then_updates_without_a_new_key() {
     assert_eq!(action(&stdout, "Lambda function", &function), "created");
     let keys = access_keys(&user);
     assert_eq!(keys.len(), 1);
-    let config = aws(&[
+    let config = emulator().aws_json(&[
         "lambda",
         "get-function-configuration",
         "--function-name",
@@ -144,7 +120,7 @@ async fn deploy_lambda_twice_creates_then_updates_without_a_new_key() {
     assert_eq!(action(&stdout, "access key", &keys[0]), "unchanged");
     assert!(stdout.contains("nothing changed"), "{stdout}");
     assert_eq!(access_keys(&user), keys, "no new access key");
-    let config = aws(&[
+    let config = emulator().aws_json(&[
         "lambda",
         "get-function-configuration",
         "--function-name",

@@ -5,7 +5,7 @@
 //! to out-rank the caps on the SDK's crates.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use cogauth_core::admin::lambda_deploy::bundle::zip_bootstrap;
 use cogauth_test_support::fixtures;
@@ -133,17 +133,12 @@ fn lambda_deploy_never_shows_the_iam_user_secret_at_trace_level() {
     assert!(leaks.is_empty(), "{}", leaks.join("\n"));
 
     // The secret did reach the function: the runs above really carried it.
-    let config = Command::new(emulator().aws_cli())
-        .args(["--endpoint-url", emulator().endpoint(), "--region", REGION])
-        .args(["lambda", "get-function-configuration", "--function-name"])
-        .arg(&function)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .unwrap();
-    let config: serde_json::Value = serde_json::from_slice(&config.stdout).unwrap();
+    let config = emulator().aws_json(&[
+        "lambda",
+        "get-function-configuration",
+        "--function-name",
+        &function,
+    ]);
     assert_eq!(
         config["Environment"]["Variables"]["IAM_USER_SECRET_ACCESS_KEY"],
         canary.as_str()

@@ -144,41 +144,10 @@ fn deploy(home: &TestHome, pool: &Pool, names: &Names, extra: &[&str]) -> Run {
     cogadmin(home, &args, "")
 }
 
-/// The AWS CLI on the emulator, JSON out.
-fn aws(args: &[&str]) -> Value {
-    let out = Command::new(emulator().aws_cli())
-        .args([
-            "--endpoint-url",
-            emulator().endpoint(),
-            "--region",
-            REGION,
-            "--output",
-            "json",
-        ])
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .output()
-        .expect("run the AWS CLI");
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.stdout.iter().all(u8::is_ascii_whitespace) {
-        return Value::Null;
-    }
-    serde_json::from_slice(&out.stdout).expect("AWS CLI JSON")
-}
-
 fn aws_fails(args: &[&str]) -> String {
-    let out = Command::new(emulator().aws_cli())
-        .args(["--endpoint-url", emulator().endpoint(), "--region", REGION])
+    let out = emulator()
+        .aws_command()
         .args(args)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
         .output()
         .expect("run the AWS CLI");
     assert!(!out.status.success(), "aws {args:?} succeeded");
@@ -186,7 +155,7 @@ fn aws_fails(args: &[&str]) -> String {
 }
 
 fn access_keys(user: &str) -> Vec<String> {
-    aws(&["iam", "list-access-keys", "--user-name", user])["AccessKeyMetadata"]
+    emulator().aws_json(&["iam", "list-access-keys", "--user-name", user])["AccessKeyMetadata"]
         .as_array()
         .unwrap()
         .iter()
@@ -195,7 +164,7 @@ fn access_keys(user: &str) -> Vec<String> {
 }
 
 fn function_env(function: &str) -> Value {
-    aws(&[
+    emulator().aws_json(&[
         "lambda",
         "get-function-configuration",
         "--function-name",
@@ -247,7 +216,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     );
 
     // The function: runtime, handler, architecture, environment.
-    let config = aws(&[
+    let config = emulator().aws_json(&[
         "lambda",
         "get-function-configuration",
         "--function-name",
@@ -275,7 +244,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     assert!(first.stdout.contains(&function_arn), "{}", first.stdout);
 
     // The IAM user: least privilege on the long-lived role only; its key marked as cogauth's.
-    let policy = aws(&[
+    let policy = emulator().aws_json(&[
         "iam",
         "get-user-policy",
         "--user-name",
@@ -292,7 +261,8 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
             "Resource": long_lived_arn,
         }])
     );
-    let tags = aws(&["iam", "list-user-tags", "--user-name", &names.user])["Tags"].clone();
+    let tags =
+        emulator().aws_json(&["iam", "list-user-tags", "--user-name", &names.user])["Tags"].clone();
     assert!(
         tags.as_array()
             .unwrap()
@@ -302,7 +272,9 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     );
 
     // The long-lived role: 12 h sessions, trusting the user for the three actions.
-    let role = aws(&["iam", "get-role", "--role-name", &names.long_lived_role])["Role"].clone();
+    let role =
+        emulator().aws_json(&["iam", "get-role", "--role-name", &names.long_lived_role])["Role"]
+            .clone();
     assert_eq!(role["MaxSessionDuration"], 43200);
     assert_eq!(
         role["AssumeRolePolicyDocument"]["Statement"],
@@ -313,12 +285,14 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
         }])
     );
     // The execution role: trusted by Lambda, logs of this function only.
-    let exec = aws(&["iam", "get-role", "--role-name", &names.execution_role])["Role"].clone();
+    let exec =
+        emulator().aws_json(&["iam", "get-role", "--role-name", &names.execution_role])["Role"]
+            .clone();
     assert_eq!(
         exec["AssumeRolePolicyDocument"]["Statement"][0]["Principal"],
         serde_json::json!({"Service": "lambda.amazonaws.com"})
     );
-    let logs = aws(&[
+    let logs = emulator().aws_json(&[
         "iam",
         "get-role-policy",
         "--role-name",
@@ -335,7 +309,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
 
     // The identity pool's authenticated role may invoke the function.
     let auth_role = pool.role_arn.rsplit('/').next().unwrap();
-    let invoke = aws(&[
+    let invoke = emulator().aws_json(&[
         "iam",
         "get-role-policy",
         "--role-name",
@@ -403,7 +377,8 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     let new_secret = env["IAM_USER_SECRET_ACCESS_KEY"].as_str().unwrap();
     assert_ne!(new_secret, secret);
     assert_no_secret(&rotated, new_secret);
-    let tags = aws(&["iam", "list-user-tags", "--user-name", &names.user])["Tags"].to_string();
+    let tags = emulator().aws_json(&["iam", "list-user-tags", "--user-name", &names.user])["Tags"]
+        .to_string();
     assert!(
         !tags.contains(key.as_str()),
         "the old key's tag is gone: {tags}"
@@ -465,8 +440,10 @@ async fn a_given_access_key_is_deployed_as_is_and_its_owner_is_trusted() {
     let pool = fixtures::create_pool(Default::default()).await;
     let names = Names::new();
     let owner = fixtures::unique("OwnUser");
-    aws(&["iam", "create-user", "--user-name", &owner]);
-    let key = aws(&["iam", "create-access-key", "--user-name", &owner])["AccessKey"].clone();
+    emulator().aws_json(&["iam", "create-user", "--user-name", &owner]);
+    let key =
+        emulator().aws_json(&["iam", "create-access-key", "--user-name", &owner])["AccessKey"]
+            .clone();
     let id = key["AccessKeyId"].as_str().unwrap();
     let secret = key["SecretAccessKey"].as_str().unwrap();
 
@@ -502,7 +479,9 @@ async fn a_given_access_key_is_deployed_as_is_and_its_owner_is_trusted() {
     let env = function_env(&names.function);
     assert_eq!(env["IAM_USER_ACCESS_KEY_ID"], id);
     assert_eq!(env["IAM_USER_SECRET_ACCESS_KEY"], secret);
-    let role = aws(&["iam", "get-role", "--role-name", &names.long_lived_role])["Role"].clone();
+    let role =
+        emulator().aws_json(&["iam", "get-role", "--role-name", &names.long_lived_role])["Role"]
+            .clone();
     assert_eq!(
         role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"],
         format!("arn:aws:iam::{ACCOUNT_ID}:user/{owner}")

@@ -147,4 +147,36 @@ impl Emulator {
     pub fn aws_cli(&self) -> PathBuf {
         harness::venv_dir().join("bin/aws")
     }
+
+    /// The AWS CLI aimed at the emulator, with the test credentials and none of the user's AWS
+    /// files; add the arguments and run it.
+    pub fn aws_command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(self.aws_cli());
+        cmd.args(["--endpoint-url", &self.endpoint, "--region", REGION])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        cmd
+    }
+
+    /// `aws --output json ARGS` on the emulator, which must succeed: its answer (`null` when it
+    /// prints nothing).
+    pub fn aws_json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self
+            .aws_command()
+            .args(["--output", "json"])
+            .args(args)
+            .output()
+            .expect("run the AWS CLI");
+        assert!(
+            out.status.success(),
+            "aws {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.stdout.iter().all(u8::is_ascii_whitespace) {
+            return serde_json::Value::Null;
+        }
+        serde_json::from_slice(&out.stdout).expect("AWS CLI JSON")
+    }
 }
