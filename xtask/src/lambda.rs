@@ -186,7 +186,9 @@ pub fn deploy(args: &DeployArgs) -> Result<()> {
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(async {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(cogauth_core::aws::timeouts())
+            .timeout_config(cogauth_core::aws::timeouts_for(
+                &cogauth_core::env::ProcessEnv,
+            ))
             .retry_config(cogauth_core::aws::retries());
         if let Some(region) = &args.region {
             loader = loader.region(aws_config::Region::new(region.clone()));

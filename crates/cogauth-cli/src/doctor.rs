@@ -26,7 +26,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         // The checks that read the pools and the role use the normal AWS credential chain,
         // as cogadmin does; without credentials they are skipped, not failed.
         let admin = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(cogauth_core::aws::timeouts())
+            .timeout_config(cogauth_core::aws::timeouts_for(&ProcessEnv))
             .retry_config(cogauth_core::aws::retries())
             .load()
             .await;

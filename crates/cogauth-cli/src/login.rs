@@ -52,8 +52,7 @@ pub fn run(args: LoginArgs) -> Result<()> {
     let profile = broker.profile().to_owned();
     let prompter = TerminalPrompter::new(
         "pass --password-stdin (and --mfa-code) to log in without a terminal",
-    )
-    .with_mfa_code(args.mfa_code.clone());
+    );
 
     let username = match broker.settings().username.as_ref() {
         Some(u) => u.value.clone(),

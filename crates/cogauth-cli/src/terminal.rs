@@ -4,24 +4,20 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
-use std::sync::Mutex;
 
 use cogauth_core::prompt::{PromptError, Prompter};
 use secrecy::SecretString;
 
-/// A prompter on `/dev/tty`. Pre-supplied answers (`--mfa-code`) are used before asking.
+/// A prompter on `/dev/tty`. (`--mfa-code` is answered by the core from the login request,
+/// so the prompter never guesses which question a pre-supplied answer belongs to.)
 pub struct TerminalPrompter {
     hint: String,
-    mfa_code: Mutex<Option<String>>,
 }
 
 impl TerminalPrompter {
     /// `hint` says what to do when there is no terminal (e.g. "pass --password-stdin").
     pub fn new(hint: impl Into<String>) -> Self {
-        Self {
-            hint: hint.into(),
-            mfa_code: Mutex::new(None),
-        }
+        Self { hint: hint.into() }
     }
 
     fn tty(&self, what: &str) -> Result<File, PromptError> {
@@ -48,15 +44,6 @@ impl TerminalPrompter {
 
 impl Prompter for TerminalPrompter {
     fn ask(&self, question: &str) -> Result<String, PromptError> {
-        if question.to_ascii_lowercase().contains("code")
-            && let Some(code) = self
-                .mfa_code
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-        {
-            return Ok(code);
-        }
         let mut tty = self.tty(question)?;
         write!(tty, "{question}: ")?;
         tty.flush()?;
@@ -112,14 +99,6 @@ impl Prompter for TerminalPrompter {
         self.write_tty(&format!(
             "Scan this QR code with your authenticator app:\n{qr}\nor enter the secret by hand: {secret}\n(URI: {uri})\n"
         ));
-    }
-}
-
-impl TerminalPrompter {
-    /// Answers the first MFA-code question with `code` (from `--mfa-code`).
-    pub fn with_mfa_code(self, code: Option<String>) -> Self {
-        *self.mfa_code.lock().unwrap_or_else(|e| e.into_inner()) = code;
-        self
     }
 }
 
