@@ -334,3 +334,31 @@ fn verbose_login_shows_each_aws_call_and_no_secret() {
         "the refresh token is never logged"
     );
 }
+
+#[test]
+fn the_identity_id_is_cached_so_logins_do_not_create_new_identities() {
+    let world = World::new(PoolOptions::default(), &[]);
+    ok(&world.login(&[]));
+    let first = world.status()["session"]["identity_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(&world.login(&[]));
+    ok(&world.login(&["--auth-flow", "password"]));
+    assert_eq!(world.status()["session"]["identity_id"], first.as_str());
+    let identities = block_on(async {
+        fixtures::identity_client()
+            .await
+            .list_identities()
+            .identity_pool_id(&world.pool.identity_pool_id)
+            .max_results(60)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        identities.identities().len(),
+        1,
+        "one identity for three logins"
+    );
+}
