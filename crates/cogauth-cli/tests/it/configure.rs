@@ -185,3 +185,54 @@ fn completions_and_man_pages_are_generated_from_the_real_flags() {
     assert!(dir.join("cogauth-login.1").exists(), "one page per command");
     fails(&cogauth(&home, &["completions", "tcsh"], ""));
 }
+
+#[test]
+fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defaults() {
+    let home = TestHome::offline();
+    let prompt = |args: &[&str]| {
+        let mut cmd = home.command(crate::COGAUTH);
+        cmd.args(args);
+        rexpect::session::spawn_command(cmd, Some(15_000)).expect("spawn in a pty")
+    };
+    let mut session = prompt(&["configure", "--profile", "tty"]);
+    session.exp_string("Cognito User Pool ID").unwrap();
+    session.send_line("not-a-pool").unwrap();
+    session.exp_string("is not a valid").unwrap();
+    session.exp_string("Cognito User Pool ID").unwrap();
+    session.send_line(POOL).unwrap();
+    session.exp_string("Cognito User Pool Client ID").unwrap();
+    session.send_line("client123").unwrap();
+    session.exp_string("Cognito Identity Pool ID").unwrap();
+    session.send_line(IDENTITY_POOL).unwrap();
+    session.exp_string("AWS Region").unwrap();
+    session.send_line("").unwrap();
+    session.exp_string("Lambda proxy").unwrap();
+    session.send_line("").unwrap();
+    session.exp_string("saved profile `tty`").unwrap();
+    session.exp_eof().unwrap();
+
+    // A second run shows the current values as defaults: Enter keeps them.
+    let mut session = prompt(&["configure", "--profile", "tty"]);
+    session.exp_string(&format!("[{POOL}]")).unwrap();
+    session.send_line("").unwrap();
+    session.exp_string("[client123]").unwrap();
+    session.send_line("").unwrap();
+    session.exp_string(&format!("[{IDENTITY_POOL}]")).unwrap();
+    session.send_line("").unwrap();
+    session.exp_string("AWS Region").unwrap();
+    session.send_line("eu-west-1").unwrap();
+    session.exp_string("Lambda proxy").unwrap();
+    session.send_line("").unwrap();
+    session.exp_eof().unwrap();
+
+    let out = ok(&cogauth(
+        &home,
+        &["status", "--profile", "tty", "--json"],
+        "",
+    ));
+    let status: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status["settings"]["user_pool_id"]["value"], POOL);
+    assert_eq!(status["settings"]["client_id"]["value"], "client123");
+    assert_eq!(status["settings"]["region"]["value"], "eu-west-1");
+    assert_eq!(status["settings"]["region"]["origin"], "file");
+}
