@@ -306,3 +306,26 @@ fn a_silent_refresh_keeps_the_credentials_file_current() {
         "the refreshed keys were written to the profile's section"
     );
 }
+
+#[test]
+fn credential_process_without_a_session_logs_in_on_the_terminal() {
+    let world = World::new(PoolOptions::default(), &[]);
+    let mut cmd = world.home.command(crate::COGAUTH);
+    cmd.args(["credential-process", "--profile", "dev", "--window", "1"]);
+    let mut session = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn in a pty");
+    session.exp_string("logging in now").unwrap();
+    session.exp_string("Username").unwrap();
+    session.send_line(&world.user).unwrap();
+    session.exp_string("Password for").unwrap();
+    session.send_line(crate::PASSWORD).unwrap();
+    session.exp_string("\"Version\":1").unwrap();
+    session.exp_eof().unwrap();
+    // The session is cached: the next call is silent and needs no terminal.
+    let out = cogauth(
+        &world.home,
+        &["credential-process", "--profile", "dev", "--window", "1"],
+        "",
+    );
+    let json: serde_json::Value = serde_json::from_str(ok(&out).trim()).unwrap();
+    assert_eq!(json["AccessKeyId"], "TESTACCESSKEY12345");
+}
