@@ -16,7 +16,7 @@ python (it re-executes itself there when selenium is not importable).
 Environment:
   COGAUTH_BROWSER_RESULT      JSON result, written atomically when done: {"outcome", "message",
                               "callback": {"url", "title", "text"}, "final": {...}}
-                              outcome: called_back | refused | error_page | failed
+                              outcome: called_back | unreachable | refused | error_page | failed
   COGAUTH_BROWSER_SCREENSHOT  PNG of the final page
   COGAUTH_BROWSER_USERNAME / COGAUTH_BROWSER_PASSWORD   typed in the sign-in form
   COGAUTH_BROWSER_ACTION      signin (default) | deny | federated
@@ -61,7 +61,10 @@ def ensure_selenium():
         import selenium  # noqa: F401
     except ImportError:
         python = os.environ.get("COGAUTH_BROWSER_PYTHON")
-        if python and os.path.realpath(python) != os.path.realpath(sys.executable):
+        # Once only: a venv's python is a symlink to the base interpreter, so paths cannot tell
+        # whether this already is the venv's.
+        if python and not os.environ.get("COGAUTH_BROWSER_REEXEC"):
+            os.environ["COGAUTH_BROWSER_REEXEC"] = "1"
             os.execv(python, [python, os.path.abspath(__file__), *sys.argv[1:]])
         raise SystemExit(
             "chromium_browser.py needs selenium: run it with the emulator venv's python "
@@ -115,7 +118,13 @@ def run(driver, url, env):
         wait.until(lambda d: at_callback(d) or loaded(d))
         if at_callback(driver):
             wait.until(loaded)
-            result["outcome"] = "called_back"
+            # Chromium's own "This site can't be reached" page keeps the URL it failed to load.
+            if driver.find_elements(By.CSS_SELECTOR, "#main-frame-error, body.neterror"):
+                result.update(
+                    outcome="unreachable", message=f"the callback {driver.current_url} did not answer"
+                )
+            else:
+                result["outcome"] = "called_back"
             break
         current = page_id(driver)
         # The element that goes stale once the click below has navigated away.
@@ -155,7 +164,11 @@ def run(driver, url, env):
                 driver.find_element(By.ID, "approve").click()
             submitted.add(current)
         else:
-            result.update(outcome="error_page", message=alert_text(driver) or f"unexpected page {current!r}")
+            result.update(
+                outcome="error_page",
+                message=alert_text(driver)
+                or f"unexpected page {current!r} at {driver.current_url}: {driver.title}",
+            )
             break
         try:
             wait.until(lambda d, old=old_body: at_callback(d) or _stale(old))
