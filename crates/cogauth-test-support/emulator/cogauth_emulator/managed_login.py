@@ -64,6 +64,7 @@ STANDARD_SCOPES = ("openid", "email", "phone", "profile")
 PROMPTS = ("login", "none", "select_account", "consent")
 PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 PKCE_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+UNAVAILABLE = "Login option is not available. Please try another one."
 SCOPE_CLAIMS = {
     "email": ("email", "email_verified"),
     "phone": ("phone_number", "phone_number_verified"),
@@ -154,10 +155,18 @@ def cookie(name, value, path, max_age=None, http_only=True):
     return "; ".join(parts)
 
 
+class Refusal(Exception):
+    """An authorization request refused: `response` is what Cognito answers."""
+
+    def __init__(self, response):
+        super().__init__("refused")
+        self.response = response
+
+
 class AuthRequest:
     """A validated authorization request."""
 
-    def __init__(self, args, client, scopes, provider):
+    def __init__(self, args, client):
         self.args = args
         self.client = client
         self.client_id = client.id
@@ -166,14 +175,18 @@ class AuthRequest:
         self.nonce = args.get("nonce")
         self.challenge = args.get("code_challenge")
         self.login_hint = args.get("login_hint", "")
-        self.prompt = args.get("prompt", "")
-        self.scopes = scopes
-        self.provider = provider  # None: managed login page; else a moto identity provider
+        self.prompts = args.get("prompt", "").split()
+        self.scopes = []
+        self.provider = None  # None: the managed login page; else a moto identity provider
+        self.unavailable = None  # the message for a provider the client cannot use
 
     def error(self, error, description=None):
         return app_redirect(
             self.redirect_uri, {"error": error, "error_description": description, "state": self.state}
         )
+
+    def refuse(self, error, description=None):
+        raise Refusal(self.error(error, description))
 
 
 def client_config(client, key, default=None):
@@ -182,139 +195,86 @@ def client_config(client, key, default=None):
 
 
 def validate_authorize(pool, base, args):
-    """An AuthRequest, or the Response that refuses the request (as Cognito does).
-
-    Returns (AuthRequest or None, Response or None, unavailable_provider_message)."""
+    """The AuthRequest of `args`; raises Refusal with the answer Cognito gives otherwise."""
     client_id = args.get("client_id")
     if not client_id:
-        return (
-            None,
-            error_page_redirect(base, "invalid_request", None, "Required parameters missing: client_id"),
-            None,
+        raise Refusal(
+            error_page_redirect(base, "invalid_request", None, "Required parameters missing: client_id")
         )
     client = pool.clients.get(client_id)
     if client is None:
-        return (
-            None,
-            error_page_redirect(
-                base,
-                "invalid_request",
-                client_id,
-                f"client_id {client_id} is not an app client of this user pool",
-            ),
-            None,
-        )
+        description = f"client_id {client_id} is not an app client of this user pool"
+        raise Refusal(error_page_redirect(base, "invalid_request", client_id, description))
     redirect_uri = args.get("redirect_uri")
     if not redirect_uri:
-        return (
-            None,
-            error_page_redirect(
-                base, "invalid_request", client_id, "Required parameters missing: redirect_uri"
-            ),
-            None,
-        )
+        description = "Required parameters missing: redirect_uri"
+        raise Refusal(error_page_redirect(base, "invalid_request", client_id, description))
     if redirect_uri not in client_config(client, "CallbackURLs", []):
-        return None, error_page_redirect(base, "redirect_mismatch", client_id), None
+        # Never a redirect to an unregistered URI: Cognito's own error page.
+        raise Refusal(error_page_redirect(base, "redirect_mismatch", client_id))
 
-    request = AuthRequest(args, client, [], None)
+    request = AuthRequest(args, client)
     response_type = args.get("response_type")
-    flows = client_config(client, "AllowedOAuthFlows", [])
-    oauth_enabled = bool(client_config(client, "AllowedOAuthFlowsUserPoolClient", False))
     if response_type not in ("code", "token"):
-        return None, request.error("invalid_request", "response_type must be code or token"), None
-    if not oauth_enabled or response_type_flow(response_type) not in flows:
-        return (
-            None,
-            request.error(
-                "unauthorized_client",
-                f"the app client does not allow the {response_type_flow(response_type)} flow",
-            ),
-            None,
-        )
+        request.refuse("invalid_request", "response_type must be code or token")
+    flow = "code" if response_type == "code" else "implicit"
+    oauth_enabled = bool(client_config(client, "AllowedOAuthFlowsUserPoolClient", False))
+    if not oauth_enabled or flow not in client_config(client, "AllowedOAuthFlows", []):
+        request.refuse("unauthorized_client", f"the app client does not allow the {flow} flow")
     if response_type == "token":
-        return (
-            None,
-            request.error("unsupported_response_type", "the emulator serves the code flow only"),
-            None,
-        )
+        request.refuse("unsupported_response_type", "the emulator serves the code flow only")
 
     allowed = client_config(client, "AllowedOAuthScopes", [])
-    requested = args.get("scope", "").split()
-    scopes = requested or list(allowed)
-    not_allowed = [s for s in scopes if s not in allowed]
-    needs_openid = [s for s in scopes if s in ("email", "phone", "profile")]
-    if not_allowed or (needs_openid and "openid" not in scopes):
+    scopes = args.get("scope", "").split() or list(allowed)
+    needs_openid = any(s in ("email", "phone", "profile") for s in scopes)
+    if any(s not in allowed for s in scopes) or (needs_openid and "openid" not in scopes):
         # Cognito shows invalid_scope on its own error page (observed), not at the redirect_uri.
-        return None, error_page_redirect(base, "invalid_scope", client_id), None
+        raise Refusal(error_page_redirect(base, "invalid_scope", client_id))
     request.scopes = list(dict.fromkeys(scopes))
 
-    method = args.get("code_challenge_method")
-    challenge = args.get("code_challenge")
+    method, challenge = args.get("code_challenge_method"), args.get("code_challenge")
     if challenge and not method:
-        return (
-            None,
-            request.error("invalid_request", "code_challenge_method is required with code_challenge"),
-            None,
-        )
+        request.refuse("invalid_request", "code_challenge_method is required with code_challenge")
     if method and not challenge:
-        return (
-            None,
-            request.error("invalid_request", "code_challenge is required with code_challenge_method"),
-            None,
-        )
+        request.refuse("invalid_request", "code_challenge is required with code_challenge_method")
     if not challenge:
-        return (
-            None,
-            request.error(
-                "invalid_request", "code_challenge is required: use PKCE with code_challenge_method=S256"
-            ),
-            None,
+        # Cognito accepts a request without PKCE; the harness does not (docs/emulator.md).
+        request.refuse(
+            "invalid_request", "code_challenge is required: use PKCE with code_challenge_method=S256"
         )
     if method != "S256":
-        return None, request.error("invalid_request", "code_challenge_method must be S256"), None
+        request.refuse("invalid_request", "code_challenge_method must be S256")
     if not PKCE_CHALLENGE.match(challenge):
-        return (
-            None,
-            request.error(
-                "invalid_request",
-                "code_challenge must be the unpadded base64url SHA-256 of the verifier (43 characters)",
-            ),
-            None,
+        request.refuse(
+            "invalid_request",
+            "code_challenge must be the unpadded base64url SHA-256 of the verifier (43 characters)",
         )
 
-    prompts = args.get("prompt", "").split()
+    prompts = request.prompts
     if any(p not in PROMPTS for p in prompts) or ("none" in prompts and len(prompts) > 1):
-        return (
-            None,
-            request.error("invalid_request", "prompt must be login, none, select_account or consent"),
-            None,
-        )
+        request.refuse("invalid_request", "prompt must be login, none, select_account or consent")
 
     supported = client_config(client, "SupportedIdentityProviders", [])
     name = args.get("identity_provider")
     if not name and args.get("idp_identifier"):
+        identifier = args["idp_identifier"]
         name = next(
             (
                 p.name
                 for p in pool.identity_providers.values()
-                if args["idp_identifier"] in (p.extended_config.get("IdpIdentifiers") or [])
+                if identifier in (p.extended_config.get("IdpIdentifiers") or [])
             ),
-            args["idp_identifier"],
+            identifier,
         )
-    unavailable = None
     if name and name != "COGNITO":
         provider = pool.identity_providers.get(name)
         if provider is None or name not in supported:
-            unavailable = "Login option is not available. Please try another one."
+            request.unavailable = UNAVAILABLE
         else:
             request.provider = provider
     elif name == "COGNITO" and "COGNITO" not in supported:
-        unavailable = "Login option is not available. Please try another one."
-    return request, None, unavailable
-
-
-def response_type_flow(response_type):
-    return "code" if response_type == "code" else "implicit"
+        request.unavailable = UNAVAILABLE
+    return request
 
 
 def current_session(pool, state, request):
@@ -390,24 +350,30 @@ class Endpoint:
         if self.request.method != "GET":
             return Response(status=405, headers={"Allow": "GET"})
         args = self.request.args.to_dict()
-        auth, refused, unavailable = validate_authorize(self.pool, self.base, args)
         entry = dict(args)
-        if refused is not None:
-            entry["outcome"] = "refused: " + refused.headers["Location"]
+
+        def answer(outcome, response):
+            entry["outcome"] = outcome
             self.state.record("authorize", entry)
-            return refused
-        prompts = auth.prompt.split()
-        session = None if "login" in prompts else current_session(self.pool, self.state, self.request)
-        if "none" in prompts:
+            return response
+
+        try:
+            auth = validate_authorize(self.pool, self.base, args)
+        except Refusal as refusal:
+            return answer("refused: " + refusal.response.headers["Location"], refusal.response)
+        session = None
+        if "login" not in auth.prompts:
+            session = current_session(self.pool, self.state, self.request)
+        if "none" in auth.prompts:
+            # No page may be shown: the session's code, or login_required.
             if session is None:
-                entry["outcome"] = "login_required"
-                self.state.record("authorize", entry)
-                return auth.error("login_required")
-            entry["outcome"] = "code (session)"
-            self.state.record("authorize", entry)
+                return answer("login_required", auth.error("login_required"))
             code = issue_code(self.state, auth, session["username"], session["auth_time"])
-            return app_redirect(auth.redirect_uri, {"code": code, "state": auth.state})
-        if auth.provider is not None and unavailable is None:
+            return answer(
+                "code (session)", app_redirect(auth.redirect_uri, {"code": code, "state": auth.state})
+            )
+        if auth.provider is not None:
+            # Straight to the IdP, whatever the session: the IdP has its own.
             opaque = secrets.token_urlsafe(24)
             with self.state.lock:
                 self.state.idp_requests[opaque] = {
@@ -415,21 +381,16 @@ class Endpoint:
                     "provider": auth.provider.name,
                     "issued": time.time(),
                 }
-            entry["outcome"] = "identity provider " + auth.provider.name
-            self.state.record("authorize", entry)
-            return idp.redirect(
-                idp.idp_authorize_url(
-                    self.host_url, auth.provider, self.base + "/oauth2/idpresponse", opaque, auth.login_hint
-                )
+            location = idp.idp_authorize_url(
+                self.host_url, auth.provider, self.base + "/oauth2/idpresponse", opaque, auth.login_hint
             )
-        if session is not None and unavailable is None:
-            entry["outcome"] = "code (session)"
-            self.state.record("authorize", entry)
+            return answer("identity provider " + auth.provider.name, idp.redirect(location))
+        if session is not None and auth.unavailable is None:
             code = issue_code(self.state, auth, session["username"], session["auth_time"])
-            return app_redirect(auth.redirect_uri, {"code": code, "state": auth.state})
-        entry["outcome"] = "login page"
-        self.state.record("authorize", entry)
-        return idp.redirect(self.base + "/login?" + urllib.parse.urlencode(args))
+            return answer(
+                "code (session)", app_redirect(auth.redirect_uri, {"code": code, "state": auth.state})
+            )
+        return answer("login page", idp.redirect(self.base + "/login?" + urllib.parse.urlencode(args)))
 
     def login_action(self):
         return self.base + "/login?" + urllib.parse.urlencode(self.request.args.to_dict())
@@ -454,11 +415,12 @@ class Endpoint:
 
     def login(self):
         args = self.request.args.to_dict()
-        auth, refused, unavailable = validate_authorize(self.pool, self.base, args)
-        if refused is not None:
-            return refused
+        try:
+            auth = validate_authorize(self.pool, self.base, args)
+        except Refusal as refusal:
+            return refusal.response
         if self.request.method == "GET":
-            return self.render_login(auth, unavailable or "")
+            return self.render_login(auth, auth.unavailable or "")
         if self.request.method != "POST":
             return Response(status=405, headers={"Allow": "GET, POST"})
 
@@ -487,9 +449,7 @@ class Endpoint:
         username = form.get("username", "").strip()
         password = form.get("password", "")
         if "COGNITO" not in client_config(auth.client, "SupportedIdentityProviders", []):
-            return self.refuse_sign_in(
-                auth, "Login option is not available. Please try another one.", username
-            )
+            return self.refuse_sign_in(auth, UNAVAILABLE, username)
         user = self.pool._get_user(username) if username else None
         if user is None or getattr(user, "cogauth_external_provider", False) or user.password != password:
             return self.refuse_sign_in(auth, "Incorrect username or password.", username)
@@ -590,9 +550,10 @@ class Endpoint:
             pending = self.state.idp_requests.pop(args.get("state", ""), None)
         if pending is None or time.time() - pending["issued"] > PENDING_TTL:
             return idp.html(pages.error_page("invalid_request", "Invalid state"), 400)
-        auth, refused, _ = validate_authorize(self.pool, self.base, pending["args"])
-        if refused is not None:
-            return refused
+        try:
+            auth = validate_authorize(self.pool, self.base, pending["args"])
+        except Refusal as refusal:
+            return refusal.response
         provider = self.pool.identity_providers.get(pending["provider"])
         if provider is None:
             return auth.error("invalid_request", f"identity provider {pending['provider']} no longer exists")
@@ -870,11 +831,12 @@ class Endpoint:
                 return error_page_redirect(self.base, "redirect_mismatch", client.id)
             target = args["logout_uri"]  # every other parameter is ignored
         elif args.get("redirect_uri"):
-            auth, refused, _ = validate_authorize(self.pool, self.base, args)
-            if refused is not None:
-                entry["outcome"] = "refused: " + refused.headers["Location"]
+            try:
+                validate_authorize(self.pool, self.base, args)
+            except Refusal as refusal:
+                entry["outcome"] = "refused: " + refusal.response.headers["Location"]
                 self.state.record("logout", entry)
-                return refused
+                return refusal.response
             target = self.base + "/login?" + urllib.parse.urlencode(args)
         else:
             entry["outcome"] = "missing logout_uri or redirect_uri"

@@ -21,6 +21,8 @@ clears it):
 
 The claims are added by wrapping `CognitoIdpUserPool.create_jwt`, the one function every moto
 token goes through, so other extensions that wrap create_id_token / create_access_token compose.
+Tokens without a grant (InitiateAuth and the other API flows) are minted exactly as before.
+`managed_login.install()` installs this module.
 """
 
 import base64
