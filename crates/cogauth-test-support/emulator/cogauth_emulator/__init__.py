@@ -10,6 +10,8 @@ from . import calls, identity_roles, lambda_forward, revoke
 # The order does not matter: each module patches distinct moto functions, or wraps the one it
 # patches and calls the previous implementation.
 MODULES = [identity_roles, calls, revoke, lambda_forward]
+from . import federation, group_roles, role_mapping, tags  # noqa: E402
+MODULES += [group_roles, role_mapping, federation, tags]  # role_mapping wraps identity_roles
 
 
 def install_all():
