@@ -636,6 +636,25 @@ def test_federation(w, env, role_credentials):
     )
     check("moto's fixed Cognito credentials sign in while unexpired", status == 200, status)
 
+    iam = w.client("iam")
+    user = w.name("user")
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    status, _, body = get_token(
+        Action="getSigninToken",
+        Session=json.dumps(
+            {
+                "sessionId": key["AccessKeyId"],
+                "sessionKey": key["SecretAccessKey"],
+                "sessionToken": "x",
+            }
+        ),
+    )
+    check(
+        "long-term IAM user keys are refused",
+        status == 400 and b"LongTermCredentials" in body,
+        (status, body),
+    )
     w.http("POST", "/cogauth-test/federation/expire-tokens")
     status, _, _ = w.http(
         "GET",
