@@ -202,7 +202,7 @@ def _duration(params, record):
     if not re.fullmatch(r"[0-9]{1,6}", raw) or not MIN_SESSION <= int(raw) <= MAX_SESSION:
         raise Refused(
             "InvalidSessionDuration",
-            f"SessionDuration must be a whole number of seconds from {MIN_SESSION} to {MAX_SESSION}",
+            f"SessionDuration must be whole seconds from {MIN_SESSION} to {MAX_SESSION}",
         )
     return int(raw)
 

@@ -47,9 +47,9 @@ import urllib.parse
 from moto.core.exceptions import JsonRESTError
 
 from . import identity_roles
+from .errors import InvalidParameterException
 
 PROVIDER = re.compile(r"^cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+_[0-9a-zA-Z]+)$")
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 SESSION_NAME = "CognitoIdentityCredentials"
 DURATION_SECONDS = 90
 MATCH_TYPES = ("Equals", "Contains", "StartsWith", "NotEqual")
@@ -66,11 +66,6 @@ class InvalidPoolConfiguration(JsonRESTError):
             "InvalidIdentityPoolConfigurationException",
             "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
         )
-
-
-class InvalidParameter(JsonRESTError):
-    def __init__(self, message):
-        super().__init__("InvalidParameterException", message)
 
 
 # --- the token -----------------------------------------------------------------------------
@@ -332,19 +327,21 @@ def find_identity_pool(account_id, identity_id):
 
 def validate_role_mappings(mappings):
     if not isinstance(mappings, dict):
-        raise InvalidParameter("RoleMappings must be a map of identity provider to RoleMapping")
+        raise InvalidParameterException(
+            "RoleMappings must be a map of identity provider to RoleMapping"
+        )
     if len(mappings) > 10:
-        raise InvalidParameter("RoleMappings can hold at most 10 identity providers")
+        raise InvalidParameterException("RoleMappings can hold at most 10 identity providers")
     for key, mapping in mappings.items():
         where = f"RoleMappings.{key}"
         if not isinstance(key, str) or not 1 <= len(key) <= 128:
-            raise InvalidParameter(
+            raise InvalidParameterException(
                 f"{where}: the identity provider name must be 1 to 128 characters"
             )
         if not isinstance(mapping, dict) or mapping.get("Type") not in ("Token", "Rules"):
-            raise InvalidParameter(f"{where}.Type must be one of [Token, Rules]")
+            raise InvalidParameterException(f"{where}.Type must be one of [Token, Rules]")
         if mapping.get("AmbiguousRoleResolution") not in ("AuthenticatedRole", "Deny"):
-            raise InvalidParameter(
+            raise InvalidParameterException(
                 f"{where}.AmbiguousRoleResolution is required for {mapping['Type']} and must be "
                 "one of [AuthenticatedRole, Deny]"
             )
@@ -352,19 +349,27 @@ def validate_role_mappings(mappings):
             continue
         rules = (mapping.get("RulesConfiguration") or {}).get("Rules")
         if not isinstance(rules, list) or not 1 <= len(rules) <= 25:
-            raise InvalidParameter(f"{where}.RulesConfiguration.Rules must hold 1 to 25 rules")
+            raise InvalidParameterException(
+                f"{where}.RulesConfiguration.Rules must hold 1 to 25 rules"
+            )
         for n, rule in enumerate(rules):
             at = f"{where}.RulesConfiguration.Rules[{n}]"
             if not isinstance(rule, dict):
-                raise InvalidParameter(f"{at} must be a MappingRule")
+                raise InvalidParameterException(f"{at} must be a MappingRule")
             if not isinstance(rule.get("Claim"), str) or not 1 <= len(rule["Claim"]) <= 64:
-                raise InvalidParameter(f"{at}.Claim must be 1 to 64 characters")
+                raise InvalidParameterException(f"{at}.Claim must be 1 to 64 characters")
             if rule.get("MatchType") not in MATCH_TYPES:
-                raise InvalidParameter(f"{at}.MatchType must be one of [{', '.join(MATCH_TYPES)}]")
+                raise InvalidParameterException(
+                    f"{at}.MatchType must be one of [{', '.join(MATCH_TYPES)}]"
+                )
             if not isinstance(rule.get("Value"), str) or not 1 <= len(rule["Value"]) <= 128:
-                raise InvalidParameter(f"{at}.Value must be 1 to 128 characters")
-            if not isinstance(rule.get("RoleARN"), str) or not ROLE_ARN.match(rule["RoleARN"]):
-                raise InvalidParameter(f"{at}.RoleARN is not a role ARN: {rule.get('RoleARN')}")
+                raise InvalidParameterException(f"{at}.Value must be 1 to 128 characters")
+            if not isinstance(rule.get("RoleARN"), str) or not identity_roles.ROLE_ARN.match(
+                rule["RoleARN"]
+            ):
+                raise InvalidParameterException(
+                    f"{at}.RoleARN is not a role ARN: {rule.get('RoleARN')}"
+                )
 
 
 # --- wiring --------------------------------------------------------------------------------
@@ -387,7 +392,7 @@ def install():
         if custom_role_arn is not None and not (
             isinstance(custom_role_arn, str) and 20 <= len(custom_role_arn) <= 2048
         ):
-            raise InvalidParameter("CustomRoleArn must be 20 to 2048 characters")
+            raise InvalidParameterException("CustomRoleArn must be 20 to 2048 characters")
         backend, pool = find_identity_pool(self.current_account, identity_id)
         user_pool_logins = sorted(
             (k, v) for k, v in logins.items() if isinstance(k, str) and PROVIDER.match(k)

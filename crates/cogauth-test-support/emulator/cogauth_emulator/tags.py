@@ -18,7 +18,9 @@ tagging already work in moto (docs/emulator.md has the survey).
 import json
 import re
 
-from moto.core.exceptions import JsonRESTError
+from moto.cognitoidp.exceptions import ResourceNotFoundError
+
+from .errors import InvalidParameterException
 
 MAX_TAGS = 50
 USER_POOL_ARN = re.compile(
@@ -30,53 +32,45 @@ IDENTITY_POOL_ARN = re.compile(
 TAG_PUNCTUATION = set("_.:/=+-@")
 
 
-class InvalidParameter(JsonRESTError):
-    def __init__(self, message):
-        super().__init__("InvalidParameterException", message)
-
-
-class ResourceNotFound(JsonRESTError):
-    def __init__(self, message):
-        super().__init__("ResourceNotFoundException", message)
-
-
 def _tag_text_ok(text):
     return all(c.isalnum() or c.isspace() or c in TAG_PUNCTUATION for c in text)
 
 
 def validate_tags(tags, what="Tags"):
     if not isinstance(tags, dict):
-        raise InvalidParameter(f"{what} must be a map of tag keys to values")
+        raise InvalidParameterException(f"{what} must be a map of tag keys to values")
     if len(tags) > MAX_TAGS:
-        raise InvalidParameter(f"{what}: at most {MAX_TAGS} tags per resource, got {len(tags)}")
+        raise InvalidParameterException(
+            f"{what}: at most {MAX_TAGS} tags per resource, got {len(tags)}"
+        )
     for key, value in tags.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128 or not _tag_text_ok(key):
-            raise InvalidParameter(
+            raise InvalidParameterException(
                 f"{what}: tag key {key!r} must be 1 to 128 letters, digits, spaces or _.:/=+-@"
             )
         if not isinstance(value, str) or len(value) > 256 or not _tag_text_ok(value):
-            raise InvalidParameter(
+            raise InvalidParameterException(
                 f"{what}: the value of tag {key!r} must be at most 256 letters, digits, spaces "
                 "or _.:/=+-@"
             )
         if key.lower().startswith("aws:"):
-            raise InvalidParameter(
+            raise InvalidParameterException(
                 f"{what}: tag key {key!r} uses the prefix aws:, reserved for AWS"
             )
 
 
 def _tag_keys(keys):
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise InvalidParameter("TagKeys must be a list of tag keys")
+        raise InvalidParameterException("TagKeys must be a list of tag keys")
     return keys
 
 
 def _resource_arn(arn, pattern, kind):
     if not isinstance(arn, str) or not 20 <= len(arn) <= 2048:
-        raise InvalidParameter("ResourceArn must be 20 to 2048 characters")
+        raise InvalidParameterException("ResourceArn must be 20 to 2048 characters")
     match = pattern.match(arn)
     if not match:
-        raise InvalidParameter(f"ResourceArn {arn} is not the ARN of {kind}")
+        raise InvalidParameterException(f"ResourceArn {arn} is not the ARN of {kind}")
     return match
 
 
@@ -86,7 +80,7 @@ def user_pool_for(arn):
     _, region, account, pool_id = _resource_arn(arn, USER_POOL_ARN, "a user pool").groups()
     pool = cognitoidp_backends[account][region].user_pools.get(pool_id)
     if pool is None or pool.arn != arn:
-        raise ResourceNotFound(f"User pool {pool_id} does not exist.")
+        raise ResourceNotFoundError(f"User pool {pool_id} does not exist.")
     return pool
 
 
@@ -96,7 +90,7 @@ def identity_pool_for(arn):
     _, region, account, pool_id = _resource_arn(arn, IDENTITY_POOL_ARN, "an identity pool").groups()
     pool = cognitoidentity_backends[account][region].identity_pools.get(pool_id)
     if pool is None:
-        raise ResourceNotFound(pool_id)
+        raise ResourceNotFoundError(pool_id)
     return pool
 
 
@@ -170,7 +164,7 @@ def install_identity_pools():
         pool = identity_pool_for(self._get_param("ResourceArn"))
         keys = self._get_param("TagKeys")
         if keys is None:
-            raise InvalidParameter("UntagResource needs TagKeys")
+            raise InvalidParameterException("UntagResource needs TagKeys")
         pool.tags = {k: v for k, v in (pool.tags or {}).items() if k not in _tag_keys(keys)}
         return "{}"
 
