@@ -5,11 +5,32 @@ HTTP routes of its own with `routes.register(prefix, wsgi_app)`. `launcher.py` i
 all. Every extension is documented in docs/emulator.md, with what stays unverified.
 """
 
-from . import calls, identity_roles, lambda_forward, managed_login, revoke
+from . import (
+    calls,
+    federation,
+    group_roles,
+    identity_roles,
+    lambda_forward,
+    managed_login,
+    revoke,
+    role_mapping,
+    tags,
+)
 
-# The order does not matter: each module patches distinct moto functions, or wraps the one it
-# patches and calls the previous implementation.
-MODULES = [identity_roles, calls, revoke, lambda_forward, managed_login]
+# Each module patches distinct moto functions, or wraps the one it patches and calls the
+# previous implementation, so the order matters only where noted.
+# role_mapping wraps identity_roles' GetIdentityPoolRoles storage, so it comes after it.
+MODULES = [
+    identity_roles,
+    calls,
+    revoke,
+    lambda_forward,
+    managed_login,
+    group_roles,
+    role_mapping,
+    federation,
+    tags,
+]
 
 
 def install_all():
