@@ -490,3 +490,6 @@ impl Broker {
             .map_err(|e| crate::aws::classify(&e).to_string())
     }
 }
+
+#[cfg(test)]
+mod tests;
