@@ -4,7 +4,9 @@ use anyhow::{Result, bail};
 
 use clap::Args;
 use cogauth_core::broker::Published;
-use cogauth_core::config::{AuthFlow, AwsIntegration, ProfileConfig};
+use cogauth_core::config::{
+    self, AuthFlow, AwsIntegration, ConfigFile, Origin, ProfileConfig, Settings,
+};
 use cogauth_core::prompt::Prompter;
 use cogauth_core::userpool::LoginRequest;
 
@@ -33,6 +35,7 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_lambda_proxy: bool,
     /// credentials: keys in ~/.aws/credentials; process: credential_process in ~/.aws/config.
+    /// Saved in the profile, so later logins and refreshes keep it.
     #[arg(long)]
     pub aws_integration: Option<AwsIntegration>,
     /// Overwrite an AWS profile section that cogauth did not write (e.g. long-term keys).
@@ -95,6 +98,10 @@ pub fn run(args: LoginArgs) -> Result<()> {
             ))
         })?;
 
+    if let Some(chosen) = args.aws_integration {
+        remember_integration(broker.settings(), chosen)?;
+    }
+
     let session = &fresh.session;
     let creds = session
         .credentials
@@ -125,5 +132,49 @@ pub fn run(args: LoginArgs) -> Result<()> {
         }
     }
     eprintln!("use it with: aws --profile {profile} sts get-caller-identity");
+    Ok(())
+}
+
+/// Saves `--aws-integration` in the profile: `credential-process`, `exec` and `export` have no
+/// such flag, and a later plain `login` must not go back to the other hand-over. A profile read
+/// from the original tool's JSON file is not copied into `config.toml` for this (that file
+/// would then hide the JSON one): the choice then holds for this login only, and refreshes
+/// keep it anyway, as they never change the hand-over.
+fn remember_integration(settings: &Settings, chosen: AwsIntegration) -> Result<()> {
+    let profile = &settings.profile.value;
+    let path = &settings.config_path;
+    let legacy = [
+        &settings.user_pool_id,
+        &settings.client_id,
+        &settings.identity_pool_id,
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| match &v.origin {
+        Origin::Legacy(file) => Some(file),
+        _ => None,
+    });
+    if let Some(file) = legacy {
+        eprintln!(
+            "note: --aws-integration {chosen} applies to this login only: profile `{profile}` comes from {}; to keep it, run `cogauth configure --profile {profile} --import-legacy`, then `cogauth configure --profile {profile} --aws-integration {chosen}`",
+            file.display()
+        );
+        return Ok(());
+    }
+    let stored = ConfigFile::load(path)?
+        .and_then(|f| f.profiles.get(profile.as_str()).cloned())
+        .and_then(|p| p.aws_integration);
+    if stored == Some(chosen) {
+        return Ok(());
+    }
+    let values = ProfileConfig {
+        aws_integration: Some(chosen),
+        ..Default::default()
+    };
+    config::file::write_profile(path, profile, &values)?;
+    eprintln!(
+        "saved aws_integration = \"{chosen}\" in profile `{profile}` ({}): later logins and refreshes keep it",
+        path.display()
+    );
     Ok(())
 }

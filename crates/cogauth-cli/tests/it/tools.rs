@@ -329,3 +329,77 @@ fn credential_process_without_a_session_logs_in_on_the_terminal() {
     let json: serde_json::Value = serde_json::from_str(ok(&out).trim()).unwrap();
     assert_eq!(json["AccessKeyId"], "TESTACCESSKEY12345");
 }
+
+/// `(credential_process line, the profile's keys in ~/.aws/credentials)` right now.
+fn hand_over(world: &World) -> (Option<String>, bool) {
+    let config = world.home.read(".aws/config");
+    let process = config
+        .lines()
+        .find(|l| l.starts_with("credential_process"))
+        .map(str::to_owned);
+    let credentials = world.home.join(".aws/credentials");
+    let keys = credentials.exists() && {
+        let text = world.home.read(".aws/credentials");
+        text.contains("[dev]") || text.contains("aws_secret_access_key")
+    };
+    (process, keys)
+}
+
+#[test]
+fn the_process_integration_chosen_at_login_survives_every_refresh() {
+    // The profile says nothing: credentials-file mode by default. The flag chooses process.
+    let world = World::new(PoolOptions::default(), &[]);
+    let out = world.login(&["--aws-integration", "process"]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("saved aws_integration = \"process\" in profile `dev`"),
+        "{stderr}"
+    );
+    assert!(
+        world
+            .home
+            .read(".config/cogauth/config.toml")
+            .contains("aws_integration = \"process\""),
+        "the choice is in the profile"
+    );
+    let (process, keys) = hand_over(&world);
+    let process = process.expect("credential_process after the login");
+    assert!(
+        process.contains("credential-process --profile dev"),
+        "{process}"
+    );
+    assert!(!keys, "no plaintext key after the login");
+
+    // Every kind of refresh: the AWS CLI's credential_process, export, exec.
+    let refreshers: [&[&str]; 3] = [
+        &["credential-process", "--profile", "dev", "--window", "1"],
+        &["export", "--profile", "dev", "--window", "1"],
+        &["exec", "--profile", "dev", "--window", "1", "--", "true"],
+    ];
+    for args in refreshers {
+        let before = refreshes(&world);
+        expire_cached_credentials(&world);
+        ok(&cogauth(&world.home, args, ""));
+        assert_eq!(refreshes(&world), before + 1, "{args:?} refreshed");
+        assert_eq!(
+            hand_over(&world),
+            (Some(process.clone()), false),
+            "after `cogauth {}`: credential_process kept, no plaintext key",
+            args[0]
+        );
+    }
+
+    // A later login without the flag keeps the saved choice, and says nothing about it.
+    let out = world.login(&[]);
+    ok(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("saved aws_integration"));
+    assert_eq!(hand_over(&world), (Some(process), false));
+    // The AWS CLI gets its credentials from the process.
+    let out = world.aws(&["sts", "get-caller-identity", "--profile", "dev"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
