@@ -4,9 +4,9 @@ use anyhow::{Result, bail};
 
 use clap::Args;
 use cogauth_core::broker::Published;
-use cogauth_core::config::{
-    self, AuthFlow, AwsIntegration, ConfigFile, Origin, ProfileConfig, Settings,
-};
+use cogauth_core::config::{self, AuthFlow, AwsIntegration, ConfigFile, ProfileConfig, Settings};
+use cogauth_core::env::ProcessEnv;
+use cogauth_core::paths;
 use cogauth_core::prompt::Prompter;
 use cogauth_core::userpool::LoginRequest;
 
@@ -98,8 +98,10 @@ pub fn run(args: LoginArgs) -> Result<()> {
             ))
         })?;
 
-    if let Some(chosen) = args.aws_integration {
-        remember_integration(broker.settings(), chosen)?;
+    if let Some(chosen) = args.aws_integration
+        && let Err(e) = remember_integration(broker.settings(), chosen)
+    {
+        eprintln!("warning: logged in, but could not save aws_integration in the profile: {e:#}");
     }
 
     let session = &fresh.session;
@@ -136,28 +138,20 @@ pub fn run(args: LoginArgs) -> Result<()> {
 }
 
 /// Saves `--aws-integration` in the profile: `credential-process`, `exec` and `export` have no
-/// such flag, and a later plain `login` must not go back to the other hand-over. A profile read
-/// from the original tool's JSON file is not copied into `config.toml` for this (that file
-/// would then hide the JSON one): the choice then holds for this login only, and refreshes
-/// keep it anyway, as they never change the hand-over.
+/// such flag, and a later plain `login` must not go back to the other hand-over. While the
+/// original tool's JSON file stands in for a missing `config.toml`, nothing is saved (creating
+/// `config.toml` would hide the JSON file): the choice then holds for this login only, and
+/// refreshes keep it anyway, as they never change the hand-over.
 fn remember_integration(settings: &Settings, chosen: AwsIntegration) -> Result<()> {
     let profile = &settings.profile.value;
     let path = &settings.config_path;
-    let legacy = [
-        &settings.user_pool_id,
-        &settings.client_id,
-        &settings.identity_pool_id,
-    ]
-    .into_iter()
-    .flatten()
-    .find_map(|v| match &v.origin {
-        Origin::Legacy(file) => Some(file),
-        _ => None,
-    });
-    if let Some(file) = legacy {
+    if !path.exists()
+        && let Some(legacy) = paths::legacy_config_file(&ProcessEnv).filter(|p| p.exists())
+    {
         eprintln!(
-            "note: --aws-integration {chosen} applies to this login only: profile `{profile}` comes from {}; to keep it, run `cogauth configure --profile {profile} --import-legacy`, then `cogauth configure --profile {profile} --aws-integration {chosen}`",
-            file.display()
+            "note: --aws-integration {chosen} applies to this login only: saving it would create {}, which hides the original tool's {}; to keep it, run `cogauth configure --profile {profile} --import-legacy`, then `cogauth configure --profile {profile} --aws-integration {chosen}`",
+            path.display(),
+            legacy.display()
         );
         return Ok(());
     }

@@ -439,6 +439,7 @@ fn a_profile_from_the_original_tools_json_is_not_copied_to_save_the_integration(
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("--aws-integration process applies to this login only")
+            && stderr.contains("hides the original tool's")
             && stderr.contains(".cognito-cli-config.json")
             && stderr.contains("cogauth configure --profile default --import-legacy"),
         "{stderr}"
