@@ -200,8 +200,9 @@ impl Authenticator {
     }
 }
 
-/// Builds the pipeline for one login or refresh. The [`crate::broker::Broker`] asks for one
-/// only on its slow path, so serving cached credentials builds no SDK client.
+/// Builds the pipeline for one login or refresh, in place of [`Authenticator::from_settings`]
+/// ([`crate::broker::Broker::with_authenticators`]). The broker asks for one only on its slow
+/// path, so serving cached credentials builds nothing.
 ///
 /// Any `Fn(bool) -> Result<Authenticator, ConfigError>` is one: tests and embedders pass a
 /// closure that assembles [`Authenticator::new`] from their own stages.
@@ -216,34 +217,5 @@ where
 {
     fn authenticator(&self, use_lambda_proxy: bool) -> Result<Authenticator, ConfigError> {
         self(use_lambda_proxy)
-    }
-}
-
-/// The real services, as a profile's settings describe them ([`Authenticator::from_settings`]).
-#[derive(Debug)]
-pub struct CognitoAuthenticators {
-    settings: Settings,
-    env: Arc<dyn Env>,
-    clock: Arc<dyn Clock>,
-}
-
-impl CognitoAuthenticators {
-    pub fn new(settings: Settings, env: Arc<dyn Env>, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            settings,
-            env,
-            clock,
-        }
-    }
-}
-
-impl AuthenticatorFactory for CognitoAuthenticators {
-    fn authenticator(&self, use_lambda_proxy: bool) -> Result<Authenticator, ConfigError> {
-        Authenticator::from_settings(
-            &self.settings,
-            self.env.as_ref(),
-            self.clock.clone(),
-            use_lambda_proxy,
-        )
     }
 }

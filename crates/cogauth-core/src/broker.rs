@@ -25,7 +25,7 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use crate::authenticator::{
-    AuthenticatorFactory, CognitoAuthenticators, KnownIdentity, Outcome, PipelineError,
+    Authenticator, AuthenticatorFactory, KnownIdentity, Outcome, PipelineError,
 };
 use crate::awsfiles::{AwsFiles, AwsFilesError};
 use crate::cache::{CacheError, Session, SessionLock, SessionStore};
@@ -127,7 +127,8 @@ pub struct Broker {
     env: Arc<dyn Env>,
     clock: Arc<dyn Clock>,
     store: Arc<dyn SessionStore>,
-    authenticators: Arc<dyn AuthenticatorFactory>,
+    /// `None`: the real services, as the settings describe them.
+    authenticators: Option<Arc<dyn AuthenticatorFactory>>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -146,25 +147,33 @@ impl Broker {
         clock: Arc<dyn Clock>,
         store: Arc<dyn SessionStore>,
     ) -> Self {
-        let authenticators = Arc::new(CognitoAuthenticators::new(
-            settings.clone(),
-            env.clone(),
-            clock.clone(),
-        ));
         Self {
             settings,
             env,
             clock,
             store,
-            authenticators,
+            authenticators: None,
         }
     }
 
     /// Replaces the pipeline (the settings still name the pool, client and profile).
     #[must_use]
     pub fn with_authenticators(mut self, authenticators: Arc<dyn AuthenticatorFactory>) -> Self {
-        self.authenticators = authenticators;
+        self.authenticators = Some(authenticators);
         self
+    }
+
+    /// The pipeline for one login or refresh; built only on the slow path.
+    fn authenticator(&self, use_lambda_proxy: bool) -> Result<Authenticator, ConfigError> {
+        match &self.authenticators {
+            Some(factory) => factory.authenticator(use_lambda_proxy),
+            None => Authenticator::from_settings(
+                &self.settings,
+                self.env.as_ref(),
+                self.clock.clone(),
+                use_lambda_proxy,
+            ),
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -277,7 +286,6 @@ impl Broker {
         let grant =
             refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
         let outcome = self
-            .authenticators
             .authenticator(use_lambda_proxy)?
             .refresh(&grant, known_identity(&cached).as_ref())
             .await
@@ -321,7 +329,6 @@ impl Broker {
         let lock = self.lock_async().await?;
         let known = self.cached_session()?.as_ref().and_then(known_identity);
         let outcome = self
-            .authenticators
             .authenticator(use_lambda_proxy)?
             .login(request, prompter, known.as_ref())
             .await?;
