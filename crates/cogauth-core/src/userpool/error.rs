@@ -102,10 +102,18 @@ pub enum UserPoolError {
     },
     #[error("the {challenge} challenge is malformed: {detail}")]
     MalformedChallenge { challenge: String, detail: String },
+    /// The SRP error is part of the message, not a `source`: a chain printed whole would
+    /// show it twice.
     #[error("cannot complete the SRP exchange: {0}")]
-    Srp(#[from] SrpError),
+    Srp(SrpError),
     #[error(transparent)]
     Prompt(#[from] PromptError),
+}
+
+impl From<SrpError> for UserPoolError {
+    fn from(e: SrpError) -> Self {
+        Self::Srp(e)
+    }
 }
 
 /// Where in the stage a call failed: the same Cognito code means different things at
