@@ -6,10 +6,13 @@ all. Every extension is documented in docs/emulator.md, with what stays unverifi
 """
 
 from . import calls, identity_roles, lambda_forward, revoke
+from . import auth_flows, custom_auth, devices, password_srp, rotation, signin, user_auth
 
-# The order does not matter: each module patches distinct moto functions, or wraps the one it
-# patches and calls the previous implementation.
-MODULES = [identity_roles, calls, revoke, lambda_forward]
+# Each module patches distinct moto functions, or wraps the one it patches and calls the
+# previous implementation. The user-pool sign-in modules (signin first, which they register
+# with) come before `calls`, so that `calls` counts every InitiateAuth they answer.
+SIGNIN = [signin, password_srp, devices, rotation, user_auth, custom_auth, auth_flows]
+MODULES = [identity_roles, *SIGNIN, calls, revoke, lambda_forward]
 
 
 def install_all():
