@@ -172,22 +172,51 @@ def tokens(answer, what):
 # --- Known-answer vectors --------------------------------------------------------------------
 
 
-def test_vectors():
+def vector_files():
+    """The repository's vector files, plus any named in COGAUTH_SRP_EXTRA_VECTORS (colon-separated),
+    as the Rust vector test reads them."""
     files = sorted(glob.glob(os.path.join(VECTORS, "*.json")))
+    extra = [f for f in os.environ.get("COGAUTH_SRP_EXTRA_VECTORS", "").split(":") if f]
+    return files + [f for f in extra if os.path.abspath(f) not in map(os.path.abspath, files)]
+
+
+def check_server_side(v, prefix, identity, what):
+    """A vector that records the server's b and v: srp_server must reproduce B and the key, and
+    accept the client's signature."""
+    if "server_small_b_hex" not in v:
+        return
+    verifier = int(v["server_verifier_hex"], 16)
+    server = srp_server.ServerSrp(verifier, small_b=int(v["server_small_b_hex"], 16))
+    check(server.B == int(v["srp_b_hex"], 16), f"{what}: srp_server's SRP_B")
+    check(server.key(v["expected_srp_a_hex"]).hex() == v["expected_key_hex"].lower(), f"{what}: srp_server's key")
+    check(
+        server.verify(v["expected_srp_a_hex"], prefix, identity, v["secret_block_b64"], v["timestamp"], v["expected_password_claim_signature"]),
+        f"{what}: srp_server accepts the client's signature",
+    )
+    check(
+        not server.verify(v["expected_srp_a_hex"], prefix, identity, v["secret_block_b64"], v["timestamp"], "AAAA" + v["expected_password_claim_signature"][4:]),
+        f"{what}: srp_server refuses another signature",
+    )
+
+
+def test_vectors():
+    """pycognito (the self-test's client) and srp_server against the vectors of
+    amazon-cognito-identity-js: the client side of every PASSWORD_VERIFIER and
+    DEVICE_PASSWORD_VERIFIER vector, the server side where a vector records b and v, and the
+    ConfirmDevice verifiers."""
+    files = vector_files()
     check(files, f"known-answer vectors in {VECTORS}")
-    count = 0
+    counts = {"srp": 0, "srp with server": 0, "device verifiers": 0, "device auth": 0}
     for path in files:
         with open(path) as f:
             data = json.load(f)
         for v in data.get("srp", []):
-            count += 1
+            what = f"{os.path.basename(path)} {v['name']}"
+            counts["srp"] += 1
             client = aws_srp.AWSSRP(v["user_id_for_srp"], v["password"], v["pool_id"], "c", client=object())
             client.small_a_value = int(v["small_a_hex"], 16)
             client.large_a_value = client.calculate_a()
-            check(
-                f"{client.large_a_value:x}" == v["expected_srp_a_hex"].lstrip("0"),
-                f"vector {v['name']}: pycognito's SRP_A",
-            )
+            check(client.large_a_value == int(v["expected_srp_a_hex"], 16), f"{what}: pycognito's SRP_A")
             key = client.get_password_authentication_key(
                 v["user_id_for_srp"], v["password"], int(v["srp_b_hex"], 16), v["salt_hex"]
             )
@@ -195,22 +224,47 @@ def test_vectors():
             signature = srp_server.claim_signature(
                 key, prefix, v["user_id_for_srp"], v["secret_block_b64"], v["timestamp"]
             )
-            check(signature == v["expected_password_claim_signature"], f"vector {v['name']}: pycognito")
-            # The server's own primitives reach the same key from the same numbers.
-            a, b, salt = client.small_a_value, int(v["srp_b_hex"], 16), int(v["salt_hex"], 16)
-            big_a = pow(srp_server.G, a, srp_server.N)
-            u = int.from_bytes(srp_server.sha256(srp_server.pad(big_a), srp_server.pad(b)), "big")
-            x = srp_server.private_key(salt, prefix, v["user_id_for_srp"], v["password"])
-            base = (b - srp_server.K * pow(srp_server.G, x, srp_server.N)) % srp_server.N
-            s = pow(base, a + u * x, srp_server.N)
-            mine = srp_server.claim_signature(
-                srp_server.hkdf_key(u, s), prefix, v["user_id_for_srp"], v["secret_block_b64"], v["timestamp"]
+            check(signature == v["expected_password_claim_signature"], f"{what}: pycognito's signature")
+            if "server_verifier_hex" in v:
+                counts["srp with server"] += 1
+                salt = int(v["salt_hex"], 16)
+                v_mine = srp_server.verifier(salt, prefix, v["user_id_for_srp"], v["password"])
+                check(v_mine == int(v["server_verifier_hex"], 16), f"{what}: srp_server's verifier")
+            check_server_side(v, prefix, v["user_id_for_srp"], what)
+        for v in data.get("device_verifiers", []):
+            what = f"{os.path.basename(path)} {v['name']}"
+            counts["device verifiers"] += 1
+            password = base64.b64encode(bytes.fromhex(v["random_password_bytes_hex"])).decode()
+            check(password == v["expected_device_password"], f"{what}: device password")
+            salt = int(v["random_salt_bytes_hex"], 16)
+            check(srp_server.pad(salt).hex() == v["expected_salt_hex"].lower(), f"{what}: salt")
+            verifier = srp_server.verifier(salt, v["device_group_key"], v["device_key"], password)
+            check(base64.b64encode(srp_server.pad(verifier)).decode() == v["expected_password_verifier_b64"], f"{what}: PasswordVerifier")
+            # What ConfirmDevice stores from the request is the same number.
+            stored = int.from_bytes(base64.b64decode(v["expected_password_verifier_b64"]), "big")
+            check(stored == verifier, f"{what}: the verifier ConfirmDevice stores")
+        for v in data.get("device_auth", []):
+            what = f"{os.path.basename(path)} {v['name']}"
+            counts["device auth"] += 1
+            client = aws_srp.AWSSRP(
+                "user", "unused", "us-east-1_x", "c", client=object(),
+                device_key=v["device_key"], device_group_key=v["device_group_key"], device_password=v["device_password"],
             )
-            check(mine == v["expected_password_claim_signature"], f"vector {v['name']}: srp_server")
+            client.small_a_value = int(v["small_a_hex"], 16)
+            client.large_a_value = client.calculate_a()
+            check(client.large_a_value == int(v["expected_srp_a_hex"], 16), f"{what}: pycognito's SRP_A")
+            key = client.get_device_authentication_key(
+                v["device_group_key"], v["device_key"], v["device_password"], int(v["srp_b_hex"], 16), v["salt_hex"]
+            )
+            signature = srp_server.claim_signature(key, v["device_group_key"], v["device_key"], v["secret_block_b64"], v["timestamp"])
+            check(signature == v["expected_password_claim_signature"], f"{what}: pycognito's device signature")
+            check_server_side(v, v["device_group_key"], v["device_key"], what)
         for t in data.get("timestamps", []):
             moment = datetime.datetime.fromtimestamp(t["unix_seconds"], datetime.timezone.utc)
             check(srp_server.format_timestamp(moment) == t["expected"], f"timestamp {t['expected']}")
-    check(count > 0, "at least one SRP vector")
+            check(srp_server.canonical_timestamp(t["expected"], now=moment) == t["expected"], f"canonical {t['expected']}")
+    check(counts["srp"] > 0, "at least one SRP vector")
+    print("vectors checked: " + ", ".join(f"{n} {k}" for k, n in counts.items()), flush=True)
 
 
 # --- USER_SRP_AUTH ---------------------------------------------------------------------------
