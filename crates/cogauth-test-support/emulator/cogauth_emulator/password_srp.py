@@ -19,6 +19,8 @@ Answers, as Cognito gives them:
 `start` is also used by USER_AUTH's PASSWORD_SRP and by CUSTOM_WITH_SRP.
 """
 
+import secrets
+
 from . import signin, srp_server
 
 
@@ -36,7 +38,10 @@ def start(request, user, srp_a, on_verified, with_session):
     identity = signin.user_id_for_srp(request.pool, user)
     salt = srp_server.new_salt()
     prefix = signin.pool_name(request.pool)
-    srp = srp_server.ServerSrp(srp_server.verifier(salt, prefix, identity, user.password))
+    # A user without a password (passwordless, or never set) can prove none: a random one that
+    # nobody knows makes every proof fail, as it would on Cognito.
+    password = user.password or secrets.token_urlsafe(32)
+    srp = srp_server.ServerSrp(srp_server.verifier(salt, prefix, identity, password))
     secret_block = srp_server.new_secret_block()
     session = signin.new_session(
         request,
