@@ -17,13 +17,18 @@ app clients and `cogauth doctor`'s checks of a client's flows rely on that.
 
 from . import signin
 
-REQUIRED = {"USER_AUTH": ("ALLOW_USER_AUTH",), "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY")}
+REQUIRED = {
+    "USER_AUTH": ("ALLOW_USER_AUTH",),
+    "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"),
+}
 
 
 def check(request):
     flows = signin.explicit_flows(request.client)
     if "CUSTOM_AUTH_FLOW_ONLY" in flows and request.flow != "CUSTOM_AUTH":
-        raise signin.invalid_parameter("Only custom auth (lambda driven) is enabled for this client.")
+        raise signin.invalid_parameter(
+            "Only custom auth (lambda driven) is enabled for this client."
+        )
     needed = REQUIRED.get(request.flow)
     if needed and not any(flow in flows for flow in needed):
         raise signin.invalid_parameter(f"{request.flow} flow not enabled for this client")

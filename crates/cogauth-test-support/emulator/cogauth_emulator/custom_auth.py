@@ -66,13 +66,18 @@ def invoke(request, trigger, user, event_request, event_response):
         "region": request.pool.region,
         "userPoolId": request.pool.id,
         "userName": user.username,
-        "callerContext": {"awsSdkVersion": "aws-sdk-unknown-unknown", "clientId": request.client.id},
+        "callerContext": {
+            "awsSdkVersion": "aws-sdk-unknown-unknown",
+            "clientId": request.client.id,
+        },
         "request": event_request,
         "response": event_response,
     }
     parts = arn.split(":")
     if len(parts) < 7 or parts[2] != "lambda":
-        raise signin.CognitoError("UnexpectedLambdaException", f"{trigger}: {arn} is not a Lambda ARN")
+        raise signin.CognitoError(
+            "UnexpectedLambdaException", f"{trigger}: {arn} is not a Lambda ARN"
+        )
     try:
         backend = get_backend(parts[4], parts[3])
         reply = backend.invoke(arn, None, json.dumps(event), {}, {})
@@ -207,7 +212,10 @@ def respond(request):
         },
         {"answerCorrect": None},
     )
-    entry = {"challengeName": "CUSTOM_CHALLENGE", "challengeResult": bool(verdict.get("answerCorrect"))}
+    entry = {
+        "challengeName": "CUSTOM_CHALLENGE",
+        "challengeResult": bool(verdict.get("answerCorrect")),
+    }
     if session.data["metadata"] is not None:
         entry["challengeMetadata"] = session.data["metadata"]
     state = session.data["state"]

@@ -209,9 +209,7 @@ def respond_device_password_verifier(request):
     user = password_srp.same_user(request, session)
     device = _device_for(request, session)
     password_srp.check_claim(request, session, device.group_key, device.key)
-    return signin.continue_signin(
-        request, user, device=device, moto_next=session.data["moto_next"]
-    )
+    return signin.continue_signin(request, user, device=device, moto_next=session.data["moto_next"])
 
 
 def initiate_user_password_auth(request):

@@ -173,12 +173,18 @@ def initiate(request):
     signin.check_user_can_sign_in(user)
     available = available_challenges(request.pool, user)
     if not available:
-        raise signin.not_authorized("No sign-in method in the user pool's sign-in policy fits the user")
+        raise signin.not_authorized(
+            "No sign-in method in the user pool's sign-in policy fits the user"
+        )
     preferred = request.params.get("PREFERRED_CHALLENGE")
     if preferred and preferred in available:
         return begin(request, user, preferred)
     session = signin.new_session(
-        request, "SELECT_CHALLENGE", user.username, available=available, device_key=request.device_key
+        request,
+        "SELECT_CHALLENGE",
+        user.username,
+        available=available,
+        device_key=request.device_key,
     )
     return signin.challenge(session, "SELECT_CHALLENGE", {}, AvailableChallenges=available)
 
@@ -220,7 +226,9 @@ def respond_otp(request):
         session.data["attempts"] += 1
         if session.data["attempts"] >= MAX_CODE_ATTEMPTS:
             signin.drop_session(request.backend, session)
-        raise signin.CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
+        raise signin.CognitoError(
+            "CodeMismatchException", "Invalid code or auth state for the user."
+        )
     signin.drop_session(request.backend, session)
     device_key = request.device_key or session.data["device_key"]
     return signin.after_first_factor(request, user, device_key=device_key, moto_next=False)
@@ -257,7 +265,7 @@ def passkeys_app(environ, start_response):
         if user is None:
             raise UserNotFoundError("no such user pool or user")
     except (KeyError, ValueError, UserNotFoundError) as e:
-        message = f"POST {{\"user_pool_id\", \"username\"}} of an existing user ({e})"
+        message = f'POST {{"user_pool_id", "username"}} of an existing user ({e})'
         return routes.json_response(start_response, {"error": message}, "400 Bad Request")
     credential = secrets.token_urlsafe(16)
     with _LOCK:
