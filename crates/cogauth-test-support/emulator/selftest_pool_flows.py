@@ -1068,6 +1068,22 @@ def test_user_auth(w):
     )
     check("WebAuthn" in message, f"the WebAuthn refusal says why: {message}")
 
+    with_secret = w.client(pool_id, ["ALLOW_USER_AUTH"], GenerateSecret=True)
+    expect_error(
+        "NotAuthorizedException",
+        lambda: initiate(with_secret, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD),
+        "USER_AUTH without SECRET_HASH on a client with a secret",
+    )
+    tokens(
+        initiate(
+            with_secret,
+            PREFERRED_CHALLENGE="PASSWORD",
+            PASSWORD=PASSWORD,
+            **secret_hash(with_secret, "carol"),
+        ),
+        "USER_AUTH with SECRET_HASH",
+    )
+
     lite = w.pool(UserPoolTier="LITE")
     lite_client = w.client(lite, ["ALLOW_USER_AUTH"])
     w.user(lite, "carol")
