@@ -302,3 +302,56 @@ fn an_empty_extra_file_fails() {
     std::fs::write(&path, r#"{"srp": []}"#).unwrap();
     check_file(&path);
 }
+
+#[test]
+fn a_device_vector_with_another_device_password_fails() {
+    // A device login proves the device password: any other password gives another signature.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/srp/device-srp.json");
+    let file = load(&path);
+    let v = &file.device_auth[0];
+    let client = SrpClient::with_small_a(&hex::decode(&v.small_a_hex).unwrap()).unwrap();
+    let signature = |password: String| {
+        client
+            .device_password_key(
+                &v.device_group_key,
+                &v.device_key,
+                &SecretString::from(password),
+                &v.srp_b_hex,
+                &v.salt_hex,
+            )
+            .unwrap()
+            .device_claim_signature(
+                &v.device_group_key,
+                &v.device_key,
+                &v.secret_block_b64,
+                &v.timestamp,
+            )
+    };
+    assert_eq!(
+        signature(v.device_password.clone()),
+        v.expected_password_claim_signature
+    );
+    assert_ne!(
+        signature(format!("{}A", v.device_password)),
+        v.expected_password_claim_signature
+    );
+    // and the signature binds the device key
+    let key = client
+        .device_password_key(
+            &v.device_group_key,
+            &v.device_key,
+            &SecretString::from(v.device_password.clone()),
+            &v.srp_b_hex,
+            &v.salt_hex,
+        )
+        .unwrap();
+    assert_ne!(
+        key.device_claim_signature(
+            &v.device_group_key,
+            "us-east-1_another-device",
+            &v.secret_block_b64,
+            &v.timestamp
+        ),
+        v.expected_password_claim_signature
+    );
+}

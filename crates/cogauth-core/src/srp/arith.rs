@@ -160,78 +160,65 @@ pub(crate) const fn reduce_once(r: &mut Words, top: u64) {
     }
 }
 
-/// The Montgomery product a·b·R^-1 mod N of a, b < N (finely integrated product scanning: the
-/// reduction of each column is folded in as the column is summed).
-pub(crate) const fn mont_mul(a: &Words, b: &Words) -> Words {
-    let mut m = [0u64; L];
+/// N with its words in reverse order: column sums read one operand backwards, and a reversed
+/// copy lets both run forwards.
+const N_REV: Words = {
     let mut r = [0u64; L];
-    let mut acc = Acc::ZERO;
     let mut i = 0;
     while i < L {
-        // Two accumulators, so that the two chains of additions run side by side.
-        let mut p = Acc::ZERO;
-        let mut q = Acc::ZERO;
-        let mut j = 0;
-        while j < i {
-            p.mac(a[j], b[i - j]);
-            q.mac(m[j], N[i - j]);
-            j += 1;
-        }
-        p.mac(a[i], b[0]);
-        acc.add(&p);
-        acc.add(&q);
-        let mi = acc.0.wrapping_mul(N_NEG_INV);
-        m[i] = mi;
-        acc.mac(mi, N[0]);
-        acc.shift();
+        r[i] = N[L - 1 - i];
         i += 1;
     }
-    while i < 2 * L {
-        let mut p = Acc::ZERO;
-        let mut q = Acc::ZERO;
-        let mut j = i - L + 1;
-        while j < L {
-            p.mac(a[j], b[i - j]);
-            q.mac(m[j], N[i - j]);
-            j += 1;
-        }
-        acc.add(&p);
-        acc.add(&q);
-        r[i - L] = acc.shift();
-        i += 1;
-    }
-    reduce_once(&mut r, acc.0);
+    r
+};
+
+fn reversed(a: &Words) -> Words {
+    let mut r = *a;
+    r.reverse();
     r
 }
 
-/// The Montgomery square a²·R^-1 mod N of a < N: each cross product a_i·a_j is computed once
-/// and doubled, which saves about a quarter of the work of `mont_mul`.
-pub(crate) const fn mont_sqr(a: &Words) -> Words {
+/// Adds `xs[k]·ys[k]` for every k to `acc`: one column of a product, with `ys` reversed. Two
+/// products per step into two accumulators, and slices of equal length, so that the loop has
+/// no bounds checks and two independent chains of additions.
+#[inline(always)]
+fn column(acc: &mut Acc, xs: &[u64], ys: &[u64]) {
+    let mut other = Acc::ZERO;
+    let mut xc = xs.chunks_exact(2);
+    let mut yc = ys.chunks_exact(2);
+    for (x, y) in (&mut xc).zip(&mut yc) {
+        acc.mac(x[0], y[0]);
+        other.mac(x[1], y[1]);
+    }
+    for (x, y) in xc.remainder().iter().zip(yc.remainder()) {
+        acc.mac(*x, *y);
+    }
+    acc.add(&other);
+}
+
+/// The Montgomery product a·b·R^-1 mod N of a, b < N (finely integrated product scanning: the
+/// reduction of each column is folded in as the column is summed).
+pub(crate) fn mont_mul(a: &Words, b: &Words) -> Words {
+    let b_rev = reversed(b);
     let mut m = [0u64; L];
     let mut r = [0u64; L];
     let mut acc = Acc::ZERO;
-    let mut i = 0;
-    while i < 2 * L {
-        let low = if i >= L { i - L + 1 } else { 0 };
+    for i in 0..2 * L {
+        // Column i sums a_j·b_(i-j) and m_j·N_(i-j) over the j that exist; b_(i-j) is
+        // b_rev[L-1-i+j].
+        let low = (i + 1).saturating_sub(L);
+        let high = i.min(L - 1);
+        let base = L - 1 + low - i;
         let mut p = Acc::ZERO;
-        let mut q = Acc::ZERO;
-        let mut j = low;
-        while 2 * j < i {
-            p.mac(a[j], a[i - j]);
-            j += 1;
-        }
-        p.double();
-        if i % 2 == 0 {
-            p.mac(a[i / 2], a[i / 2]);
-        }
-        let high = if i < L { i } else { L };
-        let mut j = low;
-        while j < high {
-            q.mac(m[j], N[i - j]);
-            j += 1;
-        }
+        column(
+            &mut p,
+            &a[low..high + 1],
+            &b_rev[base..base + high + 1 - low],
+        );
+        // m_i is not known yet in column i < L: it is chosen to clear the column's low word.
+        let m_high = if i < L { i } else { L };
+        column(&mut p, &m[low..m_high], &N_REV[base..base + m_high - low]);
         acc.add(&p);
-        acc.add(&q);
         if i < L {
             let mi = acc.0.wrapping_mul(N_NEG_INV);
             m[i] = mi;
@@ -240,14 +227,47 @@ pub(crate) const fn mont_sqr(a: &Words) -> Words {
         } else {
             r[i - L] = acc.shift();
         }
-        i += 1;
+    }
+    reduce_once(&mut r, acc.0);
+    r
+}
+
+/// The Montgomery square a²·R^-1 mod N of a < N: each cross product a_i·a_j is computed once
+/// and doubled, which saves about a quarter of the work of `mont_mul`.
+pub(crate) fn mont_sqr(a: &Words) -> Words {
+    let a_rev = reversed(a);
+    let mut m = [0u64; L];
+    let mut r = [0u64; L];
+    let mut acc = Acc::ZERO;
+    for i in 0..2 * L {
+        let low = (i + 1).saturating_sub(L);
+        let base = L - 1 + low - i;
+        // The cross products a_j·a_(i-j), j < i - j, once; then doubled.
+        let half = i.div_ceil(2).max(low); // j < half  <=>  2j < i
+        let mut p = Acc::ZERO;
+        column(&mut p, &a[low..half], &a_rev[base..base + half - low]);
+        p.double();
+        if i % 2 == 0 {
+            p.mac(a[i / 2], a[i / 2]);
+        }
+        let m_high = if i < L { i } else { L };
+        column(&mut p, &m[low..m_high], &N_REV[base..base + m_high - low]);
+        acc.add(&p);
+        if i < L {
+            let mi = acc.0.wrapping_mul(N_NEG_INV);
+            m[i] = mi;
+            acc.mac(mi, N[0]);
+            acc.shift();
+        } else {
+            r[i - L] = acc.shift();
+        }
     }
     reduce_once(&mut r, acc.0);
     r
 }
 
 /// a + b mod N, for a, b < N.
-pub(crate) const fn add_mod(a: &Words, b: &Words) -> Words {
+pub(crate) fn add_mod(a: &Words, b: &Words) -> Words {
     let mut r = [0u64; L];
     let mut carry = 0u64;
     let mut i = 0;
@@ -263,7 +283,7 @@ pub(crate) const fn add_mod(a: &Words, b: &Words) -> Words {
 }
 
 /// a - b mod N, for a, b < N.
-pub(crate) const fn sub_mod(a: &Words, b: &Words) -> Words {
+pub(crate) fn sub_mod(a: &Words, b: &Words) -> Words {
     let mut r = [0u64; L];
     let mut borrow = 0u64;
     let mut i = 0;
@@ -290,7 +310,7 @@ pub(crate) const fn sub_mod(a: &Words, b: &Words) -> Words {
 
 /// R² mod N, which takes a number into Montgomery form (`mont_mul(x, R²) = x·R`).
 #[cfg_attr(not(test), allow(dead_code))] // the build script's, and a test's
-pub(crate) const fn r_squared() -> Words {
+pub(crate) fn r_squared() -> Words {
     // R mod N doubled 3072 times is R·2^3072 = R².
     let mut r = ONE;
     let mut i = 0;

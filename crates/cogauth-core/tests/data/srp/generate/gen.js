@@ -272,6 +272,7 @@ function saltWith(first, label) { const b = det(label, 16); b.set(first, 0); ret
     { name: 'pw-high-bit-salt', pool_id: 'eu-central-1_AbCdEfGhI', user_id_for_srp: 'carol', password: 'pässwörd with spaces ✓', salt_hex: 'f0e1d2c3b4a5968778695a4b3c2d1e0f', timestamp: '2028-02-29T23:59:59Z' },
     { name: 'pw-leading-zero-salt', pool_id: 'ap-northeast-1_Q9w8E7r6T', user_id_for_srp: 'dave@example.org', password: 'x', salt_hex: '00e9c8a7b6d5f4e3d2c1b0a9', timestamp: '2026-01-09T00:00:00Z' },
     { name: 'pw-short-a', a_bytes: 32, pool_id: 'us-west-2_LoNgA1234', user_id_for_srp: 'erin', password: 'correct horse battery staple', salt_hex: '7f', timestamp: '2026-12-01T12:34:56Z' },
+    { name: 'pw-cogauth-a', a_bytes: 40, pool_id: 'us-east-2_CogAuth40', user_id_for_srp: '8d2e4f60-1a3b-4c5d-9e7f-0a1b2c3d4e5f', password: 'correct horse battery staple', salt_hex: '9a8b7c6d5e4f30211203f4e5d6c7b8a9', timestamp: '2026-12-01T12:34:56Z' },
   ];
   const srp = [];
   for (const c of passwordCases) {
