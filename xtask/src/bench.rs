@@ -54,17 +54,19 @@ pub struct Args {
 const SRP_ARITHMETIC: &str = "
 ## SRP arithmetic
 
-How the SRP computation was chosen: the client side of one login measured on this machine
-with each candidate, counting instructions with `valgrind --tool=callgrind` (which the load on
-the machine does not change) and timing interleaved runs (medians of @RUNS@ runs, load average
-@LOAD@ while they ran).
+How the SRP computation was chosen: the client side of one login, measured on this machine
+with each candidate on 2026-11-30. Instructions are counted with `valgrind --tool=callgrind`,
+which the load on the machine does not change; times are the median and the fastest of 25
+interleaved rounds (each the median of 20 logins, 80 for the 320-bit `a`), taken while other
+builds kept the load average at 10.6 on 2 cores: they show the ratios, not what a quiet machine
+does.
 
-| implementation | `a` | instructions | time |
-|---|---|---|---|
-| num-bigint 0.4, variable time (cogauth before) | 1024 bits | 156.3 M | @T_NUM@ |
-| crypto-bigint 0.7 `FixedMontyForm`, constant time | 1024 bits | 140.8 M | @T_CB@ |
-| `cogauth_core::srp`, constant time | 1024 bits | 104.0 M | @T_OWN1024@ |
-| `cogauth_core::srp`, as cogauth logs in | 320 bits | 34.8 M | @T_OWN320@ |
+| implementation | `a` | instructions | time: median, fastest | instructions vs before |
+|---|---|---|---|---|
+| num-bigint 0.4, variable time (cogauth before) | 1024 bits | 156.3 M | 18.3 ms, 11.5 ms | 1 |
+| crypto-bigint 0.7 `FixedMontyForm`, constant time | 1024 bits | 140.8 M | 17.2 ms, 11.5 ms | 0.90 |
+| `cogauth_core::srp`, constant time | 1024 bits | 104.0 M | 11.9 ms, 7.8 ms | 0.67 |
+| `cogauth_core::srp`, as cogauth logs in | 320 bits | 34.8 M | 2.6 ms, 2.6 ms | 0.22 (4.5× fewer) |
 
 - crypto-bigint is no faster than num-bigint here: a 3072-bit Montgomery multiplication costs
   about 3.9 µs with either, neither has a dedicated squaring, and a login with the AWS clients'

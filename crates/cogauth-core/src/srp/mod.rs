@@ -12,10 +12,13 @@
 //! `tests/data/srp/` holds vectors from amazon-cognito-identity-js, checked with pycognito).
 //!
 //! The arithmetic ([`group`], on [`arith`]) is fixed-width Montgomery arithmetic in constant
-//! time: the time taken depends on the lengths of the secrets' encodings, never on their values,
-//! because one exponent is derived from the password. Secrets (`a`, every value derived from the
-//! password, the premaster secret and the key) live in fixed-size arrays that are wiped when
-//! dropped; copies the compiler makes in registers and on the stack are out of reach.
+//! time, because one exponent is derived from the password: the steps taken depend on public
+//! lengths (of `a`'s bytes, of the password), never on the secrets' values. The one exception is
+//! the protocol's own: `S` is hashed in its minimal big-endian form, as the AWS clients and the
+//! server hash it, so a premaster secret with leading zero bytes hashes a little faster. Secrets
+//! (`a`, every value derived from the password, the premaster secret and the key) live in
+//! fixed-size arrays that are wiped when dropped; copies the compiler makes in registers and on
+//! the stack are out of reach.
 
 mod arith;
 pub mod device;
