@@ -51,21 +51,23 @@ const SRP_ARITHMETIC: &str = "
 
 How the SRP computation was chosen: the client side of one login, measured on this machine
 with each candidate on 2026-11-30. Instructions are counted with `valgrind --tool=callgrind`,
-which the load on the machine does not change; times are the median and the fastest of 25
-interleaved rounds (each the median of 20 logins, 80 for the 320-bit `a`), taken while other
-builds kept the load average at 10.6 on 2 cores: they show the ratios, not what a quiet machine
-does.
+which the load on the machine does not change. Times are medians of 200 logins (50 for the
+1024-bit `a`, 40 for crypto-bigint), five runs each, under real-time scheduling
+(`chrt -f 10`), so that the other builds on the machine (load average 11 to 12 on 2 cores)
+could not preempt them; without it, the medians at that load were three to four times longer,
+in the same ratios. On 2026-11-26 this benchmark measured num-bigint at 7956 µs on a quieter
+machine: the times scale with the machine, the ratios do not.
 
-| implementation | `a` | instructions | time: median, fastest | instructions vs before |
+| implementation | `a` | instructions | time | vs before |
 |---|---|---|---|---|
-| num-bigint 0.4, variable time (cogauth before) | 1024 bits | 156.3 M | 18.3 ms, 11.5 ms | 1 |
-| crypto-bigint 0.7 `FixedMontyForm`, constant time | 1024 bits | 140.8 M | 17.2 ms, 11.5 ms | 0.90 |
-| `cogauth_core::srp`, constant time | 1024 bits | 104.0 M | 11.9 ms, 7.8 ms | 0.67 |
-| `cogauth_core::srp`, as cogauth logs in | 320 bits | 34.8 M | 2.6 ms, 2.6 ms | 0.22 (4.5× fewer) |
+| num-bigint 0.4, variable time (cogauth before) | 1024 bits | 156.3 M | 11.5 ms | 1 |
+| crypto-bigint 0.7 `FixedMontyForm`, constant time | 1024 bits | 140.8 M | 11.5 ms | 1.0× faster |
+| `cogauth_core::srp`, constant time | 1024 bits | 104.0 M | 7.85 ms | 1.5× faster |
+| `cogauth_core::srp`, as cogauth logs in | 320 bits | 34.8 M | 2.58 ms | 4.5× faster |
 
-- crypto-bigint is no faster than num-bigint here: a 3072-bit Montgomery multiplication costs
-  about 3.9 µs with either, neither has a dedicated squaring, and a login with the AWS clients'
-  1024-bit `a` needs about 2900 multiplications and squarings.
+- crypto-bigint is no faster than num-bigint here: its 3072-bit Montgomery multiplication
+  takes about 3.8 µs, it has no dedicated squaring, and a login with the AWS clients' 1024-bit
+  `a` needs about 2900 multiplications and squarings.
 - `crates/cogauth-core/src/srp/arith.rs` multiplies by product scanning with the reduction folded
   into each column and two accumulators side by side, and squares computing each cross product
   once: a quarter fewer instructions than crypto-bigint, in constant time as well.
