@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run the whole check suite as CI does: fmt, clippy, docs, every test against the emulator, and the demo.
+    /// Run the whole check suite as CI does: fmt, clippy, docs, the emulator harness self-tests, every test against the emulator, and the demo.
     Test(test::Args),
     /// The whole journey against a local emulator: setup, a user, an SRP login, an AWS call.
     Demo,
