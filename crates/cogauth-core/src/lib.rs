@@ -28,6 +28,7 @@ pub mod log_filter;
 pub mod paths;
 pub mod prompt;
 pub mod provider;
+pub mod shell;
 pub mod srp;
 pub mod upgrade;
 pub mod userpool;
