@@ -55,6 +55,7 @@ mod tests {
         "/opt/a$(touch PWNED)b/cogauth",
         "/opt/b`touch PWNED`c/cogauth",
         "/opt/x;touch PWNED;y/cogauth",
+        "/opt/x;touch${IFS}PWNED;y/cogauth",
         "/opt/semi ;colon #hash\t#tab/cogauth",
         "/opt/back\\slash\\'/cogauth",
         "/opt/~tilde/a=b/*?[x]/cogauth",

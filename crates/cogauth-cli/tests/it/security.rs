@@ -20,6 +20,7 @@ const INSTALL_DIRS: &[&str] = &[
     "a$(touch PWNED)b",
     "b`touch PWNED`c",
     "x;touch PWNED;y",
+    "x;touch${IFS}PWNED;y",
     "semi ;colon #hash",
 ];
 
