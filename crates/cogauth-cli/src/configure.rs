@@ -195,34 +195,43 @@ fn overlay(base: &mut ProfileConfig, over: ProfileConfig) {
 /// The profile as it will be after this write must not send Cognito calls to a region the
 /// pools are not in (the region, or else the user pool's, against both pool ids).
 fn check_region(profile: &ProfileConfig, force: bool) -> Result<()> {
-    let Some(region) = profile.region.clone().or_else(|| {
-        profile
-            .user_pool_id
-            .as_deref()
-            .and_then(ids::region_of_user_pool)
-            .map(str::to_owned)
-    }) else {
+    let pool_region = profile
+        .user_pool_id
+        .as_deref()
+        .and_then(ids::region_of_user_pool);
+    let Some(region) = profile.region.as_deref().or(pool_region) else {
         return Ok(());
     };
     let conflicts = config::region_conflicts(
-        &region,
+        region,
         profile.user_pool_id.as_deref(),
         profile.identity_pool_id.as_deref(),
     );
     if conflicts.is_empty() {
         return Ok(());
     }
-    let why = format!(
-        "region `{region}` contradicts the pools ({}): every Cognito call would go to {region} and find no pool",
-        conflicts.join(", ")
-    );
+    let (why, fix) = match &profile.region {
+        Some(_) => (
+            format!(
+                "region `{region}` contradicts the pools ({}): every Cognito call would go to {region} and find no pool",
+                conflicts.join(", ")
+            ),
+            "pass the pools' region with --region (or none: it defaults to the user pool's)",
+        ),
+        // No region: it is the user pool's, so the identity pool is elsewhere.
+        None => (
+            format!(
+                "the pools are in different regions ({}, the user pool in {region}), but cogauth calls both in one region",
+                conflicts.join(", ")
+            ),
+            "check --identity-pool-id: it must be an identity pool in the user pool's region",
+        ),
+    };
     if force {
         eprintln!("warning: {why}; written anyway (--force)");
         return Ok(());
     }
-    bail!(
-        "{why}: pass the pools' region with --region (or none: it defaults to the user pool's), or pass --force to write it anyway"
-    )
+    bail!("{why}: {fix}, or pass --force to write it anyway")
 }
 
 /// The original's JSON as a profile, with the Lambda proxy its login would have used (from the

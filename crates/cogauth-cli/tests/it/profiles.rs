@@ -360,8 +360,10 @@ fn a_region_that_contradicts_the_pools_is_refused_unless_forced_and_doctor_flags
     ));
     assert!(
         err.contains(
-            "identity pool `eu-west-2:8f1c2a3b-1234-4abc-9def-0123456789ab` is in eu-west-2"
-        ),
+            "the pools are in different regions (identity pool \
+             `eu-west-2:8f1c2a3b-1234-4abc-9def-0123456789ab` is in eu-west-2, the user pool in \
+             us-east-1)"
+        ) && err.contains("check --identity-pool-id"),
         "{err}"
     );
 

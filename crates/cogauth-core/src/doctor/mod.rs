@@ -296,20 +296,36 @@ fn check_region(settings: &Settings) -> Option<Check> {
         .as_ref()
         .and_then(|p| crate::config::ids::region_of_user_pool(&p.value))
         .unwrap_or_default();
-    let problem = format!(
-        "region `{}` (from {}) contradicts the pools: {}; every Cognito call would go to {} and \
-         find no pool",
-        region.value,
-        region.origin,
-        conflicts.join(", "),
-        region.value
-    );
-    let fix = match &region.origin {
-        Origin::Env(name) => {
-            format!("unset {name} (it overrides the profile's region), or set it to {wanted}")
-        }
-        Origin::Legacy(path) => format!("correct `region` in `{}`", path.display()),
-        _ => format!("run `cogauth configure --profile {profile} --region {wanted}`"),
+    let (problem, fix) = match &region.origin {
+        // No region set: it is the user pool's, so the identity pool is in another one.
+        Origin::Default => (
+            format!(
+                "the pools are in different regions ({}, the user pool in {}), but cogauth calls \
+                 both in one region",
+                conflicts.join(", "),
+                region.value
+            ),
+            format!(
+                "run `cogauth configure --profile {profile} --identity-pool-id ID` with an \
+                 identity pool in {wanted}"
+            ),
+        ),
+        origin => (
+            format!(
+                "region `{}` (from {origin}) contradicts the pools: {}; every Cognito call would \
+                 go to {} and find no pool",
+                region.value,
+                conflicts.join(", "),
+                region.value
+            ),
+            match origin {
+                Origin::Env(name) => format!(
+                    "unset {name} (it overrides the profile's region), or set it to {wanted}"
+                ),
+                Origin::Legacy(path) => format!("correct `region` in `{}`", path.display()),
+                _ => format!("run `cogauth configure --profile {profile} --region {wanted}`"),
+            },
+        ),
     };
     Some(Check::new(names::CONFIG, fail(problem, fix)))
 }
@@ -435,6 +451,24 @@ mod tests {
         assert_eq!(
             fix,
             "run `cogauth configure --profile default --region us-east-1`"
+        );
+
+        // Without a region, the identity pool in another region is the problem.
+        let (_dir, loaded) = load(
+            "[profiles.default]\nuser_pool_id = \"us-east-1_Pool\"\nclient_id = \"c1\"\n\
+             identity_pool_id = \"eu-west-1:8f1c2a3b-1234-4abc-9def-0123456789ab\"\n",
+        );
+        let (check, _) = check_config(loaded, &Overrides::default());
+        let Outcome::Fail { problem, fix } = check.outcome else {
+            panic!("{check:?}")
+        };
+        assert!(
+            problem.starts_with("the pools are in different regions"),
+            "{problem}"
+        );
+        assert!(
+            fix.contains("--identity-pool-id ID` with an identity pool in us-east-1"),
+            "{fix}"
         );
     }
 
