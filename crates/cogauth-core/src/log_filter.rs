@@ -62,9 +62,24 @@ fn could_uncap(directive: &str) -> bool {
     directive.contains('[') || CAPPED.iter().any(|capped| target.starts_with(capped))
 }
 
+/// Whether log lines on stderr get ANSI colour: only when stderr is a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (<https://no-color.org>). Escape codes in a
+/// file, a pipe or a CI log are noise.
+pub fn colour(stderr_is_terminal: bool, no_color: Option<&str>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(str::is_empty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("")));
+        assert!(!colour(true, Some("1")));
+        assert!(!colour(false, None));
+    }
 
     #[test]
     fn caps_sdk_crates_even_when_asked_for_trace() {

@@ -6,6 +6,7 @@
 
 mod configure;
 mod end_to_end;
+mod logging;
 mod policies;
 mod roles;
 mod setup;
