@@ -6,10 +6,12 @@ all. Every extension is documented in docs/emulator.md, with what stays unverifi
 """
 
 from . import calls, identity_roles, lambda_forward, revoke
+from . import sts_keys
 
 # The order does not matter: each module patches distinct moto functions, or wraps the one it
 # patches and calls the previous implementation.
 MODULES = [identity_roles, calls, revoke, lambda_forward]
+MODULES.append(sts_keys)
 
 
 def install_all():
