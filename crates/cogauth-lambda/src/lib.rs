@@ -54,6 +54,24 @@ pub struct AwsOverrides {
     pub execution_role_credentials: Option<aws_credential_types::Credentials>,
 }
 
+impl AwsOverrides {
+    /// Every AWS call to `endpoint_url` (an emulator, a local stack), with the execution role's
+    /// calls signed with this static key instead of the SDK's default chain.
+    pub fn at(endpoint_url: &str, access_key_id: &str, secret_access_key: &str) -> Self {
+        Self {
+            endpoint_url: Some(endpoint_url.to_owned()),
+            cognito_endpoint_url: None,
+            execution_role_credentials: Some(aws_credential_types::Credentials::new(
+                access_key_id,
+                secret_access_key,
+                None,
+                None,
+                "cogauth-lambda-overrides",
+            )),
+        }
+    }
+}
+
 impl Deps {
     /// The production dependencies for `config`: the pool's JWKS over HTTP, the system clock,
     /// GetUser on Cognito, and STS with the IAM user's key, read now (the cold start's one

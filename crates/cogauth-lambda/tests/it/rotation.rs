@@ -215,16 +215,7 @@ async fn a_secret_that_cannot_be_read_stops_the_cold_start_with_a_clear_error() 
     let (role_arn, _) = moto::long_lived_role().await;
     let missing = "arn:aws:secretsmanager:us-east-1:123456789012:secret:no-such-secret-AbCdEf";
     let config = moto::config_for(&user, &role_arn, missing, &[]);
-    let err = Deps::from_config_with(
-        config,
-        cogauth_lambda::AwsOverrides {
-            endpoint_url: Some(cogauth_test_support::emulator().endpoint().to_owned()),
-            cognito_endpoint_url: None,
-            execution_role_credentials: Some(moto::execution_role()),
-        },
-    )
-    .await
-    .expect_err("no such secret");
+    let err = moto_deps_err(config).await;
     assert!(
         matches!(
             err,
@@ -255,14 +246,11 @@ async fn a_secret_that_cannot_be_read_stops_the_cold_start_with_a_clear_error() 
 }
 
 async fn moto_deps_err(config: cogauth_lambda::config::Config) -> cogauth_lambda::StartError {
+    let endpoint = cogauth_test_support::emulator().endpoint();
     Deps::from_config_with(
         config,
-        cogauth_lambda::AwsOverrides {
-            endpoint_url: Some(cogauth_test_support::emulator().endpoint().to_owned()),
-            cognito_endpoint_url: None,
-            execution_role_credentials: Some(moto::execution_role()),
-        },
+        cogauth_lambda::AwsOverrides::at(endpoint, "testing", "testing"),
     )
     .await
-    .expect_err("a bad secret")
+    .expect_err("a secret that cannot be used")
 }

@@ -242,16 +242,9 @@ pub fn config_for(
 /// The real dependencies, every AWS call to `endpoint` (the emulator or a forwarder in front
 /// of it), Secrets Manager read with [`execution_role`].
 pub async fn deps(config: Config, endpoint: &str) -> Deps {
-    Deps::from_config_with(
-        config,
-        AwsOverrides {
-            endpoint_url: Some(endpoint.to_owned()),
-            cognito_endpoint_url: None,
-            execution_role_credentials: Some(execution_role()),
-        },
-    )
-    .await
-    .expect("proxy dependencies")
+    Deps::from_config_with(config, AwsOverrides::at(endpoint, "testing", "testing"))
+        .await
+        .expect("proxy dependencies")
 }
 
 /// One request that went through the forwarder, and the emulator's answer.
