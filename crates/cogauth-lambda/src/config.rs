@@ -343,41 +343,43 @@ fn iam_key(
 
 /// `arn:<partition>:secretsmanager:<region>:<12 digits>:secret:<name>` -> the region.
 fn secret_arn_region(arn: &str) -> Option<String> {
-    let mut parts = arn.splitn(7, ':');
-    let (
-        Some("arn"),
-        Some(partition),
-        Some("secretsmanager"),
-        Some(region),
-        Some(account),
-        Some("secret"),
-        Some(name),
-    ) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    )
-    else {
+    let [_, _, "secretsmanager", region, account, resource] = arn_fields(arn)? else {
         return None;
     };
-    let region_ok = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let name = resource.strip_prefix("secret:")?;
     let name_ok = (1..=512).contains(&name.len())
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b));
-    (partition.starts_with("aws")
-        && region_ok
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && name_ok)
-        .then(|| region.to_owned())
+    (is_region(region) && is_account(account) && name_ok).then(|| region.to_owned())
+}
+
+/// The six fields of an ARN, `arn:<partition>:<service>:<region>:<account>:<resource>` (the
+/// resource may hold colons), for an AWS partition.
+fn arn_fields(arn: &str) -> Option<[&str; 6]> {
+    let mut parts = arn.splitn(6, ':');
+    let fields = [
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    ];
+    (fields[0] == "arn" && fields[1].starts_with("aws")).then_some(fields)
+}
+
+/// `us-east-1`: lower-case letters, digits and dashes.
+fn is_region(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Twelve digits.
+fn is_account(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// An endpoint the proxy sends tokens to or trusts keys from: `https://` anywhere, `http://`
@@ -425,12 +427,8 @@ fn split_list(value: &str) -> Vec<String> {
 /// `us-east-1_AbC123` -> `us-east-1`.
 fn pool_region(user_pool_id: &str) -> Option<String> {
     let (region, rest) = user_pool_id.split_once('_')?;
-    let region_ok = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let rest_ok = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric());
-    (region_ok && rest_ok).then(|| region.to_owned())
+    (is_region(region) && rest_ok).then(|| region.to_owned())
 }
 
 fn is_client_id(id: &str) -> bool {
@@ -439,21 +437,11 @@ fn is_client_id(id: &str) -> bool {
 
 /// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
 pub fn is_role_arn(arn: &str) -> bool {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some([_, _, "iam", "", account, resource]) = arn_fields(arn) else {
         return false;
     };
     let name = resource.strip_prefix("role/").unwrap_or_default();
-    partition.starts_with("aws")
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
+    is_account(account)
         && !name.is_empty()
         && name.len() <= 512
         && name

@@ -5,9 +5,11 @@
 //!
 //! `GetUser` is a public, unsigned call: a POST of `{"AccessToken": ...}` with an
 //! `X-Amz-Target` header. It is made here with the proxy's HTTP client in a few lines instead
-//! of with `aws-sdk-cognitoidentityprovider`: the whole user-pools SDK for one operation whose
-//! request and error shapes are stable parts of the AWS JSON 1.1 protocol would grow the
-//! function and every release build (see docs/reliability.md for the figures).
+//! of with `aws-sdk-cognitoidentityprovider`. Measured with `cargo xtask package-lambda`: the
+//! SDK crate would add 0.60 MB (+6 %) to the bootstrap binary (10.33 MB instead of 9.73 MB;
+//! 4.04 MB zipped instead of 3.88 MB) and one of the slowest crates of the workspace to the
+//! function's release build, for one operation whose request and error shapes (`__type`,
+//! `x-amzn-ErrorType`) are stable parts of the AWS JSON 1.1 protocol.
 
 use std::fmt;
 

@@ -3,7 +3,7 @@
 //! proxy did before) get distinct sessions in CloudTrail. Real users on the emulator, the real
 //! handler and STS client, and what went on the wire, seen at a recording forwarder.
 
-use cogauth_test_support::{ACCOUNT_ID, emulator, fixtures};
+use cogauth_test_support::{ACCOUNT_ID, fixtures};
 
 use crate::common::moto;
 use crate::common::{form_decode, split_answer};
@@ -60,24 +60,8 @@ async fn usernames_that_sanitize_alike_no_longer_share_a_session() {
                 cogauth_lambda::sts::tag_value(username),
                 "the username, escaped but exact"
             );
-            let issued = aws_credential_types::Credentials::new(
-                body["access_key_id"].as_str().unwrap(),
-                body["secret_access_key"].as_str().unwrap(),
-                Some(body["session_token"].as_str().unwrap().to_owned()),
-                None,
-                "issued",
-            );
-            let me = aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(&emulator().sdk_config().await)
-                    .credentials_provider(issued)
-                    .build(),
-            )
-            .get_caller_identity()
-            .send()
-            .await
-            .unwrap();
             assert_eq!(
-                me.arn().unwrap(),
+                moto::caller_arn(&body).await,
                 format!(
                     "arn:aws:sts::{ACCOUNT_ID}:assumed-role/{role_name}/cogauth-{}",
                     user.sub

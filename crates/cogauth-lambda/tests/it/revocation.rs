@@ -11,6 +11,17 @@ use serde_json::json;
 use crate::common::moto::{self, LoggedIn};
 use crate::common::split_answer;
 
+async fn global_sign_out(user: &LoggedIn) {
+    fixtures::idp_client()
+        .await
+        .admin_user_global_sign_out()
+        .user_pool_id(&user.pool.user_pool_id)
+        .username(&user.username)
+        .send()
+        .await
+        .expect("AdminUserGlobalSignOut");
+}
+
 async fn status(deps: &Deps, request: serde_json::Value) -> (u64, serde_json::Value) {
     split_answer(&cogauth_lambda::handle_json(request, deps).await)
 }
@@ -59,14 +70,7 @@ async fn a_revoked_refresh_token_takes_its_session_with_it() {
 async fn a_global_sign_out_is_honoured() {
     let (user, deps) = setup(&[]).await;
     assert_eq!(status(&deps, user.request()).await.0, 200);
-    fixtures::idp_client()
-        .await
-        .admin_user_global_sign_out()
-        .user_pool_id(&user.pool.user_pool_id)
-        .username(&user.username)
-        .send()
-        .await
-        .expect("AdminUserGlobalSignOut");
+    global_sign_out(&user).await;
     assert_eq!(status(&deps, user.request()).await.0, 401);
 }
 
@@ -104,14 +108,7 @@ async fn with_the_setting_off_old_clients_still_work_and_new_ones_are_checked() 
     let (user, deps) = setup(&[("REQUIRE_ACCESS_TOKEN", "false")]).await;
     let old_client = json!({"id_token": user.id_token});
     assert_eq!(status(&deps, old_client.clone()).await.0, 200);
-    fixtures::idp_client()
-        .await
-        .admin_user_global_sign_out()
-        .user_pool_id(&user.pool.user_pool_id)
-        .username(&user.username)
-        .send()
-        .await
-        .expect("AdminUserGlobalSignOut");
+    global_sign_out(&user).await;
     // The access token is checked whenever it is sent...
     assert_eq!(status(&deps, user.request()).await.0, 401);
     // ...and the ID token alone cannot be: the reason to turn the setting on.

@@ -247,6 +247,36 @@ pub async fn deps(config: Config, endpoint: &str) -> Deps {
         .expect("proxy dependencies")
 }
 
+/// Who STS says the credentials in the proxy's answer `body` are (GetCallerIdentity's ARN).
+pub async fn caller_arn(body: &serde_json::Value) -> String {
+    let issued = aws_credential_types::Credentials::new(
+        body["access_key_id"].as_str().expect("access_key_id"),
+        body["secret_access_key"]
+            .as_str()
+            .expect("secret_access_key"),
+        Some(
+            body["session_token"]
+                .as_str()
+                .expect("session_token")
+                .to_owned(),
+        ),
+        None,
+        "issued",
+    );
+    aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&emulator().sdk_config().await)
+            .credentials_provider(issued)
+            .build(),
+    )
+    .get_caller_identity()
+    .send()
+    .await
+    .expect("GetCallerIdentity with the issued credentials")
+    .arn()
+    .expect("an ARN")
+    .to_owned()
+}
+
 /// One request that went through the forwarder, and the emulator's answer.
 #[derive(Debug, Clone)]
 pub struct Exchange {
