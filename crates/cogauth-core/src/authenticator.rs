@@ -177,6 +177,7 @@ impl Authenticator {
                 match upgrade
                     .upgrade(
                         &user.tokens.id_token,
+                        &user.tokens.access_token,
                         &base.credentials,
                         self.duration_hours,
                     )

@@ -1,10 +1,8 @@
-//! The handler over fakes (test JWKS, fixed clock, recording STS): every class of bad token
-//! gets 401 and never reaches STS; duration and role validation; the answer's shape; caching
-//! of the key set.
+//! The handler over fakes (test JWKS, fixed clock, session check, recording STS): every class
+//! of bad token gets 401 and never reaches STS; the access token's checks; duration and role
+//! validation; the answer's shape; caching of the key set.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 
@@ -51,8 +49,8 @@ async fn valid_token_gets_credentials_in_the_original_shape() {
     assert_eq!(calls.len(), 1);
     let call = &calls[0];
     assert_eq!(call.role_arn, DEFAULT_ROLE);
-    assert_eq!(call.session_name, "cogauth-alice");
-    assert_eq!(call.source_identity, "alice");
+    assert_eq!(call.session_name, format!("cogauth-{SUB}"));
+    assert_eq!(call.source_identity, SUB);
     assert_eq!(
         call.duration_seconds, 43200,
         "default = MAX_DURATION_SECONDS"
@@ -60,10 +58,7 @@ async fn valid_token_gets_credentials_in_the_original_shape() {
     assert_eq!(
         call.tags,
         [
-            (
-                "CognitoSubject".to_owned(),
-                "0f3c2a1b-1234-4abc-9def-0123456789ab".to_owned()
-            ),
+            ("CognitoSubject".to_owned(), SUB.to_owned()),
             ("CognitoUsername".to_owned(), "alice".to_owned()),
         ]
     );
@@ -519,4 +514,187 @@ async fn keys_that_are_not_rs256_signing_keys_are_ignored() {
     let f = fakes_with(config(), ScriptedJwks::fixed(set), StsBehaviour::Issue);
     let (status, _) = invoke(&f.deps, json!({"id_token": token(&id_claims())})).await;
     assert_eq!(status, 401);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The access token.
+
+fn access_with(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+    let mut claims = access_claims();
+    edit(claims.as_object_mut().unwrap());
+    token(&claims)
+}
+
+fn both(access_token: &str) -> Value {
+    json!({"id_token": token(&id_claims()), "access_token": access_token})
+}
+
+#[tokio::test]
+async fn a_matching_access_token_is_checked_with_cognito_then_served() {
+    let f = fakes();
+    let (status, body) = invoke(&f.deps, both(&token(&access_claims()))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(f.sessions.checks(), 1, "GetUser asked once");
+    assert_eq!(f.sts.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_session_is_refused_before_sts() {
+    let f = fakes();
+    f.sessions.set(SessionBehaviour::Revoked);
+    let (status, body) = invoke(&f.deps, both(&token(&access_claims()))).await;
+    assert_eq!((status, body), (401, json!({"error": "unauthorized"})));
+    assert!(f.sts.calls().is_empty());
+}
+
+#[tokio::test]
+async fn cognito_unreachable_for_the_session_check_gives_503_not_credentials() {
+    let f = fakes();
+    f.sessions.set(SessionBehaviour::Unavailable);
+    let (status, _) = invoke(&f.deps, both(&token(&access_claims()))).await;
+    assert_eq!(status, 503);
+    assert!(f.sts.calls().is_empty());
+}
+
+#[tokio::test]
+async fn tokens_of_different_sessions_are_refused_without_asking_cognito() {
+    for (name, access) in [
+        (
+            "another user's access token",
+            access_with(|c| {
+                c.insert("sub".into(), json!("9e9e9e9e-1234-4abc-9def-0123456789ab"));
+            }),
+        ),
+        (
+            "another app client's access token",
+            access_with(|c| {
+                c.insert("client_id".into(), json!("otherclient9"));
+            }),
+        ),
+        (
+            "another sign-in's access token",
+            access_with(|c| {
+                c.insert(
+                    "origin_jti".into(),
+                    json!("ffffffff-0000-4000-8000-0000000000aa"),
+                );
+            }),
+        ),
+    ] {
+        let f = fakes();
+        let (status, body) = invoke(&f.deps, both(&access)).await;
+        assert_eq!(status, 401, "{name}: {body}");
+        assert_eq!(f.sessions.checks(), 0, "{name}: refused before GetUser");
+        assert!(f.sts.calls().is_empty(), "{name}");
+    }
+    // `origin_jti` is compared only where both tokens carry one.
+    let f = fakes();
+    let without = access_with(|c| {
+        c.remove("origin_jti");
+    });
+    assert_eq!(invoke(&f.deps, both(&without)).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_bad_access_token_is_refused() {
+    let other_key = sign_rs256(
+        &json!({"alg": "RS256", "kid": SIGNING_KID}),
+        access_claims().to_string().as_bytes(),
+        "other-key.pem",
+    );
+    for (name, access) in [
+        ("the ID token as access token", token(&id_claims())),
+        ("signed by another key", other_key),
+        (
+            "expired",
+            access_with(|c| {
+                c.insert("exp".into(), json!(NOW - 61));
+            }),
+        ),
+        (
+            "from another pool",
+            access_with(|c| {
+                c.insert(
+                    "iss".into(),
+                    json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_OtherPool"),
+                );
+            }),
+        ),
+        (
+            "for an unconfigured client",
+            access_with(|c| {
+                c.insert("client_id".into(), json!("someoneelsesclient"));
+            }),
+        ),
+        (
+            "without client_id",
+            access_with(|c| {
+                c.remove("client_id");
+            }),
+        ),
+        (
+            "without username",
+            access_with(|c| {
+                c.remove("username");
+            }),
+        ),
+        ("garbage", "hello".to_owned()),
+    ] {
+        let f = fakes();
+        let (status, body) = invoke(&f.deps, both(&access)).await;
+        assert_eq!(status, 401, "{name}: {body}");
+        assert_eq!(body, json!({"error": "unauthorized"}), "{name}");
+        assert_eq!(f.sessions.checks(), 0, "{name}");
+        assert!(f.sts.calls().is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn require_access_token_refuses_the_id_token_alone_and_says_why() {
+    let f = fakes_with(
+        config_with(&[("REQUIRE_ACCESS_TOKEN", "true")]),
+        ScriptedJwks::fixed(jwks("signing-jwks.json")),
+        StsBehaviour::Issue,
+    );
+    let (status, body) = invoke(&f.deps, json!({"id_token": token(&id_claims())})).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("requires `access_token`"),
+        "{body}"
+    );
+    assert!(f.sts.calls().is_empty());
+    // A forged ID token learns nothing about the setting.
+    let forged = with_claims(|c| {
+        c.insert("aud".into(), json!("nope"));
+    });
+    let (_, body) = invoke(&f.deps, json!({ "id_token": forged })).await;
+    assert_eq!(body, json!({"error": "unauthorized"}));
+    // With both tokens it serves.
+    assert_eq!(invoke(&f.deps, both(&token(&access_claims()))).await.0, 200);
+}
+
+#[tokio::test]
+async fn without_require_access_token_old_clients_are_served_on_the_id_token() {
+    let f = fakes();
+    assert!(!f.deps.config.require_access_token);
+    let (status, _) = invoke(&f.deps, json!({"id_token": token(&id_claims())})).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        f.sessions.checks(),
+        0,
+        "nothing to check without an access token"
+    );
+}
+
+#[tokio::test]
+async fn a_sub_iam_cannot_carry_is_refused_not_sanitized() {
+    let f = fakes();
+    let odd = with_claims(|c| {
+        c.insert("sub".into(), json!("bob smith"));
+    });
+    assert_eq!(invoke(&f.deps, json!({ "id_token": odd })).await.0, 401);
+    assert!(f.sts.calls().is_empty());
 }

@@ -1,17 +1,19 @@
 //! The real binary (the `bootstrap` of the zip) under a Lambda Runtime API served by this test:
-//! it answers a valid invocation (a real login on the emulator, AssumeRole on the emulator)
-//! and a forged one, over the same protocol Lambda uses, and logs neither tokens nor secrets.
+//! it reads its key from Secrets Manager, answers a valid invocation (a real login on the
+//! emulator, GetUser and AssumeRole on the emulator), a forged one and one without the access
+//! token, over the same protocol Lambda uses, and logs neither tokens nor secrets; with the old
+//! plaintext variables it still serves and asks for the migration.
 
-mod common;
+use crate::common;
 
 use std::collections::VecDeque;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::http::{Handler, HttpRequest, HttpResponse, serve};
+use crate::common::moto;
 use cogauth_test_support::{REGION, emulator};
-use common::http::{Handler, HttpRequest, HttpResponse, serve};
-use common::moto;
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio::sync::{Notify, mpsc};
@@ -75,31 +77,16 @@ impl RuntimeApi {
     }
 }
 
-#[tokio::test]
-async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
-    let user = moto::login().await;
-    let (role_arn, _) = moto::long_lived_role().await;
-
-    let forged = common::sign_rs256(
-        &json!({"alg": "RS256", "kid": "dummy"}),
-        json!({
-            "sub": user.sub, "iss": format!("https://cognito-idp.{REGION}.amazonaws.com/{}", user.pool.user_pool_id),
-            "aud": user.pool.client_id, "token_use": "id", "cognito:username": user.username,
-            "iat": chrono::Utc::now().timestamp(), "exp": chrono::Utc::now().timestamp() + 3600,
-        })
-        .to_string()
-        .as_bytes(),
-        "signing-key.pem",
-    );
+/// Runs the bootstrap binary with `env` (on top of what Lambda sets) until it has answered
+/// every event; returns the answers in order and everything it logged.
+async fn run_bootstrap(
+    env: &[(&str, &str)],
+    events: Vec<(String, Value)>,
+) -> (Vec<Posted>, String) {
+    let count = events.len();
     let (tx, mut posted) = mpsc::unbounded_channel();
     let api = Arc::new(RuntimeApi {
-        events: Mutex::new(VecDeque::from([
-            (
-                "req-valid".to_owned(),
-                json!({"id_token": user.id_token, "duration_seconds": 3600}),
-            ),
-            ("req-forged".to_owned(), json!({"id_token": forged})),
-        ])),
+        events: Mutex::new(VecDeque::from(events)),
         queued: Notify::new(),
         posted: tx,
     });
@@ -119,16 +106,15 @@ async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
         )
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
         .env("AWS_REGION", REGION)
+        // The execution role's credentials, as Lambda sets them (the emulator's dummy ones).
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_SESSION_TOKEN", "testing-session")
         .env("AWS_ENDPOINT_URL", emulator().endpoint())
-        .env("USER_POOL_ID", &user.pool.user_pool_id)
-        .env("CLIENT_IDS", &user.pool.client_id)
-        .env("DEFAULT_ROLE_ARN", &role_arn)
-        .env("IAM_USER_ACCESS_KEY_ID", "AKIAPROXYUSER0000000")
-        .env("IAM_USER_SECRET_ACCESS_KEY", "proxy-user-secret-key")
-        .env("COGAUTH_JWKS_URL", moto::jwks_url(&user.pool.user_pool_id))
         // Asks for everything: the binary must still keep tokens out of its logs.
         .env("RUST_LOG", "trace")
         .env("HOME", std::env::temp_dir())
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -146,7 +132,7 @@ async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
     let stdout = drain(Box::new(child.stdout.take().unwrap()));
 
     let mut answers = Vec::new();
-    while answers.len() < 2 {
+    while answers.len() < count {
         // A safety net so a broken binary fails the test instead of hanging it.
         match tokio::time::timeout(Duration::from_secs(120), posted.recv()).await {
             Ok(Some(p)) => answers.push(p),
@@ -154,7 +140,7 @@ async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
                 child.start_kill().ok();
                 child.wait().await.unwrap();
                 panic!(
-                    "the function did not answer both invocations; got {answers:?}; stderr:\n{}",
+                    "the function did not answer every invocation; got {answers:?}; stderr:\n{}",
                     stderr.await.unwrap()
                 );
             }
@@ -163,6 +149,48 @@ async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
     child.start_kill().unwrap();
     child.wait().await.unwrap();
     let logs = stderr.await.unwrap() + &stdout.await.unwrap();
+    (answers, logs)
+}
+
+#[tokio::test]
+async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
+    let user = moto::login().await;
+    let key = moto::proxy_key().await;
+    let (role_arn, _) = moto::long_lived_role().await;
+
+    let forged = common::sign_rs256(
+        &json!({"alg": "RS256", "kid": "dummy"}),
+        json!({
+            "sub": user.sub, "iss": format!("https://cognito-idp.{REGION}.amazonaws.com/{}", user.pool.user_pool_id),
+            "aud": user.pool.client_id, "token_use": "id", "cognito:username": user.username,
+            "iat": chrono::Utc::now().timestamp(), "exp": chrono::Utc::now().timestamp() + 3600,
+        })
+        .to_string()
+        .as_bytes(),
+        "signing-key.pem",
+    );
+    let mut valid = user.request();
+    valid["duration_seconds"] = json!(3600);
+    let jwks = moto::jwks_url(&user.pool.user_pool_id);
+    let (answers, logs) = run_bootstrap(
+        &[
+            ("USER_POOL_ID", &user.pool.user_pool_id),
+            ("CLIENT_IDS", &user.pool.client_id),
+            ("DEFAULT_ROLE_ARN", &role_arn),
+            ("IAM_USER_SECRET_ARN", &key.secret_arn),
+            ("REQUIRE_ACCESS_TOKEN", "true"),
+            ("COGAUTH_JWKS_URL", &jwks),
+        ],
+        vec![
+            ("req-valid".to_owned(), valid),
+            (
+                "req-forged".to_owned(),
+                json!({"id_token": forged, "access_token": user.access_token}),
+            ),
+            ("req-id-only".to_owned(), json!({"id_token": user.id_token})),
+        ],
+    )
+    .await;
 
     let valid = &answers[0];
     assert_eq!(
@@ -191,6 +219,12 @@ async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
     );
     assert_eq!(refused.body["statusCode"], 401);
     assert_eq!(refused.body["body"], "{\"error\":\"unauthorized\"}");
+    let id_only = &answers[2];
+    assert_eq!(id_only.request_id, "req-id-only");
+    assert_eq!(
+        id_only.body["statusCode"], 401,
+        "REQUIRE_ACCESS_TOKEN is on"
+    );
 
     assert!(logs.contains("cogauth-lambda ready"), "logs:\n{logs}");
     assert!(logs.contains("issued credentials"), "logs:\n{logs}");
@@ -198,7 +232,15 @@ async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
         logs.contains("token signature does not verify"),
         "logs:\n{logs}"
     );
-    for token in [&user.id_token, &forged] {
+    let startup = logs
+        .split("cogauth-lambda ready")
+        .next()
+        .unwrap_or_default();
+    assert!(
+        !startup.contains("WARN"),
+        "a complete configuration warns of nothing at start-up:\n{startup}"
+    );
+    for token in [&user.id_token, &user.access_token, &forged] {
         for segment in token.split('.') {
             assert!(
                 !logs.contains(segment),
@@ -209,10 +251,43 @@ async fn bootstrap_answers_a_valid_and_a_forged_invocation() {
     for secret in [
         credentials["secret_access_key"].as_str().unwrap(),
         credentials["session_token"].as_str().unwrap(),
-        "proxy-user-secret-key",
+        key.secret_access_key.as_str(),
     ] {
         assert!(!logs.contains(secret), "a secret was logged:\n{logs}");
     }
+}
+
+#[tokio::test]
+async fn bootstrap_with_the_old_plaintext_key_serves_and_asks_to_migrate() {
+    let user = moto::login().await;
+    let key = moto::proxy_key().await;
+    let (role_arn, _) = moto::long_lived_role().await;
+    let jwks = moto::jwks_url(&user.pool.user_pool_id);
+    let (answers, logs) = run_bootstrap(
+        &[
+            ("USER_POOL_ID", &user.pool.user_pool_id),
+            ("CLIENT_IDS", &user.pool.client_id),
+            ("DEFAULT_ROLE_ARN", &role_arn),
+            ("IAM_USER_ACCESS_KEY_ID", &key.access_key_id),
+            ("IAM_USER_SECRET_ACCESS_KEY", &key.secret_access_key),
+            ("COGAUTH_JWKS_URL", &jwks),
+        ],
+        vec![("req-old".to_owned(), json!({"id_token": user.id_token}))],
+    )
+    .await;
+    assert_eq!(answers[0].body["statusCode"], 200, "logs:\n{logs}");
+    assert!(
+        logs.contains("migrate the function with `cogadmin lambda deploy`"),
+        "logs:\n{logs}"
+    );
+    assert!(
+        logs.contains("REQUIRE_ACCESS_TOKEN is not set"),
+        "logs:\n{logs}"
+    );
+    assert!(
+        !logs.contains(&key.secret_access_key),
+        "the key was logged:\n{logs}"
+    );
 }
 
 #[test]
@@ -238,6 +313,10 @@ fn bootstrap_with_missing_configuration_fails_at_start_with_a_clear_line() {
         .env("USER_POOL_ID", "us-east-1_AbC123")
         .env("CLIENT_IDS", "client1")
         .env("DEFAULT_ROLE_ARN", "arn:aws:iam::123456789012:role/R")
+        .env(
+            "IAM_USER_SECRET_ARN",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:k",
+        )
         .env("IAM_USER_ACCESS_KEY_ID", "AKIA")
         .env("IAM_USER_SECRET_ACCESS_KEY", "s")
         .env("MAX_DURATION_SECONDS", "86400")

@@ -1,7 +1,7 @@
 //! Helpers shared by the Lambda's integration tests: signing test tokens, fakes for the unit
 //! tests of error paths, and a tiny loopback HTTP server.
 
-#![allow(dead_code)] // each test binary uses its own part
+#![allow(dead_code)] // the fuzz binary uses only a part
 
 pub mod http;
 pub mod moto;
@@ -15,6 +15,7 @@ use base64::Engine as _;
 use cogauth_lambda::Deps;
 use cogauth_lambda::clock::Clock;
 use cogauth_lambda::config::Config;
+use cogauth_lambda::session::{SessionCheck, SessionError};
 use cogauth_lambda::sts::{AssumeRoleRequest, IssuedCredentials, RoleAssumer, StsError};
 use cogauth_lambda::verify::{JwksError, JwksSource, Verifier, VerifierSettings};
 use jsonwebtoken::jwk::JwkSet;
@@ -31,6 +32,10 @@ pub const DEFAULT_ROLE: &str = "arn:aws:iam::123456789012:role/CognitoLongLivedR
 pub const ALLOWED_ROLE: &str = "arn:aws:iam::123456789012:role/ReadOnlyLongLived";
 /// The fixed "now" of the unit tests.
 pub const NOW: i64 = 1_800_000_000;
+pub const SUB: &str = "0f3c2a1b-1234-4abc-9def-0123456789ab";
+pub const ORIGIN_JTI: &str = "5d6c9a4e-0000-4000-8000-0000000000aa";
+pub const SECRET_ARN: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:cogauth-proxy-key-AbCdEf";
 
 pub fn data(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -68,7 +73,7 @@ pub fn token(claims: &Value) -> String {
 /// The claims of a valid ID token at [`NOW`], shaped like moto's (`email_verified` a string).
 pub fn id_claims() -> Value {
     json!({
-        "sub": "0f3c2a1b-1234-4abc-9def-0123456789ab",
+        "sub": SUB,
         "iss": ISSUER,
         "aud": CLIENT_ID,
         "token_use": "id",
@@ -76,9 +81,27 @@ pub fn id_claims() -> Value {
         "auth_time": NOW - 10,
         "exp": NOW + 3600,
         "jti": "a7a0e8d2-0000-4000-8000-000000000000",
+        "origin_jti": ORIGIN_JTI,
         "cognito:username": "alice",
         "email": "alice@example.com",
         "email_verified": "true",
+    })
+}
+
+/// The claims of the access token of the same sign-in, shaped like Cognito's.
+pub fn access_claims() -> Value {
+    json!({
+        "sub": SUB,
+        "iss": ISSUER,
+        "client_id": CLIENT_ID,
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "iat": NOW - 10,
+        "auth_time": NOW - 10,
+        "exp": NOW + 3600,
+        "jti": "b8b1f9e3-0000-4000-8000-000000000000",
+        "origin_jti": ORIGIN_JTI,
+        "username": "alice",
     })
 }
 
@@ -93,8 +116,9 @@ pub fn config_with(extra: &[(&str, &str)]) -> Config {
         ("DEFAULT_ROLE_ARN", DEFAULT_ROLE),
         ("ALLOWED_ROLE_ARNS", ALLOWED_ROLE),
         ("MAX_DURATION_SECONDS", "43200"),
-        ("IAM_USER_ACCESS_KEY_ID", "AKIAPROXYUSER0000000"),
-        ("IAM_USER_SECRET_ACCESS_KEY", "proxy-user-secret-key"),
+        ("IAM_USER_SECRET_ARN", SECRET_ARN),
+        // Off, as on a function deployed before the setting: tests that need it say so.
+        ("REQUIRE_ACCESS_TOKEN", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -225,11 +249,54 @@ impl RoleAssumer for RecordingAssumer {
     }
 }
 
-/// Dependencies over fakes: the test JWKS, a clock at [`NOW`], and a recording STS.
+/// What the fake session check answers.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionBehaviour {
+    Alive,
+    Revoked,
+    Unavailable,
+}
+
+/// Counts GetUser checks; answers per [`SessionBehaviour`].
+#[derive(Debug)]
+pub struct FakeSessions {
+    pub behaviour: Mutex<SessionBehaviour>,
+    pub checks: AtomicUsize,
+}
+
+impl FakeSessions {
+    pub fn checks(&self) -> usize {
+        self.checks.load(Ordering::SeqCst)
+    }
+    pub fn set(&self, behaviour: SessionBehaviour) {
+        *self.behaviour.lock().unwrap() = behaviour;
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionCheck for FakeSessions {
+    async fn check(&self, _access_token: &SecretString, _sub: &str) -> Result<(), SessionError> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        match *self.behaviour.lock().unwrap() {
+            SessionBehaviour::Alive => Ok(()),
+            SessionBehaviour::Revoked => Err(SessionError::Refused {
+                code: "NotAuthorizedException".into(),
+            }),
+            SessionBehaviour::Unavailable => Err(SessionError::Unavailable {
+                endpoint: "test://cognito".into(),
+                detail: "connection refused".into(),
+            }),
+        }
+    }
+}
+
+/// Dependencies over fakes: the test JWKS, a clock at [`NOW`], a session check and a
+/// recording STS.
 pub struct Fakes {
     pub deps: Deps,
     pub jwks: Arc<ScriptedJwks>,
     pub sts: Arc<RecordingAssumer>,
+    pub sessions: Arc<FakeSessions>,
     pub clock: Arc<ManualClock>,
 }
 
@@ -244,6 +311,10 @@ pub fn fakes() -> Fakes {
 pub fn fakes_with(config: Config, jwks: Arc<ScriptedJwks>, behaviour: StsBehaviour) -> Fakes {
     let clock = ManualClock::at(NOW);
     let sts = RecordingAssumer::new(behaviour);
+    let sessions = Arc::new(FakeSessions {
+        behaviour: Mutex::new(SessionBehaviour::Alive),
+        checks: AtomicUsize::new(0),
+    });
     let verifier = Verifier::new(
         VerifierSettings::new(config.issuer(), config.client_ids.clone()),
         jwks.clone(),
@@ -253,10 +324,12 @@ pub fn fakes_with(config: Config, jwks: Arc<ScriptedJwks>, behaviour: StsBehavio
         deps: Deps {
             config,
             verifier,
+            sessions: sessions.clone(),
             assumer: sts.clone(),
         },
         jwks,
         sts,
+        sessions,
         clock,
     }
 }
