@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         Task::Demo => demo::run_demo(),
         Task::Emulator(cmd) => emulator::run(cmd),
         Task::PackageLambda => lambda::package().map(|_| ()),
-        Task::DeployLambda(args) => lambda::deploy(&args),
+        Task::DeployLambda(args) => lambda::deploy(args),
         Task::Bench(args) => bench::run(&args),
     };
     match result {
