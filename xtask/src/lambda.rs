@@ -18,7 +18,7 @@ const MAX_GLIBC: (u32, u32) = (2, 34);
 /// `cargo xtask deploy-lambda`: the flags of `cogadmin lambda deploy` (the same clap
 /// definition), and `--region`, which cogadmin has as a global flag.
 #[derive(clap::Args)]
-pub struct DeployArgs {
+pub struct DeployLambdaArgs {
     #[command(flatten)]
     deploy: cli::DeployArgs,
     /// AWS region of the function (default: the user pool's).
@@ -127,7 +127,7 @@ fn newest_glibc(symbols: &str) -> Option<(u32, u32)> {
 }
 
 /// Packages, then deploys with the same code as `cogadmin lambda deploy`.
-pub fn deploy(args: DeployArgs) -> Result<()> {
+pub fn deploy(args: DeployLambdaArgs) -> Result<()> {
     let cwd = std::env::current_dir().context("no working directory")?;
     let admin = cogauth_admin::config::load(&ProcessEnv, &cwd)?;
     let options = args

@@ -127,8 +127,10 @@ mod tests {
                 check(sub, &format!("{path} {}", sub.get_name()), missing);
             }
         }
+        let cli = super::Cli::command();
+        cli.clone().debug_assert();
         let mut missing = Vec::new();
-        check(&super::Cli::command(), "cogadmin", &mut missing);
+        check(&cli, "cogadmin", &mut missing);
         assert!(missing.is_empty(), "arguments without help: {missing:?}");
     }
 }

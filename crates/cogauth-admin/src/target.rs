@@ -74,10 +74,11 @@ pub enum TargetError {
         what: &'static str,
         flag: &'static str,
     },
-    #[error("cannot read profile `{profile}` for the admin target: {source}")]
+    /// The cause is part of the message (not a `source`), so a chain prints it once.
+    #[error("cannot read profile `{profile}` for the admin target: {error}")]
     Profile {
         profile: String,
-        source: ConfigError,
+        error: Box<ConfigError>,
     },
 }
 
@@ -136,9 +137,9 @@ impl Resolver {
                 ..Overrides::default()
             };
             let settings =
-                Settings::load(env, &overrides).map_err(|source| TargetError::Profile {
+                Settings::load(env, &overrides).map_err(|error| TargetError::Profile {
                     profile: name.unwrap_or("default").to_owned(),
-                    source,
+                    error: Box::new(error),
                 })?;
             let value = |v: &Option<cogauth_core::config::Sourced<String>>| {
                 v.as_ref().map(|v| v.value.clone())
