@@ -4,6 +4,10 @@
 //! the service's error code ([`Failure::Service`]), so that callers, retries and hints decide on
 //! the code, never on a message's text. A call that never left the machine because the
 //! credential chain had nothing to sign it with is [`AdminError::Credentials`].
+//!
+//! Resources are named by their [`crate::Resource`] kind and name, and found in one place
+//! (`crate::iam`), so a refusal to change what cogadmin did not create can name the resource
+//! and offer `--adopt` as its fix, like every other variant here.
 
 use std::fmt;
 use std::path::PathBuf;

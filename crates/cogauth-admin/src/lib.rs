@@ -24,6 +24,7 @@
 pub mod config;
 pub mod doctor;
 mod error;
+mod iam;
 #[cfg(feature = "lambda-deploy")]
 pub mod lambda_deploy;
 pub mod plan;

@@ -146,39 +146,28 @@ pub async fn role_info(sdk: &SdkConfig, identity_pool_id: &str) -> Result<RoleIn
 }
 
 async fn role_details(iam: &aws_sdk_iam::Client, role: RoleRef) -> Result<RoleDetails, AdminError> {
-    let got = iam
-        .get_role()
-        .role_name(&role.name)
-        .send()
-        .await
-        .map_err(|e| {
-            if error_code(&e) == Some("NoSuchEntity") {
-                AdminError::NotFound {
-                    what: "IAM role",
-                    name: role.name.clone(),
-                    hint: format!(
-                        " although the identity pool names it as its {} role: run `cogadmin setup` to repair",
-                        role.kind
-                    ),
-                }
-            } else {
-                aws_error(Service::Iam, "GetRole")(e)
-            }
-        })?;
-    let iam_role = got.role();
-    let trust_policy = match iam_role.and_then(|r| r.assume_role_policy_document()) {
-        Some(raw) => {
-            Some(
-                decode_document(raw).map_err(|message| AdminError::UnreadablePolicy {
-                    role_name: role.name.clone(),
-                    policy_name: "trust policy".to_owned(),
-                    message,
-                })?,
-            )
-        }
-        None => None,
+    let found = crate::iam::find_role(iam, &role.name).await?;
+    let Some(iam_role) = found.as_ref() else {
+        return Err(AdminError::NotFound {
+            what: "IAM role",
+            name: role.name.clone(),
+            hint: format!(
+                " although the identity pool names it as its {} role: run `cogadmin setup` to repair",
+                role.kind
+            ),
+        });
     };
-    let max_session_duration = iam_role.and_then(|r| r.max_session_duration());
+    let trust_policy = iam_role
+        .assume_role_policy_document()
+        .map(|raw| {
+            decode_document(raw).map_err(|message| AdminError::UnreadablePolicy {
+                role_name: role.name.clone(),
+                policy_name: "trust policy".to_owned(),
+                message,
+            })
+        })
+        .transpose()?;
+    let max_session_duration = iam_role.max_session_duration();
 
     let attached = collect_pages(|marker| {
         let request = iam

@@ -746,12 +746,7 @@ async fn ensure_role(
 ) -> Result<Option<String>, AdminError> {
     let trust = authenticated_role_trust(identity_pool_id.unwrap_or("<new identity pool id>"));
     let max_session = i32::try_from(duration_hours * 3600).unwrap_or(43200);
-    let existing = match ctx.iam.get_role().role_name(role_name).send().await {
-        Ok(answer) => answer.role().cloned(),
-        Err(e) if error_code(&e) == Some("NoSuchEntity") => None,
-        Err(e) => return Err(aws_error(Service::Iam, "GetRole")(e)),
-    };
-    let Some(role) = existing else {
+    let Some(role) = crate::iam::find_role(&ctx.iam, role_name).await? else {
         if ctx.dry_run {
             plan.push(Step::new(Resource::Role, role_name, Action::WouldCreate));
             return Ok(None);

@@ -113,55 +113,45 @@ impl Iam {
                 ..
             }
         );
-        let found = self.client.get_user().user_name(&name).send().await;
-        match found {
-            Ok(answer) => {
-                let arn = answer
-                    .user()
-                    .map(|u| u.arn().to_owned())
-                    .unwrap_or_else(|| format!("arn:{partition}:iam::{account}:user/{name}"));
-                let mut step = Step::new(Resource::IamUser, &name, Action::Unchanged);
-                if matches!(options.keys, KeySource::Provided { .. }) {
-                    step.details
-                        .push("owner of the given access key".to_owned());
-                }
-                steps.push(step);
-                Ok(ProxyUser {
-                    name,
-                    arn,
-                    exists: true,
-                })
+        if let Some(user) = crate::iam::find_user(&self.client, &name).await? {
+            let mut step = Step::new(Resource::IamUser, &name, Action::Unchanged);
+            if matches!(options.keys, KeySource::Provided { .. }) {
+                step.details
+                    .push("owner of the given access key".to_owned());
             }
-            Err(e) if error_code(&e) == Some("NoSuchEntity") => {
-                if !create_user {
-                    return Err(DeployError::NoUser { user: name });
-                }
-                let planned = format!("arn:{partition}:iam::{account}:user/{name}");
-                if self.dry_run {
-                    steps.push(Step::new(Resource::IamUser, &name, Action::WouldCreate));
-                    return Ok(ProxyUser {
-                        name,
-                        arn: planned,
-                        exists: false,
-                    });
-                }
-                let created = self
-                    .client
-                    .create_user()
-                    .user_name(&name)
-                    .tags(tag("cogauth", "credential proxy user")?)
-                    .send()
-                    .await
-                    .map_err(aws_error(Service::Iam, "CreateUser"))?;
-                steps.push(Step::new(Resource::IamUser, &name, Action::Created));
-                Ok(ProxyUser {
-                    arn: created.user().map_or(planned, |u| u.arn().to_owned()),
-                    name,
-                    exists: true,
-                })
-            }
-            Err(e) => Err(aws_error(Service::Iam, "GetUser")(e).into()),
+            steps.push(step);
+            return Ok(ProxyUser {
+                arn: user.arn().to_owned(),
+                name,
+                exists: true,
+            });
         }
+        if !create_user {
+            return Err(DeployError::NoUser { user: name });
+        }
+        let planned = format!("arn:{partition}:iam::{account}:user/{name}");
+        if self.dry_run {
+            steps.push(Step::new(Resource::IamUser, &name, Action::WouldCreate));
+            return Ok(ProxyUser {
+                name,
+                arn: planned,
+                exists: false,
+            });
+        }
+        let created = self
+            .client
+            .create_user()
+            .user_name(&name)
+            .tags(tag("cogauth", "credential proxy user")?)
+            .send()
+            .await
+            .map_err(aws_error(Service::Iam, "CreateUser"))?;
+        steps.push(Step::new(Resource::IamUser, &name, Action::Created));
+        Ok(ProxyUser {
+            arn: created.user().map_or(planned, |u| u.arn().to_owned()),
+            name,
+            exists: true,
+        })
     }
 
     /// A role with exactly this trust policy (and MaxSessionDuration, when given); its ARN.
@@ -176,13 +166,7 @@ impl Iam {
         account: &str,
         steps: &mut Vec<Step>,
     ) -> Result<String, DeployError> {
-        let found = self.client.get_role().role_name(name).send().await;
-        let role = match found {
-            Ok(answer) => answer.role,
-            Err(e) if error_code(&e) == Some("NoSuchEntity") => None,
-            Err(e) => return Err(aws_error(Service::Iam, "GetRole")(e).into()),
-        };
-        let Some(role) = role else {
+        let Some(role) = crate::iam::find_role(&self.client, name).await? else {
             let planned = format!("arn:{partition}:iam::{account}:role/{name}");
             if self.dry_run {
                 steps.push(Step::new(Resource::Role, name, Action::WouldCreate));
