@@ -120,3 +120,38 @@ async fn a_user_pool_flag_is_never_paired_with_another_pools_client() {
         dry.stderr
     );
 }
+
+#[tokio::test]
+async fn a_bare_setup_without_a_recorded_one_checks_the_default_profiles_pool() {
+    let admin = Admin::new();
+    let pool = fixtures::create_pool(Default::default()).await;
+    admin.home.write(
+        ".config/cogauth/config.toml",
+        &format!(
+            "[profiles.default]\nuser_pool_id = \"{}\"\nclient_id = \"{}\"\n",
+            pool.user_pool_id, pool.client_id
+        ),
+    );
+    let dry = admin.ok(&[
+        "setup",
+        "--dry-run",
+        "--identity-pool-name",
+        &unique_name("ProfileIdp"),
+    ]);
+    assert!(
+        dry.stderr.contains(&format!(
+            "user pool `{}` from profile `default`",
+            pool.user_pool_id
+        )),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(dry.action_of("user pool"), "unchanged", "{}", dry.stdout);
+    assert!(
+        dry.stdout
+            .lines()
+            .any(|l| l.contains(&format!("({})", pool.client_id)) && l.ends_with(": unchanged")),
+        "the profile's app client is checked: {}",
+        dry.stdout
+    );
+}
