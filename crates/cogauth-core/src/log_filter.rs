@@ -7,6 +7,10 @@
 //! span or field filter (`[{rpc.service}]=trace`) enables every event inside the matching
 //! spans, whatever their crate. So the user's directives for the capped crates, and every span
 //! or field filter, are dropped before the caps are added.
+//!
+//! Below `-v`, the AWS credential chain (`aws_config`) is quiet: it warns about every source it
+//! tries and fails (an instance metadata service that answers 403 off EC2, with a dump of the
+//! whole response), and the caller turns "no credentials" into one line of its own.
 
 /// Target prefixes of the crates whose debug/trace output may include HTTP bodies, headers,
 /// signing inputs or configuration values: every crate of the AWS SDK (`aws_*`), HTTP, TLS and
@@ -48,6 +52,10 @@ pub fn directives(verbose: u8, rust_log: Option<&str>) -> String {
         }
         out.push_str(&format!("{target}=info"));
     }
+    let quiet = verbose == 0 && rust_log.is_none_or(|r| r.trim().is_empty());
+    if quiet {
+        out.push_str(",aws_config=error");
+    }
     out
 }
 
@@ -88,6 +96,13 @@ mod tests {
         assert!(d.ends_with(",lambda_runtime=info"), "{d}");
         assert_eq!(directives(2, None).split(',').next(), Some("debug"));
         assert!(directives(1, None).starts_with("info,cogauth_core=debug,"));
+    }
+
+    #[test]
+    fn the_credential_chain_is_quiet_below_v() {
+        assert!(directives(0, None).ends_with(",aws_config=error"));
+        assert!(!directives(1, None).contains("aws_config=error"));
+        assert!(!directives(0, Some("debug")).contains("aws_config=error"));
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
 }
 
 /// The 1-based line and column (in characters) of a byte offset into `text`, for parse errors.
-pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

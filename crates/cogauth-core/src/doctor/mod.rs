@@ -6,32 +6,22 @@
 //! The checks, in order:
 //! 1. **config**: the profile loads, the keys a login needs are set, the ids are valid;
 //! 2. **endpoints**: cognito-idp, cognito-identity and STS answer (one unsigned request each);
-//! 3. **app client auth flows**: the app client allows the configured flow and refresh, and its
-//!    secret matches the profile (needs admin rights: DescribeUserPoolClient);
-//! 4. **identity pool trusts the user pool**: the identity pool lists this user pool and app
-//!    client as a provider, and allows the basic flow when the profile uses it (needs admin
-//!    rights: DescribeIdentityPool, GetIdentityPoolRoles);
-//! 5. **role trust policy**: the role trusts cognito-identity with `aud` = this identity pool
-//!    and `amr` = authenticated (needs admin rights: IAM GetRole);
-//! 6. **clock skew**: the local clock against the `Date` of an AWS answer;
-//! 7. **file permissions**: the files holding secrets are private.
-//!
-//! The admin checks use an [`SdkConfig`] from the normal AWS credential chain. Without
-//! credentials, or when AWS refuses the read, they are skipped with "needs admin rights: ...":
-//! a user without IAM rights still gets every other check.
+//! 3. the **admin checks**, given as an [`AdminChecks`]: the checks that read the pools and the
+//!    role with administrative AWS rights (`cogauth_admin::doctor` implements them, so this
+//!    crate needs no IAM SDK);
+//! 4. **clock skew**: the local clock against the `Date` of an AWS answer;
+//! 5. **file permissions**: the files holding secrets are private.
 
-mod admin;
 mod files;
 mod probe;
-mod trust;
 
-use aws_types::SdkConfig;
 use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, IdentityFlow, Origin, Overrides, Settings};
 use crate::env::Env;
-use crate::shell::word as shell_word;
+/// A shell word, quoted when it needs to be (for the fixes the checks suggest).
+pub use crate::shell::word as shell_word;
 
 /// One check and how it went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,7 +48,7 @@ pub enum Outcome {
 }
 
 impl Check {
-    fn new(name: impl Into<String>, outcome: Outcome) -> Self {
+    pub fn new(name: impl Into<String>, outcome: Outcome) -> Self {
         Self {
             name: name.into(),
             outcome,
@@ -70,14 +60,16 @@ impl Check {
     }
 }
 
-fn fail(problem: impl Into<String>, fix: impl Into<String>) -> Outcome {
+/// A failed check's outcome: what is wrong, and what to do about it.
+pub fn fail(problem: impl Into<String>, fix: impl Into<String>) -> Outcome {
     Outcome::Fail {
         problem: problem.into(),
         fix: fix.into(),
     }
 }
 
-fn skipped(why: impl Into<String>) -> Outcome {
+/// A skipped check's outcome, and why it could not run.
+pub fn skipped(why: impl Into<String>) -> Outcome {
     Outcome::Skipped { why: why.into() }
 }
 
@@ -111,9 +103,6 @@ pub mod names {
     pub const COGNITO_IDP_ENDPOINT: &str = "cognito-idp endpoint";
     pub const COGNITO_IDENTITY_ENDPOINT: &str = "cognito-identity endpoint";
     pub const STS_ENDPOINT: &str = "sts endpoint";
-    pub const AUTH_FLOWS: &str = "app client auth flows";
-    pub const PROVIDER: &str = "identity pool trusts the user pool";
-    pub const ROLE_TRUST: &str = "role trust policy";
     pub const CLOCK_SKEW: &str = "clock skew";
     pub const FILE_PERMISSIONS: &str = "file permissions";
 }
@@ -125,14 +114,25 @@ pub struct Inputs<'a> {
     pub clock: &'a dyn Clock,
     /// The profile to check (`--profile`), as for every other command.
     pub overrides: &'a Overrides,
-    /// Administrative access for the checks that read the pools and the role. `None` skips
-    /// them.
-    pub admin: Option<&'a SdkConfig>,
+    /// The checks that read the pools and the role with administrative rights, run after the
+    /// endpoint checks; `None` runs none.
+    pub admin: Option<&'a dyn AdminChecks>,
+}
+
+/// Checks of a profile's AWS resources that need more than the login's public APIs. The doctor
+/// runs them once the config check has passed, and reports them skipped (with their names)
+/// when it has not.
+#[async_trait::async_trait]
+pub trait AdminChecks: Send + Sync + std::fmt::Debug {
+    /// The names of the checks [`AdminChecks::check`] returns, in order.
+    fn names(&self) -> Vec<&'static str>;
+    /// Runs the checks. Never fails: what goes wrong is a failed or skipped check.
+    async fn check(&self, target: &Target) -> Vec<Check>;
 }
 
 /// The ids a login needs, once the config check passed.
 #[derive(Debug, Clone)]
-pub(crate) struct Target {
+pub struct Target {
     pub profile: String,
     pub user_pool_id: String,
     pub client_id: String,
@@ -170,13 +170,14 @@ pub async fn diagnose(inputs: Inputs<'_>) -> Report {
         }
     }
 
-    match &target {
-        Some(t) => checks.extend(admin::check(inputs.admin, t).await),
-        None => {
-            for name in [names::AUTH_FLOWS, names::PROVIDER, names::ROLE_TRUST] {
+    match (&target, inputs.admin) {
+        (Some(t), Some(admin)) => checks.extend(admin.check(t).await),
+        (None, Some(admin)) => {
+            for name in admin.names() {
                 checks.push(Check::new(name, skipped(NEEDS_CONFIG)));
             }
         }
+        (_, None) => {}
     }
 
     checks.push(Check::new(
