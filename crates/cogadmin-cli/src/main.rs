@@ -95,16 +95,33 @@ fn main() -> ExitCode {
 
 fn cogauth_logging(verbose: u8) {
     let rust_log = std::env::var("RUST_LOG").ok();
-    let directives = cogauth_core::log_filter::directives(verbose, rust_log.as_deref());
+    let filter = cogauth_core::log_filter::filter(verbose, rust_log.as_deref());
+    for ignored in &filter.ignored {
+        output::warning(format_args!("ignoring RUST_LOG directive {ignored}"));
+    }
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
         .with_writer(std::io::stderr)
         .with_ansi(cogauth_core::log_filter::colour(
             std::io::IsTerminal::is_terminal(&std::io::stderr()),
             std::env::var("NO_COLOR").ok().as_deref(),
         ))
         .without_time()
+        // Everything reaches the filter, which decides.
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
+        .finish()
+        .with(targets(filter))
         .init();
+}
+
+/// The log filter as a layer: target prefixes and levels (see `cogauth_core::log_filter`).
+fn targets(filter: cogauth_core::log_filter::Filter) -> tracing_subscriber::filter::Targets {
+    let targets = tracing_subscriber::filter::Targets::new().with_targets(filter.targets);
+    match filter.default {
+        Some(level) => targets.with_default(level),
+        None => targets,
+    }
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
