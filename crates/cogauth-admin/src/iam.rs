@@ -5,7 +5,7 @@
 //! This is where "is this cogadmin's to change?" will be decided: a resource found here that
 //! does not carry cogauth's tag is refused, naming it, unless the administrator adopts it.
 
-use aws_sdk_iam::types::{Role, User};
+use aws_sdk_iam::types::Role;
 use cogauth_core::aws::{Service, error_code};
 
 use crate::{AdminError, aws_error};
@@ -23,10 +23,11 @@ pub(crate) async fn find_role(
 }
 
 /// The user named `name`, or `None` when there is none.
+#[cfg(feature = "lambda-deploy")]
 pub(crate) async fn find_user(
     iam: &aws_sdk_iam::Client,
     name: &str,
-) -> Result<Option<User>, AdminError> {
+) -> Result<Option<aws_sdk_iam::types::User>, AdminError> {
     match iam.get_user().user_name(name).send().await {
         Ok(answer) => Ok(answer.user),
         Err(e) if error_code(&e) == Some("NoSuchEntity") => Ok(None),
