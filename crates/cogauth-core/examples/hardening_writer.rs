@@ -56,6 +56,9 @@ fn session(profile: &str, version: u64) -> Session {
         credentials: Some(credentials(version)),
         source: Some(CredentialSource::IdentityPool),
         tokens_expire_at: Some(at(version)),
+        id_token: None,
+        access_token: None,
+        role_arn: None,
         updated_at: at(version),
     }
 }

@@ -17,12 +17,16 @@
 //!    hands credentials over: it never writes `credential_process` or removes it, and never
 //!    creates a section. Only a login ([`Broker::publish`]) chooses the hand-over.
 //!
-//! [`Broker::login`] runs a full login under the same lock and stores the session. The
-//! pipeline comes from an [`AuthenticatorFactory`], so tests run all of this on fake stages.
+//! [`Broker::login`] runs a full login under the same lock and stores the session, with the
+//! role it chose: refreshes ask for that role again. [`Broker::tokens`] is the same sequence
+//! for the user-pool tokens (`cogauth token`): fast path on the cached tokens' expiry, else a
+//! user-pool refresh under the lock. The pipeline comes from an [`AuthenticatorFactory`], so
+//! tests run all of this on fake stages.
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
 
 use crate::authenticator::{
     Authenticator, AuthenticatorFactory, KnownIdentity, Outcome, PipelineError,
@@ -39,6 +43,8 @@ use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError};
 
 /// No source gives credentials for longer (STS caps sessions at 12 hours).
 const LONGEST_LIFETIME: Duration = Duration::hours(12);
+/// No user pool issues ID or access tokens for longer (Cognito's maximum validity).
+const LONGEST_TOKEN_LIFETIME: Duration = Duration::days(1);
 /// Allowed disagreement between this machine's clock and AWS's.
 const CLOCK_SLACK: Duration = Duration::minutes(15);
 
@@ -105,6 +111,16 @@ impl Obtained {
             republish_failure: None,
         }
     }
+}
+
+/// The user-pool tokens from [`Broker::tokens`].
+#[derive(Debug)]
+pub struct ObtainedTokens {
+    pub id_token: SecretString,
+    pub access_token: SecretString,
+    /// When both expire.
+    pub expires_at: DateTime<Utc>,
+    pub served: Served,
 }
 
 /// Where [`Broker::publish`] put the credentials.
@@ -214,6 +230,83 @@ impl Broker {
         })
     }
 
+    fn tokens_of(&self, session: &Session, window: Duration) -> Option<ObtainedTokens> {
+        let now = self.clock.now();
+        let expires_at = session.tokens_expire_at?;
+        let fresh = expires_at - now >= window
+            && expires_at - now <= LONGEST_TOKEN_LIFETIME + CLOCK_SLACK;
+        Some(ObtainedTokens {
+            id_token: session.id_token.clone()?,
+            access_token: session.access_token.clone()?,
+            expires_at,
+            served: Served::Cache,
+        })
+        .filter(|_| fresh)
+    }
+
+    /// The fast path of [`Self::tokens`]: cached tokens valid for at least `window`.
+    pub fn fresh_tokens(&self, window: Duration) -> Result<Option<ObtainedTokens>, BrokerError> {
+        Ok(self
+            .cached_session()?
+            .and_then(|s| self.tokens_of(&s, window)))
+    }
+
+    /// The ID and access tokens, valid for at least `window` when the pool issues them for
+    /// that long: from the cache, else from a user-pool refresh under the profile's lock (the
+    /// rotated refresh token stored before the lock is released; the credentials are left as
+    /// they are). Never prompts: [`BrokerError::LoginRequired`] when only a login helps.
+    pub async fn tokens(&self, window: Duration) -> Result<ObtainedTokens, BrokerError> {
+        if let Some(tokens) = self.fresh_tokens(window)? {
+            return Ok(tokens);
+        }
+        let lock = self.lock_async().await?;
+        let Some(mut cached) = self.store.load(self.profile())? else {
+            return Err(self.login_required("nothing cached").into());
+        };
+        if !self.is_ours(&cached) {
+            return Err(self
+                .login_required("the cached session is for another user pool or app client")
+                .into());
+        }
+        if let Some(mut tokens) = self.tokens_of(&cached, window) {
+            tokens.served = Served::RefreshedElsewhere;
+            return Ok(tokens);
+        }
+        let grant =
+            refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
+        let user = self
+            .authenticator(false)?
+            .refresh_tokens(&grant)
+            .await
+            .map_err(|e| self.refresh_failed(e))?;
+        cached.refresh_token = user.tokens.refresh_token.clone();
+        cached.device_key = user.device_key.clone();
+        cached.id_token = Some(user.tokens.id_token.clone());
+        cached.access_token = Some(user.tokens.access_token.clone());
+        cached.tokens_expire_at = Some(user.tokens.expires_at);
+        cached.updated_at = self.clock.now();
+        self.store.save(&lock, &cached)?;
+        Ok(ObtainedTokens {
+            id_token: user.tokens.id_token,
+            access_token: user.tokens.access_token,
+            expires_at: user.tokens.expires_at,
+            served: Served::Refreshed,
+        })
+    }
+
+    /// A failed refresh: a dead refresh token, or a role the user no longer has, need a login.
+    fn refresh_failed(&self, e: PipelineError) -> BrokerError {
+        match e {
+            PipelineError::UserPool(UserPoolError::RefreshTokenRejected) => self
+                .login_required("the refresh token has expired or was revoked")
+                .into(),
+            PipelineError::Role(why) => self
+                .login_required(&format!("the role chosen at login: {why}"))
+                .into(),
+            other => BrokerError::from(other),
+        }
+    }
+
     /// The fast path: cached credentials valid for longer than `window`. No network, no runtime.
     pub fn fresh_credentials(&self, window: Duration) -> Result<Option<Credentials>, BrokerError> {
         Ok(self
@@ -285,16 +378,15 @@ impl Broker {
         }
         let grant =
             refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
-        let outcome = self
-            .authenticator(use_lambda_proxy)?
+        let mut authenticator = self.authenticator(use_lambda_proxy)?;
+        // The role the login chose, not the one a login would offer now.
+        if cached.role_arn.is_some() {
+            authenticator = authenticator.with_role(cached.role_arn.clone());
+        }
+        let outcome = authenticator
             .refresh(&grant, known_identity(&cached).as_ref())
             .await
-            .map_err(|e| match e {
-                PipelineError::UserPool(UserPoolError::RefreshTokenRejected) => self
-                    .login_required("the refresh token has expired or was revoked")
-                    .into(),
-                other => BrokerError::from(other),
-            })?;
+            .map_err(|e| self.refresh_failed(e))?;
         let fresh = self.store_outcome(lock, outcome)?;
         let credentials = fresh
             .session
@@ -326,10 +418,27 @@ impl Broker {
         prompter: &dyn Prompter,
         use_lambda_proxy: bool,
     ) -> Result<Fresh, BrokerError> {
+        self.login_as(request, prompter, use_lambda_proxy, None)
+            .await
+    }
+
+    /// [`Self::login`] asking for `role` (an ARN, or the name of one of the user's roles) in
+    /// place of the profile's `role_arn`. A role the ID token does not name is refused before
+    /// the identity pool is called ([`PipelineError::Role`]).
+    pub async fn login_as(
+        &self,
+        request: &LoginRequest,
+        prompter: &dyn Prompter,
+        use_lambda_proxy: bool,
+        role: Option<&str>,
+    ) -> Result<Fresh, BrokerError> {
         let lock = self.lock_async().await?;
         let known = self.cached_session()?.as_ref().and_then(known_identity);
-        let outcome = self
-            .authenticator(use_lambda_proxy)?
+        let mut authenticator = self.authenticator(use_lambda_proxy)?;
+        if let Some(role) = role {
+            authenticator = authenticator.with_role(Some(role.to_owned()));
+        }
+        let outcome = authenticator
             .login(request, prompter, known.as_ref())
             .await?;
         self.store_outcome(&lock, outcome)
@@ -341,6 +450,7 @@ impl Broker {
             identity_id,
             credentials,
             source,
+            role_arn,
             upgrade_failure,
         } = outcome;
         let session = Session {
@@ -355,6 +465,9 @@ impl Broker {
             credentials: Some(credentials),
             source: Some(source),
             tokens_expire_at: Some(user.tokens.expires_at),
+            id_token: Some(user.tokens.id_token.clone()),
+            access_token: Some(user.tokens.access_token.clone()),
+            role_arn,
             updated_at: self.clock.now(),
         };
         self.store.save(lock, &session)?;

@@ -31,6 +31,7 @@ pub mod log_filter;
 pub mod paths;
 pub mod prompt;
 pub mod provider;
+pub mod roles;
 pub mod srp;
 #[cfg(test)]
 mod tidy;

@@ -34,6 +34,9 @@ fn session(profile: &str) -> Session {
         )),
         source: Some(CredentialSource::IdentityPool),
         tokens_expire_at: Some(at(3600)),
+        id_token: Some("canary-id-token".to_owned().into()),
+        access_token: Some("canary-access-token".to_owned().into()),
+        role_arn: Some("arn:aws:iam::123456789012:role/Dev".to_owned()),
         updated_at: at(0),
     }
 }
@@ -87,6 +90,15 @@ fn save_then_load_gives_the_session_back_in_private_files() {
     assert_eq!(creds.expiration, at(3600));
     assert_eq!(loaded.source, Some(CredentialSource::IdentityPool));
     assert_eq!(loaded.tokens_expire_at, Some(at(3600)));
+    assert_eq!(
+        loaded.id_token.as_ref().unwrap().expose_secret(),
+        "canary-id-token"
+    );
+    assert_eq!(
+        loaded.access_token.as_ref().unwrap().expose_secret(),
+        "canary-access-token"
+    );
+    assert_eq!(expected.role_arn, loaded.role_arn);
     assert_eq!(loaded.updated_at, at(0));
 
     assert_eq!(mode_of(store.dir()), 0o700);

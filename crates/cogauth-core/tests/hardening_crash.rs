@@ -241,6 +241,9 @@ fn session(version: u64) -> Session {
         tokens_expire_at: Some(
             DateTime::from_timestamp(1_900_000_000 + version as i64, 0).unwrap(),
         ),
+        id_token: None,
+        access_token: None,
+        role_arn: None,
         updated_at: DateTime::from_timestamp(1_900_000_000 + version as i64, 0).unwrap(),
     }
 }

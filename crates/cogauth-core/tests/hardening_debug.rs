@@ -9,7 +9,7 @@ use cogauth_core::admin::config::AdminConfig;
 use cogauth_core::admin::lambda_deploy::{DeployOptions, DeployRequest, KeySource, Targets};
 use cogauth_core::authenticator::Outcome;
 use cogauth_core::awsfiles::ini::Ini;
-use cogauth_core::broker::{Broker, Fresh, Obtained, Served};
+use cogauth_core::broker::{Broker, Fresh, Obtained, ObtainedTokens, Served};
 use cogauth_core::cache::{FileSessionStore, Session, SessionStore};
 use cogauth_core::clock::FixedClock;
 use cogauth_core::config::{AuthFlow, ConfigFile, Overrides, ProfileConfig, Settings};
@@ -68,6 +68,9 @@ fn session() -> Session {
         credentials: Some(credentials()),
         source: Some(CredentialSource::LambdaProxy),
         tokens_expire_at: None,
+        id_token: Some(secret("canary-id-token")),
+        access_token: Some(secret("canary-access-token")),
+        role_arn: None,
         updated_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
     }
 }
@@ -217,7 +220,14 @@ fn no_debug_output_shows_a_secret() {
             identity_id: "us-east-1:id".into(),
             credentials: credentials(),
             source: CredentialSource::BasicFlow,
+            role_arn: Some("arn:aws:iam::123456789012:role/Dev".into()),
             upgrade_failure: None,
+        },
+        "broker::ObtainedTokens" => ObtainedTokens {
+            id_token: secret("canary-id-token"),
+            access_token: secret("canary-access-token"),
+            expires_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+            served: Served::Cache,
         },
         "broker::Fresh" => Fresh { session: session(), upgrade_failure: None },
         "broker::Obtained" => Obtained {
@@ -236,5 +246,5 @@ fn no_debug_output_shows_a_secret() {
         "Ini" => Ini::parse("[dev]\naws_secret_access_key = canary-secret-access-key\n").unwrap(),
         "SecretString" => secret("canary-password"),
     );
-    assert_eq!(checked, 24);
+    assert_eq!(checked, 25);
 }

@@ -47,6 +47,11 @@ struct PoolState {
     refreshes: u32,
     /// The device keys refreshes were sent with.
     device_keys_sent: Vec<Option<String>>,
+    /// The `cognito:roles` and `cognito:preferred_role` of the ID tokens it issues.
+    roles: Vec<String>,
+    preferred_role: Option<String>,
+    /// The world's clock: tokens expire an hour after they are issued.
+    clock: Option<Arc<FixedClock>>,
 }
 
 impl FakeUserPool {
@@ -74,6 +79,41 @@ impl FakeUserPool {
     fn is_valid(&self, token: &str) -> bool {
         self.state.lock().unwrap().valid.contains(token)
     }
+
+    /// Issues ID tokens naming `roles`, `preferred` first among them when given.
+    fn with_roles(roles: &[&str], preferred: Option<&str>) -> Arc<Self> {
+        let pool = Self::default();
+        {
+            let mut state = pool.state.lock().unwrap();
+            state.roles = roles.iter().map(|r| (*r).to_owned()).collect();
+            state.preferred_role = preferred.map(str::to_owned);
+        }
+        Arc::new(pool)
+    }
+
+    fn set_roles(&self, roles: &[&str]) {
+        self.state.lock().unwrap().roles = roles.iter().map(|r| (*r).to_owned()).collect();
+    }
+}
+
+/// An unsigned JWT with the user's role claims, as the pipeline reads them.
+fn id_token(user: &str, state: &PoolState) -> SecretString {
+    use base64::Engine as _;
+    let part = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let mut claims = serde_json::json!({"sub": format!("sub-{user}"), "token_use": "id"});
+    if !state.roles.is_empty() {
+        claims["cognito:roles"] = state.roles.clone().into();
+    }
+    if let Some(preferred) = &state.preferred_role {
+        claims["cognito:preferred_role"] = preferred.clone().into();
+    }
+    SecretString::from(format!(
+        "{}.{}.sig",
+        part(serde_json::json!({"alg": "none"})),
+        part(claims)
+    ))
 }
 
 fn session_for(user: &str, refresh_token: Option<SecretString>) -> UserPoolSession {
@@ -100,6 +140,7 @@ impl UserPoolStage for FakeUserPool {
         let mut state = self.state.lock().unwrap();
         let token = Self::issue(&mut state);
         let mut session = session_for(&req.username, Some(token));
+        session.tokens.id_token = id_token(&req.username, &state);
         session.device_key = Some(format!("us-east-1_device-of-{}", req.username));
         Ok(session)
     }
@@ -118,6 +159,11 @@ impl UserPoolStage for FakeUserPool {
             Self::issue(&mut state)
         });
         let mut session = session_for(&grant.username, rotated);
+        session.tokens.id_token = id_token(&grant.username, &state);
+        session.tokens.access_token = SecretString::from(format!("access-{}", state.refreshes));
+        if let Some(clock) = &state.clock {
+            session.tokens.expires_at = clock.now() + Duration::hours(1);
+        }
         session.device_key = state.new_device_key.take();
         Ok(session)
     }
@@ -137,6 +183,8 @@ struct IdentityState {
     issued: u32,
     /// The identity ids the pipeline passed in, call by call.
     known_ids_received: Vec<Option<String>>,
+    /// The roles the pipeline asked for, call by call.
+    roles_received: Vec<Option<String>>,
 }
 
 impl FakeIdentity {
@@ -155,6 +203,10 @@ impl FakeIdentity {
     fn known_ids_received(&self) -> Vec<Option<String>> {
         self.state.lock().unwrap().known_ids_received.clone()
     }
+
+    fn roles_received(&self) -> Vec<Option<String>> {
+        self.state.lock().unwrap().roles_received.clone()
+    }
 }
 
 #[async_trait::async_trait]
@@ -163,8 +215,10 @@ impl IdentityStage for FakeIdentity {
         &self,
         _id_token: &SecretString,
         known_identity_id: Option<&str>,
+        role: Option<&str>,
     ) -> Result<IdentityCredentials, IdentityError> {
         let mut state = self.state.lock().unwrap();
+        state.roles_received.push(role.map(str::to_owned));
         state
             .known_ids_received
             .push(known_identity_id.map(str::to_owned));
@@ -254,6 +308,7 @@ impl World {
         let home = tempfile::tempdir().unwrap();
         let env = Arc::new(MapEnv::new().with("HOME", home.path().to_str().unwrap()));
         let clock = Arc::new(FixedClock::new(start()));
+        pool.state.lock().unwrap().clock = Some(clock.clone());
         Self {
             identity: FakeIdentity::new(clock.clone()),
             home,
@@ -713,4 +768,194 @@ async fn a_refresh_keeps_the_hand_over_the_login_chose() {
     let why = got.republish_failure.expect("reported").to_string();
     assert!(why.contains("not a valid AWS INI file"), "{why}");
     drop(world.home);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles and tokens.
+
+const ADMIN: &str = "arn:aws:iam::123456789012:role/Admin";
+const DEV: &str = "arn:aws:iam::123456789012:role/Dev";
+const READ: &str = "arn:aws:iam::123456789012:role/ReadOnly";
+
+/// Picks the choice at `pick`, recording what it was shown; or has no terminal.
+#[derive(Debug, Default)]
+struct Picker {
+    pick: Option<usize>,
+    shown: Mutex<Vec<(String, Vec<String>)>>,
+}
+
+impl Prompter for Picker {
+    fn ask(&self, question: &str) -> Result<String, PromptError> {
+        panic!("unexpected question: {question}")
+    }
+    fn ask_secret(&self, question: &str) -> Result<SecretString, PromptError> {
+        panic!("unexpected question: {question}")
+    }
+    fn choose(&self, question: &str, choices: &[String]) -> Result<usize, PromptError> {
+        self.shown
+            .lock()
+            .unwrap()
+            .push((question.to_owned(), choices.to_vec()));
+        self.pick.ok_or_else(|| PromptError::NoTerminal {
+            what: question.to_owned(),
+            hint: "none".to_owned(),
+        })
+    }
+    fn show(&self, _: &str) {}
+    fn show_otpauth(&self, _: &str, _: &str) {}
+}
+
+fn request(user: &str) -> LoginRequest {
+    LoginRequest {
+        username: user.to_owned(),
+        password: SecretString::from("password".to_owned()),
+        mfa_code: None,
+    }
+}
+
+#[tokio::test]
+async fn the_picked_role_is_asked_for_stored_and_kept_by_refreshes() {
+    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN, READ], Some(ADMIN)))
+        .with_upgrade(false);
+    let picker = Picker {
+        pick: Some(2),
+        ..Default::default()
+    };
+    let fresh = world
+        .broker()
+        .login(&request("alice"), &picker, true)
+        .await
+        .unwrap();
+    // The preferred role first, then the token's order; each shown with its name.
+    let shown = picker.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].1[0].starts_with("Admin  (") && shown[0].1[0].ends_with("[preferred]"));
+    assert!(shown[0].1[1].starts_with("Dev  ("), "{:?}", shown[0].1);
+    assert!(shown[0].1[2].contains(READ), "{:?}", shown[0].1);
+
+    assert_eq!(fresh.session.role_arn.as_deref(), Some(READ));
+    assert_eq!(world.cached().role_arn.as_deref(), Some(READ));
+    // A role taken among the user's is not traded for the proxy's own.
+    assert_eq!(fresh.session.source, Some(CredentialSource::IdentityPool));
+
+    // The refresh asks for the same role without asking anyone.
+    world.clock.advance(Duration::hours(2));
+    let got = world.broker().credentials(minutes(15), true).await.unwrap();
+    assert_eq!(got.served, Served::Refreshed);
+    assert_eq!(
+        world.identity.roles_received(),
+        [Some(READ.to_owned()), Some(READ.to_owned())]
+    );
+    assert_eq!(world.cached().role_arn.as_deref(), Some(READ));
+}
+
+#[tokio::test]
+async fn without_a_terminal_the_identity_pool_chooses() {
+    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN], Some(ADMIN)));
+    let picker = Picker::default();
+    let fresh = world
+        .broker()
+        .login(&request("alice"), &picker, true)
+        .await
+        .unwrap();
+    assert_eq!(picker.shown.lock().unwrap().len(), 1, "the picker was tried");
+    assert_eq!(fresh.session.role_arn, None);
+    assert_eq!(world.identity.roles_received(), [None]);
+
+    // One role: nothing to choose, no question.
+    let world = World::new(FakeUserPool::with_roles(&[DEV], Some(DEV)));
+    world.login("bob").await;
+    assert_eq!(world.identity.roles_received(), [None]);
+}
+
+#[tokio::test]
+async fn a_role_that_is_not_the_users_is_refused_before_the_identity_pool() {
+    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN], Some(ADMIN)));
+    let other = "arn:aws:iam::123456789012:role/Other";
+    let err = world
+        .broker()
+        .login_as(&request("alice"), &NoPrompts, true, Some(other))
+        .await
+        .unwrap_err();
+    let BrokerError::Pipeline(PipelineError::Role(why)) = &err else {
+        panic!("{err:?}")
+    };
+    let shown = why.to_string();
+    assert!(
+        shown.contains(other) && shown.contains(&format!("{ADMIN}, {DEV}")),
+        "{shown}"
+    );
+    assert!(world.identity.roles_received().is_empty(), "no identity call");
+    assert!(world.broker().store().load("dev").unwrap().is_none());
+
+    // By name, among the user's roles: asked for and stored.
+    let fresh = world
+        .broker()
+        .login_as(&request("alice"), &NoPrompts, true, Some("dev"))
+        .await
+        .unwrap();
+    assert_eq!(fresh.session.role_arn.as_deref(), Some(DEV));
+    assert_eq!(world.identity.roles_received(), [Some(DEV.to_owned())]);
+}
+
+#[tokio::test]
+async fn a_kept_role_the_user_lost_needs_a_login() {
+    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN], Some(ADMIN)));
+    world
+        .broker()
+        .login_as(&request("alice"), &NoPrompts, true, Some(DEV))
+        .await
+        .unwrap();
+    world.pool.set_roles(&[ADMIN]);
+    world.clock.advance(Duration::hours(2));
+    let err = world
+        .broker()
+        .credentials(minutes(15), true)
+        .await
+        .unwrap_err();
+    let BrokerError::LoginRequired(why) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(why.reason.contains(DEV) && why.reason.contains(ADMIN), "{why}");
+}
+
+#[tokio::test]
+async fn tokens_come_from_the_cache_until_the_window_then_from_a_user_pool_refresh() {
+    let world = World::new(FakeUserPool::rotating());
+    world.login("alice").await;
+    let broker = world.broker();
+    let credentials_before = world.cached().credentials.unwrap();
+
+    let got = broker.tokens(minutes(5)).await.unwrap();
+    assert_eq!(got.served, Served::Cache);
+    assert_eq!(got.expires_at, start() + Duration::hours(1));
+    assert_eq!(world.pool.refreshes(), 0);
+
+    // 4 minutes left: inside a 5-minute window.
+    world.clock.advance(minutes(56));
+    assert!(broker.fresh_tokens(minutes(5)).unwrap().is_none());
+    let got = broker.tokens(minutes(5)).await.unwrap();
+    assert_eq!(got.served, Served::Refreshed);
+    assert_eq!(got.access_token.expose_secret(), "access-1");
+    assert_eq!(got.expires_at, world.clock.now() + Duration::hours(1));
+    assert_eq!(world.pool.refreshes(), 1);
+    // The session holds the new tokens and the rotated refresh token, and the same
+    // credentials: no identity-pool call for tokens.
+    let cached = world.cached();
+    assert_eq!(cached.access_token.unwrap().expose_secret(), "access-1");
+    assert_eq!(cached.tokens_expire_at, Some(got.expires_at));
+    assert_eq!(world.cached_refresh_token(), "rt-2");
+    assert_eq!(
+        cached.credentials.unwrap().access_key_id,
+        credentials_before.access_key_id
+    );
+    assert_eq!(world.identity.roles_received().len(), 1, "the login's only");
+
+    // A revoked refresh token needs a login.
+    world.pool.revoke_all();
+    world.clock.advance(Duration::hours(2));
+    assert!(matches!(
+        broker.tokens(minutes(5)).await,
+        Err(BrokerError::LoginRequired(_))
+    ));
 }

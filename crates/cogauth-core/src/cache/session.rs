@@ -37,6 +37,16 @@ pub struct Session {
     /// When the ID and access tokens expire (the refresh token lives longer).
     #[serde(default)]
     pub tokens_expire_at: Option<DateTime<Utc>>,
+    /// The ID token of the last login or refresh, for `cogauth token` and the roles it names.
+    #[serde(with = "crate::credentials::optional_secret_string", default)]
+    pub id_token: Option<SecretString>,
+    /// The access token of the last login or refresh, for `cogauth token --access`.
+    #[serde(with = "crate::credentials::optional_secret_string", default)]
+    pub access_token: Option<SecretString>,
+    /// The role the login chose (`--role`, `role_arn` or the picker): refreshes keep it. `None`:
+    /// the identity pool chose.
+    #[serde(default)]
+    pub role_arn: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -58,6 +68,12 @@ impl fmt::Debug for Session {
             .field("credentials", &self.credentials)
             .field("source", &self.source)
             .field("tokens_expire_at", &self.tokens_expire_at)
+            .field("id_token", &self.id_token.as_ref().map(|_| "** redacted **"))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "** redacted **"),
+            )
+            .field("role_arn", &self.role_arn)
             .field("updated_at", &self.updated_at)
             .finish()
     }
@@ -87,12 +103,15 @@ mod tests {
             )),
             source: Some(CredentialSource::BasicFlow),
             tokens_expire_at: Some(at),
+            id_token: Some("canary-id".to_owned().into()),
+            access_token: Some("canary-access".to_owned().into()),
+            role_arn: Some("arn:aws:iam::123456789012:role/Dev".into()),
             updated_at: at,
         };
         let shown = format!("{session:?}");
         assert!(!shown.contains("canary"), "{shown}");
         assert!(
-            shown.contains("alice") && shown.contains("ASIAKEY"),
+            shown.contains("alice") && shown.contains("ASIAKEY") && shown.contains("role/Dev"),
             "{shown}"
         );
         assert!(
