@@ -41,6 +41,11 @@ pub struct LoginArgs {
     /// Overwrite an AWS profile section that cogauth did not write (e.g. long-term keys).
     #[arg(long)]
     pub force: bool,
+    /// The role to take, by name or ARN, among those your user-pool groups give you (default:
+    /// `role_arn` in the profile; else a choice on the terminal, preferred role first; else
+    /// the preferred role). Refreshes keep it. `cogauth roles` lists them.
+    #[arg(long, value_name = "NAME|ARN")]
+    pub role: Option<String>,
 }
 
 pub fn run(args: LoginArgs) -> Result<()> {
@@ -51,6 +56,15 @@ pub fn run(args: LoginArgs) -> Result<()> {
         aws_integration: args.aws_integration,
         ..Default::default()
     };
+    if let Some(role) = &args.role
+        && !config::ids::is_role_arn(role.trim())
+        && !cogauth_core::roles::is_role_name(role.trim())
+    {
+        bail!(
+            "--role `{}` is neither a role ARN (arn:aws:iam::<account>:role/<name>) nor a role name (letters, digits and +=,.@_-): `cogauth roles` lists yours",
+            role.escape_debug()
+        );
+    }
     let broker = crate::context::broker(args.profile.profile.clone(), values)?;
     let profile = broker.profile().to_owned();
     let prompter = TerminalPrompter::new(
@@ -82,10 +96,11 @@ pub fn run(args: LoginArgs) -> Result<()> {
         mfa_code: args.mfa_code.clone(),
     };
 
-    let fresh = crate::context::runtime()?.block_on(broker.login(
+    let fresh = crate::context::runtime()?.block_on(broker.login_as(
         &request,
         &prompter,
         !args.no_lambda_proxy,
+        args.role.as_deref().map(str::trim),
     ))?;
     if let Some(why) = &fresh.upgrade_failure {
         eprintln!("warning: {why}; using the identity pool's 1 h credentials instead");
@@ -118,6 +133,19 @@ pub fn run(args: LoginArgs) -> Result<()> {
     if let Some(source) = session.source {
         eprintln!("  credentials:  {source}");
     }
+    if let Some(line) = role_line(session) {
+        eprintln!("  role:         {line}");
+    }
+    if session.role_arn.is_some()
+        && broker.settings().lambda_function.is_some()
+        && !args.no_lambda_proxy
+        && session.source != Some(cogauth_core::CredentialSource::LambdaProxy)
+        && fresh.upgrade_failure.is_none()
+    {
+        eprintln!(
+            "  note:         the Lambda proxy was not used: it issues credentials for its own role, not the one chosen"
+        );
+    }
     eprintln!(
         "  expires:      {}",
         crate::report::expiry(creds.expiration, now)
@@ -135,6 +163,28 @@ pub fn run(args: LoginArgs) -> Result<()> {
     }
     eprintln!("use it with: aws --profile {profile} sts get-caller-identity");
     Ok(())
+}
+
+/// The role of the session, when the user's groups give them roles or one was asked for.
+fn role_line(session: &cogauth_core::cache::Session) -> Option<String> {
+    let roles = session
+        .id_token
+        .as_ref()
+        .map(cogauth_core::roles::TokenRoles::from_id_token)
+        .unwrap_or_default();
+    match (&session.role_arn, &roles.preferred) {
+        (Some(arn), _) => Some(format!(
+            "{} ({arn}), kept by refreshes",
+            cogauth_core::roles::role_name(arn)
+        )),
+        (None, Some(preferred)) => Some(format!(
+            "chosen by the identity pool (your preferred role: {preferred})"
+        )),
+        (None, None) if !roles.is_empty() => {
+            Some("chosen by the identity pool (your roles: `cogauth roles`)".to_owned())
+        }
+        (None, None) => None,
+    }
 }
 
 /// Saves `--aws-integration` in the profile: `credential-process`, `exec` and `export` have no

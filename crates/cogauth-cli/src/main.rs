@@ -14,9 +14,12 @@ mod logout;
 mod obtain;
 mod profile_args;
 mod report;
+mod roles;
+mod serve;
 mod session_view;
 mod status;
 mod terminal;
+mod token;
 
 use std::process::ExitCode;
 
@@ -51,6 +54,12 @@ enum Command {
     Exec(exec::ExecArgs),
     /// Print the credentials for a shell, a .env file or as JSON.
     Export(export::ExportArgs),
+    /// Serve the credentials to long jobs on loopback (AWS_CONTAINER_CREDENTIALS_FULL_URI), refreshed silently.
+    Serve(serve::ServeArgs),
+    /// Print the user pool's ID or access token, for APIs with a Cognito authorizer.
+    Token(token::TokenArgs),
+    /// List the roles your user-pool groups let you take (`login --role` picks one).
+    Roles(roles::RolesArgs),
     /// Check the config, endpoints, pools, role, clock and file permissions, with a fix for each problem.
     Doctor(doctor::DoctorArgs),
     /// Revoke the refresh token and remove the cached session and cogauth's AWS profile.
@@ -71,6 +80,9 @@ fn main() -> ExitCode {
         Command::CredentialProcess(args) => credential_process::run(args),
         Command::Exec(args) => exec::run(args),
         Command::Export(args) => export::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Token(args) => token::run(args),
+        Command::Roles(args) => roles::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Logout(args) => logout::run(args),
         Command::Completions(args) => completions::completions(args),

@@ -17,6 +17,7 @@ pub fn describe(env: &dyn Env, profile: &str) -> Result<Value> {
         "client_id": s.client_id,
         "identity_id": s.identity_id,
         "source": s.source.map(|x| x.to_string()),
+        "role_arn": s.role_arn,
         "credentials_expire_at": s.credentials.as_ref().map(|c| c.expiration.to_rfc3339()),
         "credentials_expire": s.credentials.as_ref().map(|c| crate::report::expiry(c.expiration, now)),
         "credentials_valid": s.credentials.as_ref().is_some_and(|c| c.expiration > now),
@@ -35,6 +36,9 @@ pub fn print_text(session: &Value) {
     println!("session:      {} in {}", s("username"), s("user_pool_id"));
     println!("identity id:  {}", s("identity_id"));
     println!("source:       {}", s("source"));
+    if let Some(role) = session["role_arn"].as_str() {
+        println!("role:         {role}");
+    }
     println!("credentials:  expire {}", s("credentials_expire"));
     let refresh = if session["refresh_token"].as_bool() == Some(true) {
         "cached (silent refresh on)"

@@ -255,13 +255,19 @@ impl Authenticator {
         let known_identity_id = known.and_then(|k| k.for_user(&user));
         let base = self
             .identity
-            .credentials(&user.tokens.id_token, known_identity_id, role.arn.as_deref())
+            .credentials(
+                &user.tokens.id_token,
+                known_identity_id,
+                role.arn.as_deref(),
+            )
             .await?;
         // The proxy issues credentials for its own role: a role picked among the user's would
         // be silently replaced.
         let upgrade = self.upgrade.as_ref().filter(|_| !role.from_token);
         if upgrade.is_none() && self.upgrade.is_some() {
-            tracing::info!("a role was chosen among the user's roles: the Lambda proxy is not used");
+            tracing::info!(
+                "a role was chosen among the user's roles: the Lambda proxy is not used"
+            );
         }
         let (credentials, source, upgrade_failure) = match upgrade {
             None => (base.credentials, base.source, None),

@@ -233,8 +233,8 @@ impl Broker {
     fn tokens_of(&self, session: &Session, window: Duration) -> Option<ObtainedTokens> {
         let now = self.clock.now();
         let expires_at = session.tokens_expire_at?;
-        let fresh = expires_at - now >= window
-            && expires_at - now <= LONGEST_TOKEN_LIFETIME + CLOCK_SLACK;
+        let fresh =
+            expires_at - now >= window && expires_at - now <= LONGEST_TOKEN_LIFETIME + CLOCK_SLACK;
         Some(ObtainedTokens {
             id_token: session.id_token.clone()?,
             access_token: session.access_token.clone()?,

@@ -21,6 +21,7 @@ pub mod broker;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod credential_server;
 pub mod credentials;
 pub mod doctor;
 pub mod env;

@@ -91,10 +91,18 @@ impl TokenRoles {
 
     /// The roles with the preferred one first: the order a picker shows them in.
     pub fn ordered(&self) -> Vec<&str> {
-        let preferred = self.preferred.as_deref().filter(|p| self.roles.iter().any(|r| r == p));
+        let preferred = self
+            .preferred
+            .as_deref()
+            .filter(|p| self.roles.iter().any(|r| r == p));
         preferred
             .into_iter()
-            .chain(self.roles.iter().map(String::as_str).filter(|r| Some(*r) != preferred))
+            .chain(
+                self.roles
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|r| Some(*r) != preferred),
+            )
             .collect()
     }
 
@@ -171,7 +179,8 @@ pub(crate) fn decode_claims<T: serde::de::DeserializeOwned>(jwt: &str) -> Option
     else {
         return None;
     };
-    let bytes = zeroize::Zeroizing::new(URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?);
+    let bytes =
+        zeroize::Zeroizing::new(URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?);
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -202,7 +211,11 @@ mod tests {
     #[test]
     fn claims_are_read_and_the_preferred_role_comes_first() {
         let roles = three();
-        assert_eq!(roles.roles, [DEV, ADMIN, READ], "repeats dropped, order kept");
+        assert_eq!(
+            roles.roles,
+            [DEV, ADMIN, READ],
+            "repeats dropped, order kept"
+        );
         assert_eq!(roles.preferred.as_deref(), Some(ADMIN));
         assert_eq!(roles.ordered(), [ADMIN, DEV, READ]);
 
@@ -210,7 +223,11 @@ mod tests {
             "cognito:roles": format!("{DEV}, {READ}"),
         })));
         assert_eq!(text.roles, [DEV, READ]);
-        assert_eq!(text.ordered(), [DEV, READ], "no preferred role: token order");
+        assert_eq!(
+            text.ordered(),
+            [DEV, READ],
+            "no preferred role: token order"
+        );
 
         for unreadable in ["not-a-jwt", "a.b.c", "a.!!!.c", ""] {
             let roles = TokenRoles::from_id_token(&SecretString::from(unreadable));
@@ -238,7 +255,10 @@ mod tests {
                 "role `{other}` is not one of your roles; choose one of: {ADMIN}, {DEV}, {READ} (they come from your user-pool groups; `cogauth roles` lists them)"
             )
         );
-        assert!(matches!(roles.select("Nope"), Err(RoleError::NotYours { .. })));
+        assert!(matches!(
+            roles.select("Nope"),
+            Err(RoleError::NotYours { .. })
+        ));
         assert!(matches!(roles.select("a b"), Err(RoleError::Malformed(_))));
         assert!(matches!(
             roles.select("arn:aws:iam::1:role/x"),
@@ -251,7 +271,10 @@ mod tests {
         let roles = TokenRoles::from_id_token(&token(serde_json::json!({
             "cognito:roles": [ADMIN, "arn:aws:iam::210987654321:role/Admin"],
         })));
-        assert!(matches!(roles.select("Admin"), Err(RoleError::Ambiguous { .. })));
+        assert!(matches!(
+            roles.select("Admin"),
+            Err(RoleError::Ambiguous { .. })
+        ));
         assert_eq!(roles.select(ADMIN).unwrap(), ADMIN);
     }
 

@@ -302,3 +302,94 @@ pub async fn enable_software_token(pool: &Pool, user: &str, password: &str) {
         .await
         .expect("AdminSetUserMFAPreference");
 }
+
+/// An IAM role named `<prefix>-<unique>` that trusts the identity pool as a group role must
+/// (aud = the pool, amr = authenticated). Returns its ARN.
+pub async fn create_group_role(identity_pool_id: &str, prefix: &str) -> String {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}
+            }
+        }]
+    });
+    let name = unique(prefix);
+    iam_client()
+        .await
+        .create_role()
+        .role_name(&name)
+        .assume_role_policy_document(trust.to_string())
+        .max_session_duration(43200)
+        .send()
+        .await
+        .expect("CreateRole for a group");
+    format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+}
+
+/// A user-pool group with a role and a precedence (lower wins `cognito:preferred_role`).
+pub async fn create_group(pool: &Pool, group: &str, role_arn: &str, precedence: Option<i32>) {
+    idp_client()
+        .await
+        .create_group()
+        .user_pool_id(&pool.user_pool_id)
+        .group_name(group)
+        .role_arn(role_arn)
+        .set_precedence(precedence)
+        .send()
+        .await
+        .expect("CreateGroup");
+}
+
+pub async fn add_user_to_group(pool: &Pool, user: &str, group: &str) {
+    idp_client()
+        .await
+        .admin_add_user_to_group()
+        .user_pool_id(&pool.user_pool_id)
+        .username(user)
+        .group_name(group)
+        .send()
+        .await
+        .expect("AdminAddUserToGroup");
+}
+
+pub async fn remove_user_from_group(pool: &Pool, user: &str, group: &str) {
+    idp_client()
+        .await
+        .admin_remove_user_from_group()
+        .user_pool_id(&pool.user_pool_id)
+        .username(user)
+        .group_name(group)
+        .send()
+        .await
+        .expect("AdminRemoveUserFromGroup");
+}
+
+/// Token-based role mapping for the pool's user pool and client, with `ambiguous`
+/// (`AuthenticatedRole` or `Deny`) when the token decides no role.
+pub async fn set_token_role_mapping(pool: &Pool, ambiguous: &str) {
+    let key = format!(
+        "cognito-idp.{}.amazonaws.com/{}:{}",
+        crate::REGION,
+        pool.user_pool_id,
+        pool.client_id
+    );
+    let mapping = identity::types::RoleMapping::builder()
+        .r#type(identity::types::RoleMappingType::Token)
+        .ambiguous_role_resolution(ambiguous.into())
+        .build()
+        .expect("a role mapping");
+    identity_client()
+        .await
+        .set_identity_pool_roles()
+        .identity_pool_id(&pool.identity_pool_id)
+        .roles("authenticated", &pool.role_arn)
+        .role_mappings(key, mapping)
+        .send()
+        .await
+        .expect("SetIdentityPoolRoles with a token role mapping");
+}

@@ -4,6 +4,7 @@
 mod configure;
 mod doctor;
 mod login;
+mod roles;
 mod tools;
 mod upgrade;
 

@@ -815,8 +815,8 @@ fn request(user: &str) -> LoginRequest {
 
 #[tokio::test]
 async fn the_picked_role_is_asked_for_stored_and_kept_by_refreshes() {
-    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN, READ], Some(ADMIN)))
-        .with_upgrade(false);
+    let world =
+        World::new(FakeUserPool::with_roles(&[DEV, ADMIN, READ], Some(ADMIN))).with_upgrade(false);
     let picker = Picker {
         pick: Some(2),
         ..Default::default()
@@ -858,7 +858,11 @@ async fn without_a_terminal_the_identity_pool_chooses() {
         .login(&request("alice"), &picker, true)
         .await
         .unwrap();
-    assert_eq!(picker.shown.lock().unwrap().len(), 1, "the picker was tried");
+    assert_eq!(
+        picker.shown.lock().unwrap().len(),
+        1,
+        "the picker was tried"
+    );
     assert_eq!(fresh.session.role_arn, None);
     assert_eq!(world.identity.roles_received(), [None]);
 
@@ -885,7 +889,10 @@ async fn a_role_that_is_not_the_users_is_refused_before_the_identity_pool() {
         shown.contains(other) && shown.contains(&format!("{ADMIN}, {DEV}")),
         "{shown}"
     );
-    assert!(world.identity.roles_received().is_empty(), "no identity call");
+    assert!(
+        world.identity.roles_received().is_empty(),
+        "no identity call"
+    );
     assert!(world.broker().store().load("dev").unwrap().is_none());
 
     // By name, among the user's roles: asked for and stored.
@@ -916,7 +923,10 @@ async fn a_kept_role_the_user_lost_needs_a_login() {
     let BrokerError::LoginRequired(why) = &err else {
         panic!("{err:?}")
     };
-    assert!(why.reason.contains(DEV) && why.reason.contains(ADMIN), "{why}");
+    assert!(
+        why.reason.contains(DEV) && why.reason.contains(ADMIN),
+        "{why}"
+    );
 }
 
 #[tokio::test]

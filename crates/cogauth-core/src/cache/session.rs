@@ -68,7 +68,10 @@ impl fmt::Debug for Session {
             .field("credentials", &self.credentials)
             .field("source", &self.source)
             .field("tokens_expire_at", &self.tokens_expire_at)
-            .field("id_token", &self.id_token.as_ref().map(|_| "** redacted **"))
+            .field(
+                "id_token",
+                &self.id_token.as_ref().map(|_| "** redacted **"),
+            )
             .field(
                 "access_token",
                 &self.access_token.as_ref().map(|_| "** redacted **"),
