@@ -5,6 +5,7 @@ mod configure;
 mod doctor;
 mod login;
 mod roles;
+mod server;
 mod tokens;
 mod tools;
 mod upgrade;
