@@ -6,22 +6,35 @@ all. Every extension is documented in docs/emulator.md, with what stays unverifi
 """
 
 from . import (
+    auth_flows,
     calls,
+    custom_auth,
+    devices,
     federation,
     group_roles,
     identity_roles,
     lambda_forward,
     managed_login,
+    password_srp,
     revoke,
     role_mapping,
+    rotation,
+    signin,
+    sts_keys,
     tags,
+    user_auth,
 )
 
 # Each module patches distinct moto functions, or wraps the one it patches and calls the
-# previous implementation, so the order matters only where noted.
-# role_mapping wraps identity_roles' GetIdentityPoolRoles storage, so it comes after it.
+# previous implementation, so the order matters only where noted:
+# - the sign-in modules (which run before moto's InitiateAuth / RespondToAuthChallenge, and add
+#   the operations they answer) come before `calls`, so that `calls` counts every InitiateAuth
+#   and GetTokensFromRefreshToken they answer;
+# - role_mapping wraps identity_roles' GetIdentityPoolRoles storage, so it comes after it.
+SIGNIN = [signin, password_srp, devices, rotation, user_auth, custom_auth, auth_flows]
 MODULES = [
     identity_roles,
+    *SIGNIN,
     calls,
     revoke,
     lambda_forward,
@@ -30,6 +43,7 @@ MODULES = [
     role_mapping,
     federation,
     tags,
+    sts_keys,
 ]
 
 
