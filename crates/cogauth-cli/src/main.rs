@@ -4,6 +4,7 @@
 
 mod completions;
 mod configure;
+mod console;
 mod context;
 mod credential_process;
 mod doctor;
@@ -12,6 +13,7 @@ mod export;
 mod login;
 mod logout;
 mod obtain;
+mod open_url;
 mod profile_args;
 mod report;
 mod roles;
@@ -60,6 +62,8 @@ enum Command {
     Token(token::TokenArgs),
     /// List the roles your user-pool groups let you take (`login --role` picks one).
     Roles(roles::RolesArgs),
+    /// Open the AWS Management Console signed in with the profile's credentials (or print the URL).
+    Console(console::ConsoleArgs),
     /// Check the config, endpoints, pools, role, clock and file permissions, with a fix for each problem.
     Doctor(doctor::DoctorArgs),
     /// Revoke the refresh token and remove the cached session and cogauth's AWS profile.
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Token(args) => token::run(args),
         Command::Roles(args) => roles::run(args),
+        Command::Console(args) => console::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Logout(args) => logout::run(args),
         Command::Completions(args) => completions::completions(args),

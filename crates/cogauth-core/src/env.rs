@@ -99,4 +99,7 @@ pub mod vars {
     pub const COGAUTH_EXEC_PROFILE: &str = "COGAUTH_EXEC_PROFILE";
     /// The longest one AWS call may take, retries included, in whole seconds (default 60).
     pub const COGAUTH_AWS_TIMEOUT: &str = "COGAUTH_AWS_TIMEOUT";
+    /// Replaces the AWS federation endpoint of `cogauth console` (both the sign-in token and
+    /// the login URL), e.g. for a test's fake endpoint; https, or http to loopback only.
+    pub const COGAUTH_FEDERATION_ENDPOINT: &str = "COGAUTH_FEDERATION_ENDPOINT";
 }

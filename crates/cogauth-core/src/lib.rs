@@ -20,6 +20,7 @@ pub mod broker;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod credential_server;
 pub mod credentials;
 pub mod doctor;
