@@ -37,6 +37,8 @@ pub fn run(args: ConsoleArgs) -> Result<()> {
     }
     let broker = crate::context::broker(args.profile.profile.clone(), Default::default())?;
     let region = broker.settings().require_region()?.to_owned();
+    // A bad endpoint override is reported before any credentials are fetched.
+    console::federation_endpoint(&ProcessEnv, &region)?;
     let creds = crate::obtain::credentials(&broker, args.window, !args.no_lambda_proxy)?;
     let request = SigninRequest {
         region,

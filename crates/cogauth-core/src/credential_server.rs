@@ -51,6 +51,9 @@ pub const TOKEN_VAR: &str = "AWS_CONTAINER_AUTHORIZATION_TOKEN";
 const MAX_HEAD: usize = 16 * 1024;
 /// How long a client may take to send its request head.
 const READ_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+/// What is read, at most, of a request after its answer, and for how long.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+const DRAIN_TIME: StdDuration = StdDuration::from_secs(2);
 
 /// Why the server could not start or run.
 #[derive(Debug, thiserror::Error)]
@@ -240,6 +243,19 @@ impl Shared {
         response.push_str(&answer.body);
         let _ = stream.write_all(response.as_bytes()).await;
         let _ = stream.shutdown().await;
+        // Read what the client may still be sending (an oversized head) before closing:
+        // closing with unread data resets the connection, and the client could lose the answer.
+        let drain = async {
+            let mut sink = [0u8; 4096];
+            let mut left = DRAIN_LIMIT;
+            while left > 0 {
+                match stream.read(&mut sink).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => left = left.saturating_sub(n),
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
     }
 
     async fn answer(&self, head: &[u8]) -> Answer {

@@ -4,6 +4,7 @@
 mod configure;
 mod console;
 mod doctor;
+mod help;
 mod login;
 mod messages;
 mod profiles;
