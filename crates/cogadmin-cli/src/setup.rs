@@ -55,6 +55,15 @@ pub struct Common {
     /// Also write a cogauth user profile with this name for what was set up.
     #[arg(long, value_name = "PROFILE")]
     write_profile: Option<String>,
+    /// Map roles from the ID token (`token`): users take the roles of their user-pool groups
+    /// (`cogauth login --role`); each group role is made to trust the identity pool.
+    #[arg(long, value_name = "TYPE", value_enum)]
+    role_mapping: Option<RoleMappingType>,
+    /// With --role-mapping: what a user whose token decides no role gets (no group with a role,
+    /// or a tie of precedence): the identity pool's authenticated role (the default, as in the
+    /// AWS console), or nothing.
+    #[arg(long, value_name = "HOW", value_enum, requires = "role_mapping")]
+    ambiguous: Option<AmbiguousChoice>,
     /// Read everything and say what would change; change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -108,6 +117,22 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         }
     };
     run_setup(ctx, &admin, &sdk, user_pool, common).await
+}
+
+/// How the identity pool maps roles.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RoleMappingType {
+    /// From the ID token's `cognito:roles` and `cognito:preferred_role`.
+    Token,
+}
+
+/// `AmbiguousRoleResolution`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum AmbiguousChoice {
+    /// Refuse credentials.
+    Deny,
+    /// Give the identity pool's authenticated role.
+    AuthenticatedRole,
 }
 
 #[derive(clap::Args)]
@@ -174,6 +199,15 @@ async fn run_setup(
         duration_hours: common
             .duration_hours
             .unwrap_or(admin.config.aws_configuration.max_session_duration / 3600),
+        token_role_mapping: common.role_mapping.map(|RoleMappingType::Token| {
+            match common
+                .ambiguous
+                .unwrap_or(AmbiguousChoice::AuthenticatedRole)
+            {
+                AmbiguousChoice::Deny => setup::Ambiguous::Deny,
+                AmbiguousChoice::AuthenticatedRole => setup::Ambiguous::AuthenticatedRole,
+            }
+        }),
         dry_run: common.dry_run,
     };
     let outcome = setup::setup(sdk, &request).await?;

@@ -14,6 +14,7 @@
 //! - [`roles`] reads an identity pool's roles and policies, and applies inline policies;
 //! - [`policies`] builds and validates IAM policy documents (pure);
 //! - [`users`] manages user-pool users;
+//! - [`groups`] manages user-pool groups with roles, and their members;
 //! - [`doctor`] holds the doctor's checks that read the pools and the role;
 //! - [`lambda_deploy`] deploys the credential-proxy Lambda (feature `lambda-deploy`, on by
 //!   default; `cogauth` builds without it, and so without `zip`).
@@ -24,6 +25,7 @@
 pub mod config;
 pub mod doctor;
 mod error;
+pub mod groups;
 mod iam;
 #[cfg(feature = "lambda-deploy")]
 pub mod lambda_deploy;

@@ -18,6 +18,9 @@ pub enum Action {
     /// A dry run that does not read the current state (policy dry runs never call IAM), so it
     /// cannot tell a creation from an update.
     WouldApply,
+    /// Taken away (a user's membership of a group: nothing else is ever removed).
+    Removed,
+    WouldRemove,
 }
 
 impl Action {
@@ -54,6 +57,8 @@ impl fmt::Display for Action {
             Self::WouldCreate => "would create",
             Self::WouldUpdate => "would update",
             Self::WouldApply => "would apply",
+            Self::Removed => "removed",
+            Self::WouldRemove => "would remove",
         })
     }
 }
@@ -80,6 +85,12 @@ pub enum Resource {
     Function,
     /// The inline policy that lets an identity pool's role invoke the proxy.
     InvokePermission,
+    /// A user-pool group (its role and precedence).
+    Group,
+    /// A user's membership of a group.
+    GroupMember,
+    /// The identity pool's role mapping for a user pool's app client.
+    RoleMapping,
 }
 
 impl fmt::Display for Resource {
@@ -100,6 +111,9 @@ impl fmt::Display for Resource {
             Self::RolePolicy => "role policy",
             Self::Function => "Lambda function",
             Self::InvokePermission => "invoke permission",
+            Self::Group => "group",
+            Self::GroupMember => "group member",
+            Self::RoleMapping => "role mapping",
         })
     }
 }

@@ -7,7 +7,10 @@
 //!    unauthenticated identities, with `AllowClassicFlow` when the basic flow is wanted;
 //! 3. the authenticated IAM role (found by name), trusted by cognito-identity for this pool's
 //!    authenticated identities only, with the wanted MaxSessionDuration;
-//! 4. the role attachment (SetIdentityPoolRoles), which the original never made.
+//! 4. the role attachment (SetIdentityPoolRoles), which the original never made;
+//! 5. with `--role-mapping token`, the identity pool's token-based role mapping for the app
+//!    client (users then choose among their groups' roles), and each group role's trust policy
+//!    made to accept the identity pool (see [`crate::groups`]).
 //!
 //! Drift is repaired and reported: a trust policy or MaxSessionDuration that differs, a client
 //! missing from the identity pool, a role not attached. Nothing is ever deleted or turned off.
@@ -63,7 +66,31 @@ pub struct SetupRequest {
     pub basic_flow: bool,
     /// The role's MaxSessionDuration, 1 to 12.
     pub duration_hours: u32,
+    /// Token-based role mapping for the app client, deciding ambiguous tokens this way;
+    /// `None` leaves the role mapping as it is.
+    pub token_role_mapping: Option<Ambiguous>,
     pub dry_run: bool,
+}
+
+/// What the identity pool does with a token that decides no role (no `cognito:preferred_role`
+/// and no role asked for): the `AmbiguousRoleResolution` of the role mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Ambiguous {
+    /// Refuse: only users whose groups give them a role get credentials.
+    Deny,
+    /// Give the identity pool's authenticated role.
+    AuthenticatedRole,
+}
+
+impl Ambiguous {
+    fn to_aws(self) -> identity::types::AmbiguousRoleResolutionType {
+        match self {
+            Self::Deny => identity::types::AmbiguousRoleResolutionType::Deny,
+            Self::AuthenticatedRole => {
+                identity::types::AmbiguousRoleResolutionType::AuthenticatedRole
+            }
+        }
+    }
 }
 
 /// The AWS console's name for an identity pool's authenticated role.
@@ -230,6 +257,20 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         &mut plan,
     )
     .await?;
+    if let Some(ambiguous) = request.token_role_mapping {
+        ensure_role_mapping(
+            &ctx,
+            identity_pool_id.as_deref(),
+            provider.as_ref(),
+            ambiguous,
+            &mut plan,
+        )
+        .await?;
+        if let Some(pool) = &user_pool_id {
+            ensure_group_roles_trust(sdk, &ctx, pool, identity_pool_id.as_deref(), &mut plan)
+                .await?;
+        }
+    }
 
     Ok(SetupOutcome {
         plan,
@@ -876,6 +917,125 @@ async fn ensure_attachment(
             .with_id(pool_id)
             .with_details(details),
     );
+    Ok(())
+}
+
+/// The token-based role mapping of the app client: `Type: Token` with `ambiguous`, under
+/// `<provider>:<client>`; other providers' mappings and the roles are kept.
+async fn ensure_role_mapping(
+    ctx: &Clients,
+    identity_pool_id: Option<&str>,
+    provider: Option<&(String, String)>,
+    ambiguous: Ambiguous,
+    plan: &mut Plan,
+) -> Result<(), AdminError> {
+    let wanted = format!("token, ambiguous tokens: {ambiguous:?}");
+    let (Some(pool_id), Some((provider_name, client_id))) = (identity_pool_id, provider) else {
+        plan.push(
+            Step::new(Resource::RoleMapping, "token", Action::WouldCreate)
+                .with_details(vec![wanted]),
+        );
+        return Ok(());
+    };
+    let key = format!("{provider_name}:{client_id}");
+    let current = ctx
+        .identity
+        .get_identity_pool_roles()
+        .identity_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(aws_error(Service::CognitoIdentity, "GetIdentityPoolRoles"))?;
+    let mut mappings = current.role_mappings().cloned().unwrap_or_default();
+    let existing = mappings.get(&key);
+    let is_wanted = existing.is_some_and(|m| {
+        m.r#type() == &identity::types::RoleMappingType::Token
+            && m.ambiguous_role_resolution() == Some(&ambiguous.to_aws())
+    });
+    if is_wanted {
+        plan.push(Step::new(Resource::RoleMapping, &key, Action::Unchanged).with_id(pool_id));
+        return Ok(());
+    }
+    let mut details = vec![wanted];
+    if let Some(old) = existing {
+        details.push(format!(
+            "was {}, ambiguous tokens: {}",
+            old.r#type().as_str(),
+            old.ambiguous_role_resolution()
+                .map_or("not set", |a| a.as_str())
+        ));
+    }
+    let action = match existing {
+        Some(_) => Action::update(ctx.dry_run),
+        None => Action::create(ctx.dry_run),
+    };
+    if !ctx.dry_run {
+        let mapping = identity::types::RoleMapping::builder()
+            .r#type(identity::types::RoleMappingType::Token)
+            .ambiguous_role_resolution(ambiguous.to_aws())
+            .build()
+            .map_err(|e| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentity,
+                    "SetIdentityPoolRoles",
+                    &e.to_string(),
+                )
+            })?;
+        mappings.insert(key.clone(), mapping);
+        ctx.identity
+            .set_identity_pool_roles()
+            .identity_pool_id(pool_id)
+            .set_roles(current.roles().cloned())
+            .set_role_mappings(Some(mappings))
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "SetIdentityPoolRoles"))?;
+    }
+    plan.push(
+        Step::new(Resource::RoleMapping, &key, action)
+            .with_id(pool_id)
+            .with_details(details),
+    );
+    Ok(())
+}
+
+/// Every group role of the user pool made to trust the identity pool (the roles a token
+/// mapping issues credentials for).
+async fn ensure_group_roles_trust(
+    sdk: &SdkConfig,
+    ctx: &Clients,
+    user_pool_id: &str,
+    identity_pool_id: Option<&str>,
+    plan: &mut Plan,
+) -> Result<(), AdminError> {
+    let mut seen = Vec::new();
+    for (group, arn) in crate::groups::group_roles(sdk, user_pool_id).await? {
+        if seen.contains(&arn) {
+            continue;
+        }
+        seen.push(arn.clone());
+        let name = crate::policies::role_name_of_arn(&arn).unwrap_or(&arn);
+        let Some(role) = crate::iam::find_role(&ctx.iam, name)
+            .await?
+            .filter(|r| r.arn() == arn)
+        else {
+            plan.warnings.push(format!(
+                "group `{group}` names role `{arn}`, which is not in this account: its users                  cannot take it; fix the group with `cogadmin group create {group} --role-arn ...`"
+            ));
+            continue;
+        };
+        match identity_pool_id {
+            Some(pool) => {
+                crate::groups::ensure_trust(&ctx.iam, &role, pool, ctx.dry_run, plan).await?
+            }
+            None => plan.push(
+                Step::new(Resource::Role, name, Action::WouldUpdate)
+                    .with_id(&arn)
+                    .with_details(vec![format!(
+                        "trust policy: accept the new identity pool (group `{group}`)"
+                    )]),
+            ),
+        }
+    }
     Ok(())
 }
 

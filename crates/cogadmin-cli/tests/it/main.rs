@@ -8,6 +8,7 @@
 mod configure;
 mod credentials;
 mod end_to_end;
+mod groups;
 mod hardening;
 mod lambda_deploy;
 mod logging;

@@ -1,12 +1,14 @@
 //! The checks of `cogauth doctor` that read the pools and the role with administrative AWS
 //! credentials: the app client's auth flows and secret, the identity pool's providers, the
-//! role's trust policy. [`AdminChecks`] plugs them into `cogauth_core::doctor`.
+//! role's trust policy, and the roles of the user pool's groups (each must trust the identity
+//! pool, and the identity pool must map roles from the token to use them). [`AdminChecks`]
+//! plugs them into `cogauth_core::doctor`.
 //!
 //! The facts are read first (DescribeUserPoolClient, DescribeIdentityPool,
 //! GetIdentityPoolRoles, GetRole), then judged, so every fix can name the real resources.
 //! Missing credentials or a refused read skip a check with "needs admin rights: ...".
 
-mod trust;
+pub(crate) mod trust;
 
 use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -24,9 +26,15 @@ pub mod names {
     pub const AUTH_FLOWS: &str = "app client auth flows";
     pub const PROVIDER: &str = "identity pool trusts the user pool";
     pub const ROLE_TRUST: &str = "role trust policy";
+    pub const GROUP_ROLES: &str = "group roles trust the identity pool";
 }
 
-const ADMIN_CHECKS: [&str; 3] = [names::AUTH_FLOWS, names::PROVIDER, names::ROLE_TRUST];
+const ADMIN_CHECKS: [&str; 4] = [
+    names::AUTH_FLOWS,
+    names::PROVIDER,
+    names::ROLE_TRUST,
+    names::GROUP_ROLES,
+];
 
 /// The admin checks, with the administrative SDK config ([`crate::sdk::load`]) they read with;
 /// `None` skips them, saying so.
@@ -62,6 +70,7 @@ impl cogauth_core::doctor::AdminChecks for AdminChecks {
             Check::new(names::AUTH_FLOWS, auth_flows(&facts, target)),
             Check::new(names::PROVIDER, provider(&facts, target)),
             Check::new(names::ROLE_TRUST, role_trust(&facts, target)),
+            Check::new(names::GROUP_ROLES, group_roles(&facts, target)),
         ]
     }
 }
@@ -171,6 +180,10 @@ struct Facts {
     authenticated_role: Result<Option<String>, ReadError>,
     /// The roles the profile's logins assume, by ARN.
     roles: Vec<(String, Result<RoleFacts, ReadError>)>,
+    /// The user pool's groups with a role: (group, role ARN, what its trust policy lacks).
+    group_roles: Result<Vec<(String, String, Result<RoleFacts, ReadError>)>, ReadError>,
+    /// The identity pool's role mapping type (`Token`, `Rules`) for the profile's app client.
+    role_mapping: Option<String>,
 }
 
 impl Facts {
@@ -223,17 +236,26 @@ impl Facts {
                     .collect(),
                 allow_classic_flow: out.allow_classic_flow().unwrap_or(false),
             });
-        let authenticated_role = identity
+        let pool_roles = identity
             .get_identity_pool_roles()
             .identity_pool_id(&t.identity_pool_id)
             .send()
             .await
-            .map_err(|e| read_error("GetIdentityPoolRoles", &e))
-            .map(|out| {
-                out.roles()
-                    .and_then(|roles| roles.get("authenticated"))
-                    .cloned()
-            });
+            .map_err(|e| read_error("GetIdentityPoolRoles", &e));
+        let authenticated_role = pool_roles.as_ref().map_err(Clone::clone).map(|out| {
+            out.roles()
+                .and_then(|roles| roles.get("authenticated"))
+                .cloned()
+        });
+        let mapping_key = format!(
+            "cognito-idp.{pool_region}.amazonaws.com/{}:{}",
+            t.user_pool_id, t.client_id
+        );
+        let role_mapping = pool_roles.as_ref().ok().and_then(|out| {
+            out.role_mappings()
+                .and_then(|m| m.get(&mapping_key))
+                .map(|m| m.r#type().as_str().to_owned())
+        });
 
         // The enhanced flow gets the pool's authenticated role; the basic flow (and a custom
         // role of the enhanced flow) assumes the profile's role_arn.
@@ -251,39 +273,27 @@ impl Facts {
         let iam = aws_sdk_iam::Client::new(&in_region(sdk, &t.region));
         let mut roles = Vec::new();
         for arn in arns {
-            let name = role_name_of_arn(&arn).unwrap_or(&arn).to_owned();
-            let facts = iam
-                .get_role()
-                .role_name(&name)
-                .send()
-                .await
-                .map_err(|e| read_error("GetRole", &e))
-                .map(|out| {
-                    let role = out.role();
-                    let problems = match role.and_then(|r| r.assume_role_policy_document()) {
-                        None => vec!["there is none".to_owned()],
-                        Some(raw) => match decode_document(raw) {
-                            Ok(doc) => trust::problems(&doc, &t.identity_pool_id),
-                            Err(e) => vec![format!("not valid JSON: {e}")],
-                        },
-                    };
-                    RoleFacts {
-                        name: name.clone(),
-                        max_session_hours: role
-                            .and_then(|r| r.max_session_duration())
-                            .and_then(|s| u32::try_from(s).ok())
-                            .filter(|s| s % 3600 == 0 && (1..=12).contains(&(s / 3600)))
-                            .map(|s| s / 3600),
-                        problems,
-                    }
-                });
+            let facts = role_facts(&iam, &arn, &t.identity_pool_id).await;
             roles.push((arn, facts));
         }
+        let group_roles = match list_group_roles(&idp, &t.user_pool_id).await {
+            Ok(groups) => {
+                let mut found = Vec::new();
+                for (group, arn) in groups {
+                    let facts = role_facts(&iam, &arn, &t.identity_pool_id).await;
+                    found.push((group, arn, facts));
+                }
+                Ok(found)
+            }
+            Err(e) => Err(e),
+        };
         Self {
             client,
             identity_pool,
             authenticated_role,
             roles,
+            group_roles,
+            role_mapping,
         }
     }
 
@@ -319,6 +329,136 @@ impl Facts {
             command.push_str(" --basic-flow");
         }
         Some(command)
+    }
+}
+
+/// The user pool's groups that have a role: (group, role ARN).
+async fn list_group_roles(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    user_pool_id: &str,
+) -> Result<Vec<(String, String)>, ReadError> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let page = idp
+            .list_groups()
+            .user_pool_id(user_pool_id)
+            .limit(60)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| read_error("ListGroups", &e))?;
+        found.extend(
+            page.groups()
+                .iter()
+                .filter_map(|g| Some((g.group_name()?.to_owned(), g.role_arn()?.to_owned()))),
+        );
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
+/// A role's name, session cap and what its trust policy lacks for `identity_pool_id`.
+async fn role_facts(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    identity_pool_id: &str,
+) -> Result<RoleFacts, ReadError> {
+    let name = role_name_of_arn(arn).unwrap_or(arn).to_owned();
+    iam.get_role()
+        .role_name(&name)
+        .send()
+        .await
+        .map_err(|e| read_error("GetRole", &e))
+        .map(|out| {
+            let role = out.role();
+            let problems = match role.and_then(|r| r.assume_role_policy_document()) {
+                None => vec!["there is none".to_owned()],
+                Some(raw) => match decode_document(raw) {
+                    Ok(doc) => trust::problems(&doc, identity_pool_id),
+                    Err(e) => vec![format!("not valid JSON: {e}")],
+                },
+            };
+            RoleFacts {
+                name: name.clone(),
+                max_session_hours: role
+                    .and_then(|r| r.max_session_duration())
+                    .and_then(|s| u32::try_from(s).ok())
+                    .filter(|s| s % 3600 == 0 && (1..=12).contains(&(s / 3600)))
+                    .map(|s| s / 3600),
+                problems,
+            }
+        })
+}
+
+/// Every group role must trust the identity pool, and the identity pool must map roles from
+/// the token for the app client, or users can never take them.
+fn group_roles(facts: &Facts, t: &Target) -> Outcome {
+    let groups = match &facts.group_roles {
+        Ok(groups) => groups,
+        Err(ReadError::NotFound) => {
+            return skipped(format!(
+                "user pool `{}` does not exist (see the app client check)",
+                t.user_pool_id
+            ));
+        }
+        Err(ReadError::Outcome(o)) => return o.clone(),
+    };
+    // No group with a role: nothing to trust.
+    if groups.is_empty() {
+        return Outcome::Pass;
+    }
+    let mut problems = Vec::new();
+    let mut fixes = Vec::new();
+    for (group, arn, role) in groups {
+        let role = match role {
+            Ok(r) => r,
+            Err(ReadError::NotFound) => {
+                problems.push(format!(
+                    "group `{group}` names role `{arn}`, which does not exist"
+                ));
+                fixes.push(format!(
+                    "`cogadmin group create {} --role-arn {} --identity-pool-id {}` creates it                      trusting the identity pool",
+                    shell_word(group),
+                    shell_word(arn),
+                    t.identity_pool_id
+                ));
+                continue;
+            }
+            Err(ReadError::Outcome(o)) => return o.clone(),
+        };
+        if role.problems.is_empty() {
+            continue;
+        }
+        problems.push(format!(
+            "the trust policy of role `{}` (group `{group}`): {}",
+            role.name,
+            role.problems.join("; ")
+        ));
+        fixes.push(format!(
+            "run `cogadmin group create {} --role-arn {} --identity-pool-id {}`: it makes the              role accept identity pool {} (aud) for authenticated identities (amr), and keeps              its other statements",
+            shell_word(group),
+            shell_word(arn),
+            t.identity_pool_id,
+            t.identity_pool_id
+        ));
+    }
+    if facts.role_mapping.is_none() && facts.identity_pool.is_ok() {
+        problems.push(format!(
+            "identity pool `{}` has no role mapping for app client `{}`: the roles of the              groups are never used, every user gets the authenticated role",
+            t.identity_pool_id, t.client_id
+        ));
+        let command = facts
+            .setup_command(t, None)
+            .unwrap_or_else(|| "cogadmin setup".to_owned());
+        fixes.push(format!("run `{command} --role-mapping token`"));
+    }
+    if problems.is_empty() {
+        Outcome::Pass
+    } else {
+        fail(problems.join("; "), fixes.join("; "))
     }
 }
 
