@@ -117,7 +117,7 @@ fn group_create_makes_its_role_trust_the_pool_and_runs_again_unchanged() {
     assert_eq!(run.action_of("IAM role"), "created", "{}", run.stdout);
     assert_eq!(run.action_of("group"), "created");
     assert_eq!(group(&pool, "admins"), Some((Some(arn.clone()), Some(1))));
-    assert_eq!(trusted_pools(&trust_of(&role)), [identity.clone()]);
+    assert_eq!(trusted_pools(&trust_of(&role)), [identity.as_str()]);
 
     // Again: nothing changes.
     let again = admin.ok(&[
@@ -400,7 +400,7 @@ fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
         mapping(),
         Some(("Token".to_owned(), Some("Deny".to_owned())))
     );
-    assert_eq!(trusted_pools(&trust_of(&role)), [identity.clone()]);
+    assert_eq!(trusted_pools(&trust_of(&role)), [identity.as_str()]);
     // The authenticated role is still attached.
     assert_eq!(run.action_of("role attachment"), "unchanged");
 

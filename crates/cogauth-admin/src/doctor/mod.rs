@@ -172,6 +172,9 @@ struct RoleFacts {
     problems: Vec<String>,
 }
 
+/// A group with a role: (group, role ARN, the role's facts).
+type GroupRoleFacts = (String, String, Result<RoleFacts, ReadError>);
+
 #[derive(Debug)]
 struct Facts {
     client: Result<ClientFacts, ReadError>,
@@ -180,8 +183,8 @@ struct Facts {
     authenticated_role: Result<Option<String>, ReadError>,
     /// The roles the profile's logins assume, by ARN.
     roles: Vec<(String, Result<RoleFacts, ReadError>)>,
-    /// The user pool's groups with a role: (group, role ARN, what its trust policy lacks).
-    group_roles: Result<Vec<(String, String, Result<RoleFacts, ReadError>)>, ReadError>,
+    /// The user pool's groups with a role.
+    group_roles: Result<Vec<GroupRoleFacts>, ReadError>,
     /// The identity pool's role mapping type (`Token`, `Rules`) for the profile's app client.
     role_mapping: Option<String>,
 }
