@@ -108,6 +108,7 @@ pub fn run(args: ExecArgs) -> Result<()> {
             window: chrono::Duration::minutes(i64::from(args.window)),
             use_lambda_proxy: !args.no_lambda_proxy,
         };
+        crate::serve::warn_about_the_default_profile();
         let code = crate::serve::run_with_child(broker, options, cmd, program)?;
         std::process::exit(code);
     }

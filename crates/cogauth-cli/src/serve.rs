@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
+use cogauth_core::awsfiles::AwsFiles;
 use cogauth_core::broker::Broker;
 use cogauth_core::credential_server::{CredentialServer, FULL_URI_VAR, ServeOptions, TOKEN_VAR};
+use cogauth_core::env::ProcessEnv;
 use secrecy::ExposeSecret;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -47,9 +49,16 @@ pub fn run(args: ServeArgs) -> Result<()> {
         window: chrono::Duration::minutes(i64::from(args.window)),
         use_lambda_proxy: !args.no_lambda_proxy,
     };
+    let profile = broker.profile().to_owned();
+    warn_about_the_default_profile();
     let runtime = crate::context::runtime()?;
     runtime.block_on(async {
         let server = CredentialServer::bind(Arc::new(broker), args.port, options).await?;
+        // Handlers before the variables are printed: whoever reads them may stop the server
+        // at once, and must get a clean stop, not the default action's.
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut hangup = signal(SignalKind::hangup())?;
         let url = server.url();
         let token = server.token().expose_secret();
         let text = match args.format {
@@ -65,12 +74,8 @@ pub fn run(args: ServeArgs) -> Result<()> {
         stdout.flush()?;
         drop(stdout);
         eprintln!(
-            "cogauth: serving credentials of profile `{}` at {url} until interrupted (Ctrl-C)",
-            args.profile.profile.as_deref().unwrap_or("(default)")
+            "cogauth: serving credentials of profile `{profile}` at {url} until interrupted (Ctrl-C)"
         );
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
-        let mut hangup = signal(SignalKind::hangup())?;
         server
             .serve(async {
                 tokio::select! {
@@ -83,6 +88,20 @@ pub fn run(args: ServeArgs) -> Result<()> {
         eprintln!("cogauth: credential server stopped");
         Ok(())
     })
+}
+
+/// Warns, on one line of stderr, when the default AWS profile holds credentials: every SDK's
+/// chain reads the shared files before it asks a container-credentials server, so a job would
+/// silently use those instead of the server's.
+pub fn warn_about_the_default_profile() {
+    let Ok(files) = AwsFiles::from_env(&ProcessEnv) else {
+        return;
+    };
+    if let Some(found) = files.default_profile_credentials() {
+        eprintln!(
+            "cogauth: warning: {found} comes before this server in the AWS tools' credential chain, so a job would use it instead: move it to a named profile, or give the job AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE without it"
+        );
+    }
 }
 
 /// Serves `broker`'s credentials to `cmd` (whose environment gets the two variables) for as

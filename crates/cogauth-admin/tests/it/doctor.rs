@@ -66,6 +66,7 @@ async fn a_healthy_profile_passes_every_check_in_order() {
             admin_names::AUTH_FLOWS,
             admin_names::PROVIDER,
             admin_names::ROLE_TRUST,
+            admin_names::GROUP_ROLES,
             names::CLOCK_SKEW,
             names::FILE_PERMISSIONS,
         ]
@@ -91,6 +92,7 @@ async fn admin_checks_are_skipped_without_an_admin_configuration() {
         admin_names::AUTH_FLOWS,
         admin_names::PROVIDER,
         admin_names::ROLE_TRUST,
+        admin_names::GROUP_ROLES,
     ] {
         let Outcome::Skipped { why } = &report.get(name).unwrap().outcome else {
             panic!("{report:?}")

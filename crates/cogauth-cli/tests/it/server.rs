@@ -475,3 +475,80 @@ fn exec_server_without_a_session_fails_before_running_the_command() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cogauth login --profile dev"));
     assert!(!world.home.join("RAN").exists());
 }
+
+/// A `[default]` profile with keys comes before the container provider in every SDK's chain:
+/// `exec --server` and `serve` say so on one line of stderr, naming the file and section, and
+/// stay quiet once the job's files have no such profile.
+#[test]
+fn credentials_in_the_default_profile_are_warned_about() {
+    let world = World::new(PoolOptions::default(), &[]);
+    ok(&world.login(&[]));
+    world.home.write(
+        ".aws/credentials",
+        "[default]\naws_access_key_id = AKIASTATICDEFAULT\naws_secret_access_key = static\n",
+    );
+    let method = "import boto3; print(boto3.Session().get_credentials().method)";
+    let exec = |env: &[(&str, &str)]| {
+        let out = world
+            .home
+            .command(crate::COGAUTH)
+            .args(["exec", "--profile", "dev", "--server", "--"])
+            .args([&python(), "-c", method])
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        let home = world.home.path().to_str().unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            stderr.replace(home, "[HOME]"),
+        )
+    };
+    // What the warning is about: boto3 takes the static keys, not the server's.
+    let (method_used, stderr) = exec(&[]);
+    assert_eq!(method_used, "shared-credentials-file");
+    insta::assert_snapshot!("default_profile_warning", stderr);
+
+    // The advice followed: the job's files without the default profile; no warning.
+    world.home.write(".aws/job-credentials", "");
+    let (method_used, stderr) = exec(&[(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        &world
+            .home
+            .join(".aws/job-credentials")
+            .display()
+            .to_string(),
+    )]);
+    assert_eq!(method_used, "container-role");
+    assert!(!stderr.contains("warning"), "{stderr}");
+
+    // serve: the same line, on stderr only; stdout keeps the two variables alone.
+    world.home.write(
+        ".aws/credentials",
+        "[dev-keys]\naws_access_key_id = AKIAOTHER\n",
+    );
+    world.home.write(
+        ".aws/config",
+        "[profile  default]\ncredential_process = /bin/false\n",
+    );
+    let (child, printed) = start_serve(&world, &["--format", "json"]);
+    serde_json::from_str::<serde_json::Value>(&printed).unwrap();
+    let out = stop(child, nix::sys::signal::Signal::SIGTERM);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.contains("warning"))
+        .map(|l| l.replace(world.home.path().to_str().unwrap(), "[HOME]"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].starts_with(
+            "cogauth: warning: `credential_process` in [profile  default] of [HOME]/.aws/config comes before this server"
+        ),
+        "{stderr}"
+    );
+}
