@@ -28,6 +28,13 @@ fn set_up(extra: &[&str]) -> (Admin, String, String) {
     (admin, pool, identity)
 }
 
+/// `text` with each `(value, tag)`'s value as `[tag]`, for snapshots.
+fn redact(text: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(text.to_owned(), |text, (value, tag)| {
+        text.replace(value, &format!("[{tag}]"))
+    })
+}
+
 fn role_arn(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
 }
@@ -100,6 +107,17 @@ fn group_create_makes_its_role_trust_the_pool_and_runs_again_unchanged() {
         "--dry-run",
     ]);
     assert_eq!(dry.action_of("IAM role"), "would create", "{}", dry.stdout);
+    insta::assert_snapshot!(
+        "group_create_dry_run",
+        redact(
+            &dry.stdout,
+            &[
+                (&role, "ROLE"),
+                (&pool, "USER_POOL"),
+                (&identity, "IDENTITY_POOL")
+            ]
+        )
+    );
     assert_eq!(dry.action_of("group"), "would create");
     assert!(dry.stdout.contains("dry run: nothing was changed"));
     assert_eq!(group(&pool, "admins"), None);
@@ -289,6 +307,10 @@ fn users_are_added_listed_and_removed_once() {
     assert_eq!(readers["precedence"], 2);
     assert_eq!(readers["role_arn"], role_arn(&role).as_str());
     let text = admin.ok(&["group", "list"]).stdout;
+    insta::assert_snapshot!(
+        "group_list",
+        redact(&text, &[(&role, "ROLE"), (&pool, "USER_POOL")])
+    );
     assert!(
         text.contains("members: bob") && text.contains(&role_arn(&role)),
         "{text}"
@@ -316,7 +338,6 @@ fn users_are_added_listed_and_removed_once() {
         "{}",
         err.stderr
     );
-    let _ = pool;
 }
 
 #[test]

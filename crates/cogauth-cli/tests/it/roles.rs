@@ -80,6 +80,22 @@ impl RoleWorld {
         role.to_owned()
     }
 
+    /// `text` with the roles' ARNs and names as `[ADMIN]`, `[DEV]`, `[READ]`, and the user and
+    /// account fixed, for snapshots.
+    fn redact(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for (arn, tag) in [
+            (&self.admin, "ADMIN"),
+            (&self.dev, "DEV"),
+            (&self.read, "READ"),
+        ] {
+            text = text
+                .replace(arn.as_str(), &format!("[{tag}_ARN]"))
+                .replace(name_of(arn), &format!("[{tag}]"));
+        }
+        text.replace(&self.world.user, "[USER]")
+    }
+
     fn cached_role(&self) -> serde_json::Value {
         self.world.status()["session"]["role_arn"].clone()
     }
@@ -130,7 +146,18 @@ fn login_with_a_role_takes_it_and_silent_refreshes_keep_it() {
     // the identity pool's choice, the preferred role.
     ok(&w.world.login(&["--role", &w.read]));
     assert_eq!(w.caller_role(), name_of(&w.read));
-    let out = w.world.login(&[]);
+    let out = crate::cogauth_without_terminal(
+        &w.world.home,
+        &[
+            "login",
+            "--profile",
+            "dev",
+            "-u",
+            &w.world.user,
+            "--password-stdin",
+        ],
+        &format!("{}\n", crate::PASSWORD),
+    );
     ok(&out);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains(&format!(
@@ -179,6 +206,9 @@ fn a_role_that_is_not_the_users_is_refused_before_the_identity_pool_with_the_lis
             "{stderr}"
         );
         assert!(!stderr.contains("cannot reach"), "{stderr}");
+        if requested == "NotMine" {
+            insta::assert_snapshot!("role_not_the_users", w.redact(stderr.trim_end()));
+        }
         assert!(out.stdout.is_empty());
         assert!(!w.world.home.join(".cache/cogauth/dev.json").exists());
     }
@@ -275,6 +305,23 @@ fn roles_lists_the_users_roles_and_the_one_in_use() {
 
     let text = ok(&cogauth(&w.world.home, &["roles", "--profile", "dev"], ""));
     assert!(text.contains(&format!("{}  [in use]", w.dev)), "{text}");
+    // Columns are padded to the longest name, whose length varies with the fixtures' counter.
+    let columns: Vec<String> = w
+        .redact(&text)
+        .lines()
+        .map(|line| match line.strip_prefix("  ") {
+            Some(row) => {
+                let cells: Vec<&str> = row
+                    .split("  ")
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .collect();
+                format!("  {}", cells.join("  "))
+            }
+            None => line.to_owned(),
+        })
+        .collect();
+    insta::assert_snapshot!("roles_text", columns.join("\n"));
     assert!(
         text.contains(&format!("{}  [preferred]", w.admin)),
         "{text}"
