@@ -40,10 +40,10 @@ pub fn credentials(
                 Some(u) => u.value.clone(),
                 None => prompter.ask("Username")?,
             };
-            let password = prompter.ask_secret(&format!("Password for {username}"))?;
+            // The sign-in asks for the password when it needs one.
             let request = LoginRequest {
                 username,
-                password,
+                password: None,
                 mfa_code: None,
             };
             let fresh = runtime.block_on(broker.login(&request, &prompter, use_lambda_proxy))?;

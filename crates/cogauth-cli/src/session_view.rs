@@ -22,6 +22,8 @@ pub fn describe(env: &dyn Env, profile: &str) -> Result<Value> {
         "credentials_valid": s.credentials.as_ref().is_some_and(|c| c.expiration > now),
         "tokens_expire_at": s.tokens_expire_at.map(|t| t.to_rfc3339()),
         "refresh_token": s.refresh_token.is_some(),
+        "signed_in_with": s.signed_in_with,
+        "refresh_rotates": s.refresh_rotates,
         "updated_at": s.updated_at.to_rfc3339(),
     }))
 }
@@ -33,13 +35,19 @@ pub fn print_text(session: &Value) {
     }
     let s = |k: &str| session[k].as_str().unwrap_or("-").to_owned();
     println!("session:      {} in {}", s("username"), s("user_pool_id"));
+    if let Some(how) = session["signed_in_with"].as_str() {
+        println!("signed in:    {how}");
+    }
     println!("identity id:  {}", s("identity_id"));
     println!("source:       {}", s("source"));
     println!("credentials:  expire {}", s("credentials_expire"));
-    let refresh = if session["refresh_token"].as_bool() == Some(true) {
-        "cached (silent refresh on)"
-    } else {
-        "none"
+    let refresh = match (
+        session["refresh_token"].as_bool(),
+        session["refresh_rotates"].as_bool(),
+    ) {
+        (Some(true), Some(true)) => "cached (silent refresh on; the app client rotates it)",
+        (Some(true), _) => "cached (silent refresh on)",
+        _ => "none",
     };
     println!("refresh:      {refresh}");
 }

@@ -56,6 +56,8 @@ fn session(profile: &str, version: u64) -> Session {
         credentials: Some(credentials(version)),
         source: Some(CredentialSource::IdentityPool),
         tokens_expire_at: Some(at(version)),
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: at(version),
     }
 }

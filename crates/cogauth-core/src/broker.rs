@@ -9,9 +9,11 @@
 //!    runtime at all can call it first on its own);
 //! 2. the profile's cross-process lock, then [`Broker::refresh`]: the cache is read again
 //!    (another process may have refreshed it meanwhile), and only if it is still stale the
-//!    pipeline refreshes with the cached [`RefreshGrant`]. The result, including a rotated
-//!    refresh token, is stored before the lock is released, so parallel refreshers never lose
-//!    a rotated token;
+//!    pipeline refreshes with the cached [`RefreshGrant`]. A rotated refresh token is stored as
+//!    soon as the user pool returns it, before the identity pool is asked (a failure there
+//!    must not lose the only live token), and the result once the pipeline is done, all before
+//!    the lock is released, so parallel refreshers never lose a rotated token (what a process
+//!    that dies mid-refresh costs: [`crate::userpool::refresh`]);
 //! 3. still under the lock, the republish: a credentials-file section that cogauth owns gets
 //!    the new keys ([`AwsFiles::refresh_credentials`]). A refresh never changes how the profile
 //!    hands credentials over: it never writes `credential_process` or removes it, and never
@@ -285,17 +287,29 @@ impl Broker {
         }
         let grant =
             refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
-        let outcome = self
-            .authenticator(use_lambda_proxy)?
-            .refresh(&grant, known_identity(&cached).as_ref())
+        let authenticator = self.authenticator(use_lambda_proxy)?;
+        let user = authenticator
+            .refresh_user(&grant)
             .await
             .map_err(|e| match e {
                 PipelineError::UserPool(UserPoolError::RefreshTokenRejected) => self
                     .login_required("the refresh token has expired or was revoked")
                     .into(),
+                PipelineError::UserPool(UserPoolError::RefreshTokenReused) => self
+                    .login_required(
+                        "the refresh token was already replaced by refresh-token rotation, and \
+                         its successor was not saved",
+                    )
+                    .into(),
                 other => BrokerError::from(other),
             })?;
-        let fresh = self.store_outcome(lock, outcome)?;
+        // A rotated refresh token is the only live one from now on: stored at once, so that an
+        // identity pool or network failure in the next stage cannot lose it.
+        let rotated = self.keep_rotated(lock, &cached, &grant, &user)?;
+        let outcome = authenticator
+            .finish(user, known_identity(&cached).as_ref())
+            .await?;
+        let fresh = self.store_outcome(lock, outcome, Some(&cached), Some(rotated))?;
         let credentials = fresh
             .session
             .credentials
@@ -327,15 +341,53 @@ impl Broker {
         use_lambda_proxy: bool,
     ) -> Result<Fresh, BrokerError> {
         let lock = self.lock_async().await?;
-        let known = self.cached_session()?.as_ref().and_then(known_identity);
+        let previous = self.cached_session()?;
+        let known = previous.as_ref().and_then(known_identity);
         let outcome = self
             .authenticator(use_lambda_proxy)?
             .login(request, prompter, known.as_ref())
             .await?;
-        self.store_outcome(&lock, outcome)
+        self.store_outcome(&lock, outcome, previous.as_ref(), None)
     }
 
-    fn store_outcome(&self, lock: &SessionLock, outcome: Outcome) -> Result<Fresh, BrokerError> {
+    /// Stores `user`'s refresh token and device key in `cached` if the refresh changed them
+    /// (rotation). The credentials stay the cached ones until the pipeline finishes. Returns
+    /// whether the refresh token was rotated.
+    fn keep_rotated(
+        &self,
+        lock: &SessionLock,
+        cached: &Session,
+        grant: &RefreshGrant,
+        user: &crate::userpool::UserPoolSession,
+    ) -> Result<bool, BrokerError> {
+        use secrecy::ExposeSecret;
+        let rotated = user
+            .tokens
+            .refresh_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret() != grant.refresh_token.expose_secret());
+        if !rotated && user.device_key == cached.device_key {
+            return Ok(false);
+        }
+        let mut session = cached.clone();
+        session.refresh_token = user.tokens.refresh_token.clone();
+        session.device_key = user.device_key.clone();
+        session.refresh_rotates = Some(rotated);
+        session.updated_at = self.clock.now();
+        self.store.save(lock, &session)?;
+        Ok(rotated)
+    }
+
+    /// Stores what a login or refresh produced. `previous` (the cached session of this pool and
+    /// client) lends what the outcome does not know: how the login was done, and whether
+    /// refreshes rotate (`rotated`, from this refresh, wins).
+    fn store_outcome(
+        &self,
+        lock: &SessionLock,
+        outcome: Outcome,
+        previous: Option<&Session>,
+        rotated: Option<bool>,
+    ) -> Result<Fresh, BrokerError> {
         let Outcome {
             user,
             identity_id,
@@ -355,6 +407,10 @@ impl Broker {
             credentials: Some(credentials),
             source: Some(source),
             tokens_expire_at: Some(user.tokens.expires_at),
+            signed_in_with: user
+                .signed_in_with
+                .or_else(|| previous.and_then(|p| p.signed_in_with.clone())),
+            refresh_rotates: rotated.or_else(|| previous.and_then(|p| p.refresh_rotates)),
             updated_at: self.clock.now(),
         };
         self.store.save(lock, &session)?;

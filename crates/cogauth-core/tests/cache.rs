@@ -34,6 +34,8 @@ fn session(profile: &str) -> Session {
         )),
         source: Some(CredentialSource::IdentityPool),
         tokens_expire_at: Some(at(3600)),
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: at(0),
     }
 }

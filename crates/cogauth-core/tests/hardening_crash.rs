@@ -241,6 +241,8 @@ fn session(version: u64) -> Session {
         tokens_expire_at: Some(
             DateTime::from_timestamp(1_900_000_000 + version as i64, 0).unwrap(),
         ),
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: DateTime::from_timestamp(1_900_000_000 + version as i64, 0).unwrap(),
     }
 }

@@ -68,6 +68,8 @@ fn session() -> Session {
         credentials: Some(credentials()),
         source: Some(CredentialSource::LambdaProxy),
         tokens_expire_at: None,
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
     }
 }
@@ -78,6 +80,7 @@ fn user_pool_session() -> UserPoolSession {
         username: "alice".into(),
         sub: Some("sub-alice".into()),
         device_key: Some("us-east-1_device".into()),
+        signed_in_with: Some("srp".into()),
     }
 }
 

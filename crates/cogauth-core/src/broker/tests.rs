@@ -87,6 +87,7 @@ fn session_for(user: &str, refresh_token: Option<SecretString>) -> UserPoolSessi
         username: user.to_owned(),
         sub: Some(format!("sub-{user}")),
         device_key: None,
+        signed_in_with: None,
     }
 }
 
@@ -135,6 +136,8 @@ struct FakeIdentity {
 struct IdentityState {
     identities: u32,
     issued: u32,
+    /// Fail every call, as an unreachable identity pool does.
+    down: bool,
     /// The identity ids the pipeline passed in, call by call.
     known_ids_received: Vec<Option<String>>,
 }
@@ -165,6 +168,12 @@ impl IdentityStage for FakeIdentity {
         known_identity_id: Option<&str>,
     ) -> Result<IdentityCredentials, IdentityError> {
         let mut state = self.state.lock().unwrap();
+        if state.down {
+            return Err(IdentityError::Unreachable {
+                endpoint: "https://cognito-identity.us-east-1.amazonaws.com".to_owned(),
+                failure: crate::aws::Failure::TimedOut,
+            });
+        }
         state
             .known_ids_received
             .push(known_identity_id.map(str::to_owned));
@@ -311,7 +320,7 @@ impl World {
     async fn login(&self, user: &str) -> Fresh {
         let request = LoginRequest {
             username: user.to_owned(),
-            password: SecretString::from("password".to_owned()),
+            password: Some(SecretString::from("password".to_owned())),
             mfa_code: None,
         };
         self.broker()
@@ -411,6 +420,33 @@ async fn a_rotated_refresh_token_is_stored_before_the_lock_is_released() {
     broker.credentials(minutes(15), true).await.unwrap();
     assert_eq!(world.cached_refresh_token(), "rt-3");
     assert_eq!(world.pool.refreshes(), 2);
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_survives_a_failure_of_the_identity_pool() {
+    let world = World::new(FakeUserPool::rotating());
+    world.login("alice").await;
+    world.clock.advance(Duration::hours(2));
+    world.identity.state.lock().unwrap().down = true;
+
+    let err = world
+        .broker()
+        .credentials(minutes(15), true)
+        .await
+        .expect_err("the identity pool is down");
+    assert!(
+        matches!(err, BrokerError::Pipeline(PipelineError::Identity(_))),
+        "{err}"
+    );
+    // The user pool rotated the token: the cache holds the new, live one, not the dead one.
+    assert!(!world.pool.is_valid("rt-1"));
+    assert_eq!(world.cached_refresh_token(), "rt-2");
+
+    // Once the identity pool is back, the next call refreshes with it.
+    world.identity.state.lock().unwrap().down = false;
+    let got = world.broker().credentials(minutes(15), true).await.unwrap();
+    assert_eq!(got.served, Served::Refreshed);
+    assert_eq!(world.cached_refresh_token(), "rt-3");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -579,7 +615,7 @@ async fn the_session_of_another_pool_or_client_is_never_used() {
     // Logging in to the other pool does not send the first pool's identity id either.
     let request = LoginRequest {
         username: "alice".to_owned(),
-        password: SecretString::from("password".to_owned()),
+        password: Some(SecretString::from("password".to_owned())),
         mfa_code: None,
     };
     world

@@ -37,6 +37,13 @@ pub struct Session {
     /// When the ID and access tokens expire (the refresh token lives longer).
     #[serde(default)]
     pub tokens_expire_at: Option<DateTime<Utc>>,
+    /// How the login proved who the user is (`srp`, `choice: EMAIL_OTP`, `custom`, ...).
+    #[serde(default)]
+    pub signed_in_with: Option<String>,
+    /// Whether the app client rotates refresh tokens, as the last refresh showed (a new refresh
+    /// token in its answer); `None` until the first refresh.
+    #[serde(default)]
+    pub refresh_rotates: Option<bool>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -58,6 +65,8 @@ impl fmt::Debug for Session {
             .field("credentials", &self.credentials)
             .field("source", &self.source)
             .field("tokens_expire_at", &self.tokens_expire_at)
+            .field("signed_in_with", &self.signed_in_with)
+            .field("refresh_rotates", &self.refresh_rotates)
             .field("updated_at", &self.updated_at)
             .finish()
     }
@@ -87,6 +96,8 @@ mod tests {
             )),
             source: Some(CredentialSource::BasicFlow),
             tokens_expire_at: Some(at),
+            signed_in_with: Some("srp".into()),
+            refresh_rotates: Some(true),
             updated_at: at,
         };
         let shown = format!("{session:?}");
