@@ -224,7 +224,7 @@ fn no_secret_reaches_the_output_or_the_logs_at_trace_level() {
         );
         seq.canaries.learn_from_cache(&home);
         seq.run(&["credential-process", "--profile", "dev"], "", true, false);
-        // A refresh: REFRESH_TOKEN_AUTH with the refresh token and the secret hash.
+        // A refresh: GetTokensFromRefreshToken with the refresh token and the client secret.
         expire_cached_credentials(&home);
         let refreshed = seq.run(&["credential-process", "--profile", "dev"], "", true, true);
         seq.canaries.learn_from_cache(&home);

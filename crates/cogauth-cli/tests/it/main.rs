@@ -4,6 +4,7 @@
 mod configure;
 mod doctor;
 mod login;
+mod rotation;
 mod tools;
 mod upgrade;
 
