@@ -185,6 +185,22 @@ impl Emulator {
         .expect("switch GetTokensFromRefreshToken");
     }
 
+    /// Registers a placeholder passkey for `username`, so that the pool offers it WEB_AUTHN.
+    pub fn register_passkey(&self, user_pool_id: &str, username: &str) {
+        let url = format!("{}/cogauth-test/passkeys", self.endpoint);
+        let body = serde_json::json!({"user_pool_id": user_pool_id, "username": username});
+        off_runtime(move || {
+            reqwest::blocking::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .and_then(|r| r.error_for_status())
+                .map(|_| ())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("register a passkey");
+    }
+
     fn get_json(&self, path: &str) -> serde_json::Value {
         let url = format!("{}{path}", self.endpoint);
         off_runtime(move || {

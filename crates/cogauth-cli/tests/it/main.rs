@@ -5,6 +5,7 @@ mod configure;
 mod doctor;
 mod login;
 mod rotation;
+mod signin_flows;
 mod tools;
 mod upgrade;
 
@@ -85,10 +86,21 @@ pub struct World {
 
 impl World {
     pub fn new(opts: cogauth_test_support::fixtures::PoolOptions, configure: &[&str]) -> Self {
+        Self::with_user_attributes(opts, configure, &[])
+    }
+
+    /// [`World::new`] whose user has `attributes` (e.g. an email for one-time codes).
+    pub fn with_user_attributes(
+        opts: cogauth_test_support::fixtures::PoolOptions,
+        configure: &[&str],
+        attributes: &[(&str, &str)],
+    ) -> Self {
         use cogauth_test_support::fixtures;
         let pool = block_on(fixtures::create_pool(opts));
         let user = fixtures::unique("user");
-        block_on(fixtures::create_user(&pool, &user, PASSWORD));
+        block_on(fixtures::create_user_with_attributes(
+            &pool, &user, PASSWORD, attributes,
+        ));
         let home = TestHome::new();
         let profile = "dev".to_owned();
         let mut args = vec![
