@@ -12,7 +12,7 @@ use cogauth_core::paths;
 use cogauth_core::prompt::Prompter;
 use cogauth_core::userpool::LoginRequest;
 
-use crate::terminal::{StdinAnswers, TerminalPrompter, read_stdin_secret};
+use crate::terminal::{StdinAnswers, TerminalPrompter, has_terminal, read_stdin_secret};
 
 #[derive(Args, Debug)]
 pub struct LoginArgs {
@@ -75,14 +75,16 @@ pub fn run(args: LoginArgs) -> Result<()> {
 
     let username = match settings.username.as_ref() {
         Some(u) => u.value.clone(),
-        None => {
-            if args.password_stdin || args.challenge_answer_stdin {
-                bail!(
-                    "no username: pass -u USER (stdin carries the answers), or set `username` in profile `{profile}`"
-                );
+        // Nobody to ask: say which flag gives the username (not how to pass the password).
+        None if args.password_stdin || args.challenge_answer_stdin || !has_terminal() => bail!(
+            "no username{}: pass -u/--username USER, or set it once with `cogauth configure --profile {profile} --username USER`",
+            match (args.password_stdin, args.challenge_answer_stdin) {
+                (true, _) => " (--password-stdin logs in without asking)",
+                (_, true) => " (--challenge-answer-stdin logs in without asking)",
+                _ => ", and no terminal to ask for one",
             }
-            prompter.ask("Username")?
-        }
+        ),
+        None => prompter.ask("Username")?,
     };
     if username.trim().is_empty() {
         bail!("the username is empty");

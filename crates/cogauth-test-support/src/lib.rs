@@ -6,10 +6,12 @@
 //! - [`harness`] installs the pinned emulator into a venv under `target/` and starts it.
 //! - [`fixtures`] creates user pools, clients, users and identity pools on the emulator.
 //! - [`TestHome`] is a temporary HOME for driving the real binaries as a user would.
+//! - [`imds`] is an instance metadata service that refuses, for tests without credentials.
 
 pub mod fixtures;
 pub mod harness;
 mod home;
+pub mod imds;
 pub mod totp;
 
 use std::path::PathBuf;

@@ -20,6 +20,7 @@ from . import (
     role_mapping,
     rotation,
     signin,
+    sts_keys,
     tags,
     user_auth,
 )
@@ -42,6 +43,7 @@ MODULES = [
     role_mapping,
     federation,
     tags,
+    sts_keys,
 ]
 
 
