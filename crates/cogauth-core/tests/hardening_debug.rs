@@ -173,7 +173,7 @@ fn no_debug_output_shows_a_secret() {
         "Settings" => settings,
         "LoginRequest" => LoginRequest {
             username: "alice".into(),
-            password: secret("canary-password"),
+            password: Some(secret("canary-password")),
             mfa_code: Some("canary-mfa-code".into()),
         },
         "UserPoolConfig" => UserPoolConfig {
@@ -182,6 +182,8 @@ fn no_debug_output_shows_a_secret() {
             client_id: "client123".into(),
             client_secret: Some(secret("canary-client-secret")),
             auth_flow: AuthFlow::Srp,
+            preferred_challenge: None,
+            custom_with_srp: false,
         },
         "UserPoolSession" => user_pool_session(),
         "RefreshGrant" => RefreshGrant {

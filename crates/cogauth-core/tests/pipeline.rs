@@ -72,7 +72,7 @@ async fn login_then_the_provider_serves_and_refreshes_the_session() {
     let broker = broker(&s, clock.clone());
     let request = LoginRequest {
         username: s.user.clone(),
-        password: PASSWORD.to_owned().into(),
+        password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
     };
     let fresh = broker
@@ -132,7 +132,7 @@ async fn the_provider_keeps_a_cogauth_credentials_file_current_like_the_cli() {
     let broker = broker(&s, clock.clone());
     let request = LoginRequest {
         username: s.user.clone(),
-        password: PASSWORD.to_owned().into(),
+        password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
     };
     let fresh = broker
@@ -194,7 +194,7 @@ async fn a_revoked_refresh_token_asks_for_a_login() {
     let broker = broker(&s, clock.clone());
     let request = LoginRequest {
         username: s.user.clone(),
-        password: PASSWORD.to_owned().into(),
+        password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
     };
     broker
