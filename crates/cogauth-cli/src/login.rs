@@ -43,6 +43,10 @@ pub struct LoginArgs {
     /// codes) as the next line of stdin, after the password line of --password-stdin.
     #[arg(long)]
     pub challenge_answer_stdin: bool,
+    /// When the user pool asks whether to remember this device, say yes without asking (it
+    /// may then skip MFA at later logins).
+    #[arg(long)]
+    pub remember_device: bool,
     /// Hours of credentials from the basic flow or the Lambda proxy (1-12; default 12).
     #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=12))]
     pub duration: Option<u32>,
@@ -108,6 +112,10 @@ pub fn run(args: LoginArgs) -> Result<()> {
         username: username.clone(),
         password,
         mfa_code: args.mfa_code.clone(),
+        remember_device: args.remember_device.then_some(true),
+        device_name: Some(crate::context::device_name()),
+        // The broker presents this machine's device, if it has one for this user.
+        device: None,
     };
 
     let stdin_answers = StdinAnswers::new(&prompter);

@@ -45,6 +45,8 @@ pub fn credentials(
                 username,
                 password: None,
                 mfa_code: None,
+                device_name: Some(crate::context::device_name()),
+                ..Default::default()
             };
             let fresh = runtime.block_on(broker.login(&request, &prompter, use_lambda_proxy))?;
             warn_upgrade(&fresh.upgrade_failure);

@@ -24,12 +24,42 @@ pub fn describe(env: &dyn Env, profile: &str) -> Result<Value> {
         "refresh_token": s.refresh_token.is_some(),
         "signed_in_with": s.signed_in_with,
         "refresh_rotates": s.refresh_rotates,
+        "logged_in": s.refresh_token.is_some() || s.credentials.is_some(),
+        "device": s.device_key.as_ref().map(|key| json!({
+            "key": key,
+            "name": s.device_name,
+            "remembered": s.device_remembered,
+            "confirmed_here": s.device_password.is_some(),
+        })),
         "updated_at": s.updated_at.to_rfc3339(),
     }))
 }
 
 pub fn print_text(session: &Value) {
     if session.is_null() {
+        println!("session:      none (run `cogauth login`)");
+        return;
+    }
+    let device = &session["device"];
+    if !device.is_null() {
+        let state = match (
+            device["confirmed_here"].as_bool(),
+            device["remembered"].as_bool(),
+        ) {
+            (Some(true), Some(true)) => "remembered by the user pool (it may skip MFA)",
+            (Some(true), _) => "tracked, not remembered (MFA is still asked)",
+            _ => "tracked (not confirmed from here)",
+        };
+        let name = device["name"]
+            .as_str()
+            .map(|n| format!(" `{n}`"))
+            .unwrap_or_default();
+        println!(
+            "device:       {}{name}: {state}",
+            device["key"].as_str().unwrap_or("-")
+        );
+    }
+    if session["logged_in"].as_bool() == Some(false) {
         println!("session:      none (run `cogauth login`)");
         return;
     }

@@ -62,6 +62,7 @@ async fn the_example_gets_credentials_from_a_logged_in_profile() {
         username: user,
         password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     broker
         .login(&request, &common::ScriptedPrompter::silent(), false)

@@ -30,6 +30,7 @@ const CANARIES: &[&str] = &[
     "canary-mfa-code",
     "canary-client-secret",
     "canary-iam-secret",
+    "canary-device-password",
 ];
 
 fn secret(s: &str) -> SecretString {
@@ -63,6 +64,11 @@ fn session() -> Session {
         user_sub: Some("sub-alice".into()),
         refresh_token: Some(secret("canary-refresh-token")),
         device_key: None,
+        device_group_key: None,
+        device_password: Some(secret("canary-device-password")),
+        device_remembered: None,
+        device_name: None,
+        device_login_name: None,
         identity_id: Some("us-east-1:id".into()),
         credentials: Some(credentials()),
         source: Some(CredentialSource::LambdaProxy),
@@ -80,6 +86,13 @@ fn user_pool_session() -> UserPoolSession {
         sub: Some("sub-alice".into()),
         device_key: Some("us-east-1_device".into()),
         signed_in_with: Some("srp".into()),
+        device: Some(cogauth_core::userpool::Device {
+            key: "us-east-1_device".into(),
+            group_key: "-group".into(),
+            password: secret("canary-device-password"),
+            remembered: true,
+            name: "cogauth".into(),
+        }),
     }
 }
 
@@ -175,6 +188,7 @@ fn no_debug_output_shows_a_secret() {
             username: "alice".into(),
             password: Some(secret("canary-password")),
             mfa_code: Some("canary-mfa-code".into()),
+            ..Default::default()
         },
         "UserPoolConfig" => UserPoolConfig {
             region: "us-east-1".into(),

@@ -74,6 +74,7 @@ async fn login_then_the_provider_serves_and_refreshes_the_session() {
         username: s.user.clone(),
         password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     let fresh = broker
         .login(&request, &common::ScriptedPrompter::silent(), false)
@@ -134,6 +135,7 @@ async fn the_provider_keeps_a_cogauth_credentials_file_current_like_the_cli() {
         username: s.user.clone(),
         password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     let fresh = broker
         .login(&request, &common::ScriptedPrompter::silent(), false)
@@ -196,6 +198,7 @@ async fn a_revoked_refresh_token_asks_for_a_login() {
         username: s.user.clone(),
         password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     broker
         .login(&request, &common::ScriptedPrompter::silent(), false)

@@ -106,6 +106,10 @@ impl CognitoUserPool {
         &self.client
     }
 
+    pub(super) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     pub(super) fn fail(
         &self,
         step: Step,
@@ -288,6 +292,7 @@ impl CognitoUserPool {
             sub: claim(&id_token, "sub"),
             device_key: result.new_device_metadata.and_then(|d| d.device_key),
             signed_in_with: None,
+            device: None,
             tokens: Tokens {
                 id_token: SecretString::from(id_token),
                 access_token: SecretString::from(access_token),
@@ -327,6 +332,10 @@ pub(super) struct Login<'a> {
     pub(super) password: Option<SecretString>,
     /// How the user proved who they are, for [`UserPoolSession::signed_in_with`].
     pub(super) signed_in_with: String,
+    /// The device SRP exchange in progress (DEVICE_SRP_AUTH answered).
+    pub(super) device_srp: Option<SrpClient>,
+    /// Whether the pool accepted the request's device (DEVICE_PASSWORD_VERIFIER).
+    pub(super) device_proven: bool,
 }
 
 impl Login<'_> {
@@ -336,7 +345,17 @@ impl Login<'_> {
         loop {
             let challenge = match reply {
                 Reply::Tokens { operation, result } => {
+                    let new_device = result
+                        .new_device_metadata
+                        .as_ref()
+                        .and_then(|m| Some((m.device_key.clone()?, m.device_group_key.clone()?)));
                     let mut session = self.pool.session_from(operation, *result, &self.username)?;
+                    session.device = self
+                        .device_after_login(new_device, &session.tokens.access_token)
+                        .await?;
+                    if let Some(device) = &session.device {
+                        session.device_key = Some(device.key.clone());
+                    }
                     session.signed_in_with = Some(self.signed_in_with);
                     return Ok(session);
                 }
@@ -355,6 +374,9 @@ impl Login<'_> {
         let typed = self.request.username.clone();
         let mut parameters = HashMap::from([("USERNAME".to_owned(), typed.clone())]);
         self.pool.add_secret_hash(&mut parameters, &typed);
+        if let Some(device) = &self.request.device {
+            parameters.insert("DEVICE_KEY".to_owned(), device.key.clone());
+        }
         let (step, flow) = match self.pool.config.auth_flow {
             AuthFlow::Srp => {
                 parameters.insert("SRP_A".to_owned(), self.start_srp()?);
@@ -410,6 +432,9 @@ impl Login<'_> {
         }
         let answers = match challenge.name.as_str() {
             "PASSWORD_VERIFIER" => self.password_verifier(&challenge)?,
+            // Whenever the pool asks: after the first factor, or after an MFA answer.
+            "DEVICE_SRP_AUTH" => self.device_srp_answers(&challenge)?,
+            "DEVICE_PASSWORD_VERIFIER" => return self.device_password_verifier(challenge).await,
             "NEW_PASSWORD_REQUIRED" => challenge::new_password_answers(&challenge, self.prompter)?,
             "SOFTWARE_TOKEN_MFA" | "SMS_MFA" => {
                 let code = self.next_mfa_code(&challenge::mfa_question(&challenge))?;
@@ -456,14 +481,18 @@ impl Login<'_> {
         )?;
         let timestamp = srp::format_timestamp(self.pool.clock.now());
         let signature = key.claim_signature(pool_name, user_id_for_srp, secret_block, &timestamp);
-        Ok(HashMap::from([
+        let mut answers = HashMap::from([
             ("PASSWORD_CLAIM_SIGNATURE".to_owned(), signature),
             (
                 "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
                 secret_block.to_owned(),
             ),
             ("TIMESTAMP".to_owned(), timestamp),
-        ]))
+        ]);
+        if let Some(device) = &self.request.device {
+            answers.insert("DEVICE_KEY".to_owned(), device.key.clone());
+        }
+        Ok(answers)
     }
 
     /// MFA_SETUP: enrol an authenticator app, verify its first code, finish the challenge.
@@ -533,6 +562,8 @@ impl UserPoolStage for CognitoUserPool {
                 AuthFlow::Custom if self.config.custom_with_srp => "custom with SRP".to_owned(),
                 flow => flow.to_string(),
             },
+            device_srp: None,
+            device_proven: false,
         }
         .run()
         .await
@@ -612,7 +643,7 @@ mod tests {
         let request = LoginRequest {
             username: "alice".to_owned(),
             password: Some(SecretString::from("pw".to_owned())),
-            mfa_code: None,
+            ..Default::default()
         };
         let mut login = Login {
             pool: &pool,
@@ -623,6 +654,8 @@ mod tests {
             srp: None,
             password: None,
             signed_in_with: "srp".to_owned(),
+            device_srp: None,
+            device_proven: false,
         };
         let err = login
             .answer(challenge("SOMETHING_NEW"))

@@ -87,6 +87,14 @@ pub enum UserPoolError {
         "the user pool offers several ways to sign in ({offered}) and there is no terminal to          choose on: set `preferred_challenge` in the profile or pass `--preferred-challenge`"
     )]
     ChoiceNeeded { offered: String },
+    /// DEVICE_PASSWORD_VERIFIER refused: the device was forgotten at the pool, or the secret
+    /// kept here does not match. The broker forgets the device here.
+    #[error(
+        "the user pool did not accept this machine's remembered device `{device_key}` (it was \
+         forgotten there, or the secret kept here does not match): cogauth has forgotten it \
+         here; log in again to sign in without it"
+    )]
+    DeviceRejected { device_key: String },
     #[error("the one-time code was not accepted {attempts} times: log in again to get a new code")]
     WrongOneTimeCode { attempts: usize },
     /// A custom sign-in ended by the pool's DefineAuthChallenge trigger (failAuthentication,

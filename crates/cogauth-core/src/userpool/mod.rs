@@ -15,14 +15,17 @@
 //!   is an error that names it.
 //! - Refresh ([`refresh`]): GetTokensFromRefreshToken, which rotates the refresh token when the
 //!   app client says so; REFRESH_TOKEN_AUTH on endpoints that do not offer the operation.
-//! - Device tracking: a `NewDeviceMetadata.DeviceKey` is kept and sent back on refresh, but
-//!   the device itself is not confirmed (ConfirmDevice is out of scope), so Cognito does not
-//!   remember it.
+//! - Remembered devices ([`device`]): a `NewDeviceMetadata` is confirmed (ConfirmDevice with a
+//!   verifier of a random device password) and, when the pool asks the user, remembered on
+//!   request (UpdateDeviceStatus); later logins present the device and prove it
+//!   (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER), so a remembered device skips MFA when the
+//!   pool says so; refresh sends its DEVICE_KEY.
 
 mod challenge;
 pub mod choice;
 mod cognito;
 pub mod custom;
+pub mod device;
 mod error;
 pub mod refresh;
 mod secret_hash;
@@ -54,8 +57,37 @@ pub struct UserPoolConfig {
     pub custom_with_srp: bool,
 }
 
-/// What the user typed (or passed non-interactively).
+/// A device this machine confirmed with the user pool: what a login presents (`DEVICE_KEY`)
+/// and proves (device SRP with the device password), and what a refresh sends.
 #[derive(Clone)]
+pub struct Device {
+    /// `DeviceKey` of `NewDeviceMetadata`: an identifier, not a secret.
+    pub key: String,
+    /// `DeviceGroupKey` of `NewDeviceMetadata` (one per user).
+    pub group_key: String,
+    /// The random secret whose verifier ConfirmDevice registered.
+    pub password: SecretString,
+    /// Whether the pool remembers it (then it may skip MFA); a device the user declined to
+    /// remember is still tracked, and still proven at each login.
+    pub remembered: bool,
+    /// The name it was confirmed with (ListDevices shows it).
+    pub name: String,
+}
+
+impl fmt::Debug for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Device")
+            .field("key", &self.key)
+            .field("group_key", &self.group_key)
+            .field("password", &"** redacted **")
+            .field("remembered", &self.remembered)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// What the user typed (or passed non-interactively).
+#[derive(Clone, Default)]
 pub struct LoginRequest {
     pub username: String,
     /// The password, when it was given up front (`--password-stdin`). Otherwise it is asked
@@ -64,6 +96,15 @@ pub struct LoginRequest {
     pub password: Option<SecretString>,
     /// Answers the first MFA code question (`--mfa-code`); later ones go to the prompter.
     pub mfa_code: Option<String>,
+    /// The device this machine confirmed for this user at an earlier login, if any: presented
+    /// and proven, so that a remembered device skips MFA. The broker fills it in from the
+    /// session store.
+    pub device: Option<Device>,
+    /// When the pool remembers devices only if the user says so: `Some` answers without asking
+    /// (`--remember-device`), `None` asks on the terminal (no terminal: not remembered).
+    pub remember_device: Option<bool>,
+    /// The name a newly confirmed device gets (default `cogauth`).
+    pub device_name: Option<String>,
 }
 
 impl fmt::Debug for LoginRequest {
@@ -78,6 +119,9 @@ impl fmt::Debug for LoginRequest {
                 "mfa_code",
                 &self.mfa_code.as_ref().map(|_| "** redacted **"),
             )
+            .field("device", &self.device)
+            .field("remember_device", &self.remember_device)
+            .field("device_name", &self.device_name)
             .finish()
     }
 }
@@ -100,6 +144,9 @@ pub struct UserPoolSession {
     /// How the login proved who the user is, for `cogauth status`: `srp`, `password`,
     /// `choice: EMAIL_OTP`, `custom with SRP`, ...; `None` after a refresh.
     pub signed_in_with: Option<String>,
+    /// After a login on a pool that tracks devices: the device it confirmed, or the one it
+    /// proved. `None` after a refresh, and where the pool tracks no device.
+    pub device: Option<Device>,
 }
 
 /// What a silent refresh presents: what the session cache keeps between runs.
@@ -177,6 +224,14 @@ mod tests {
             username: "alice".to_owned(),
             password: Some(SecretString::from("password-canary".to_owned())),
             mfa_code: Some("123456".to_owned()),
+            device: Some(Device {
+                key: "eu-west-1_device".to_owned(),
+                group_key: "-group".to_owned(),
+                password: SecretString::from("device-canary".to_owned()),
+                remembered: true,
+                name: "cogauth".to_owned(),
+            }),
+            ..Default::default()
         };
         let session = UserPoolSession {
             tokens: Tokens {
@@ -189,6 +244,7 @@ mod tests {
             sub: Some("sub-1".to_owned()),
             device_key: Some("eu-west-1_device".to_owned()),
             signed_in_with: Some("srp".to_owned()),
+            device: request.device.clone(),
         };
         let grant = RefreshGrant {
             username: "alice".to_owned(),
