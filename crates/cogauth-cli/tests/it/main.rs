@@ -2,6 +2,7 @@
 //! a clean environment, `--password-stdin`, and the emulator as the AWS endpoint.
 
 mod configure;
+mod devices;
 mod doctor;
 mod login;
 mod messages;
