@@ -4,13 +4,13 @@
 //! refused, logout keeps the device and `--forget-device` has the pool forget it; a pool that
 //! asks the user, on the terminal and with `--remember-device`.
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use cogauth_test_support::fixtures::{self, PoolOptions};
 use cogauth_test_support::totp;
 
 use crate::tools::expire_cached_credentials;
-use crate::{PASSWORD, World, block_on, cogauth, fails, ok};
+use crate::{PASSWORD, World, block_on, cogauth, cogauth_detached, fails, ok};
 
 /// A pool that tracks devices (ChallengeRequiredOnNewDevice, DeviceOnlyRememberedOnUserPrompt)
 /// and a user with an authenticator app, so that every login asks for MFA unless a remembered
@@ -31,30 +31,19 @@ fn device_world(challenge_required: bool, on_prompt: bool) -> World {
     world
 }
 
-/// `cogauth login ... --password-stdin ARGS` without a controlling terminal (`setsid`): a
-/// question that needs one fails instead of waiting.
+/// `cogauth login ... --password-stdin ARGS` without a controlling terminal: a question that
+/// needs one fails instead of waiting.
 fn login_detached(world: &World, args: &[&str]) -> Output {
-    let mut cmd = world.home.command("setsid");
-    cmd.args([
-        crate::COGAUTH,
+    let mut all = vec![
         "login",
         "--profile",
         "dev",
         "-u",
         &world.user,
         "--password-stdin",
-    ])
-    .args(args)
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    std::io::Write::write_all(
-        &mut child.stdin.take().unwrap(),
-        format!("{PASSWORD}\n").as_bytes(),
-    )
-    .unwrap();
-    child.wait_with_output().unwrap()
+    ];
+    all.extend_from_slice(args);
+    cogauth_detached(&world.home, &all, &format!("{PASSWORD}\n"))
 }
 
 /// The devices the pool keeps for the user (AdminListDevices): (key, remembered status, name).

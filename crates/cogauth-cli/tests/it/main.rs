@@ -54,6 +54,24 @@ pub fn cogauth_without_terminal(home: &TestHome, args: &[&str], stdin: &str) -> 
     run_piped(cmd, stdin)
 }
 
+/// [`cogauth`] in a new session without a controlling terminal (`setsid`): a question that
+/// needs a terminal fails at once, whatever terminal the tests run in.
+pub fn cogauth_detached(home: &TestHome, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = home.command("setsid");
+    cmd.arg(COGAUTH)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn setsid cogauth");
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    child.wait_with_output().expect("wait for cogauth")
+}
+
 /// Asserts success and returns stdout.
 #[track_caller]
 pub fn ok(out: &Output) -> String {

@@ -9,7 +9,7 @@ use cogauth_test_support::emulator;
 use cogauth_test_support::fixtures::PoolOptions;
 
 use crate::tools::expire_cached_credentials;
-use crate::{World, cogauth, fails, ok};
+use crate::{World, cogauth_detached, fails, ok};
 
 fn rotating(grace: i32, configure: &[&str]) -> World {
     World::new(
@@ -28,8 +28,9 @@ fn cached_refresh_token(world: &World) -> String {
     session["refresh_token"].as_str().unwrap().to_owned()
 }
 
+/// Without a terminal: a refresh that fails must not turn into a login.
 fn credential_process(world: &World) -> std::process::Output {
-    cogauth(
+    cogauth_detached(
         &world.home,
         &["credential-process", "--profile", "dev", "--window", "1"],
         "",

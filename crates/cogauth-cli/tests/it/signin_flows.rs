@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use cogauth_test_support::emulator;
 use cogauth_test_support::fixtures::{self, PoolOptions};
 
-use crate::{PASSWORD, World, block_on, cogauth, fails, ok};
+use crate::{PASSWORD, World, block_on, cogauth, cogauth_detached, fails, ok};
 
 #[track_caller]
 fn assert_aws_cli_works(world: &World) {
@@ -216,7 +216,18 @@ fn the_preferred_challenge_from_the_profile_and_what_the_pool_does_not_offer() {
         vec!["PASSWORD", "EMAIL_OTP"],
         &["--preferred-challenge", "SMS_OTP"],
     );
-    let err = fails(&world.login(&[]));
+    let err = fails(&cogauth_detached(
+        &world.home,
+        &[
+            "login",
+            "--profile",
+            "dev",
+            "-u",
+            &world.user,
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    ));
     assert!(
         err.contains("offers several ways to sign in (PASSWORD, PASSWORD_SRP, EMAIL_OTP)")
             && err.contains("--preferred-challenge"),
@@ -526,8 +537,8 @@ fn custom_with_srp_from_stdin_and_the_triggers_refusing() {
 #[test]
 fn custom_auth_without_a_terminal_or_answers_fails_clearly() {
     let (world, _) = custom_world(&[]);
-    // No terminal (stdin is a pipe, no controlling terminal), no --challenge-answer-stdin.
-    let out = cogauth(
+    // No terminal, no --challenge-answer-stdin.
+    let out = cogauth_detached(
         &world.home,
         &["login", "--profile", "dev", "-u", &world.user],
         "",
