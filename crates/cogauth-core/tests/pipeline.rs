@@ -204,7 +204,7 @@ async fn a_revoked_refresh_token_asks_for_a_login() {
         .login(&request, &common::ScriptedPrompter::silent(), false)
         .await
         .unwrap();
-    let report = broker.logout().await.unwrap();
+    let report = broker.logout(false).await.unwrap();
     assert!(matches!(report.revoked, Ok(true)), "{:?}", report.revoked);
     // Log in again, revoke behind the cache's back, then let the credentials expire.
     broker

@@ -90,6 +90,7 @@ fn request(username: &str, password: &str, mfa_code: Option<String>) -> LoginReq
         username: username.to_owned(),
         password: Some(SecretString::from(password.to_owned())),
         mfa_code,
+        ..Default::default()
     }
 }
 
