@@ -99,7 +99,7 @@ async fn login_then_the_provider_serves_and_refreshes_the_session() {
         .refresh_window(chrono::Duration::seconds(30))
         .build()
         .unwrap();
-    let refreshes = || emulator().initiate_auth_calls(&s.pool.client_id, "REFRESH_TOKEN_AUTH");
+    let refreshes = || emulator().get_tokens_calls(&s.pool.client_id);
     let before = refreshes();
     let creds = provider.provide_credentials().await.unwrap();
     assert_eq!(creds.access_key_id(), "TESTACCESSKEY12345");
