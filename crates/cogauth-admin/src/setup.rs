@@ -258,9 +258,13 @@ struct AppClient {
     secret: Option<SecretString>,
 }
 
-fn missing_flows(flows: &[Flow]) -> Vec<Flow> {
+/// The required flows `client` lacks. A client that rotates refresh tokens needs no
+/// ALLOW_REFRESH_TOKEN_AUTH, and must not get it: Cognito refuses rotation with it, and cogauth
+/// refreshes such a client with GetTokensFromRefreshToken.
+fn missing_flows(flows: &[Flow], rotates: bool) -> Vec<Flow> {
     REQUIRED_FLOWS
         .iter()
+        .filter(|wanted| !(rotates && **wanted == Flow::AllowRefreshTokenAuth))
         .filter(|wanted| {
             let legacy = match wanted {
                 Flow::AllowUserPasswordAuth => Some(Flow::UserPasswordAuth),
@@ -314,7 +318,10 @@ async fn check_existing(
         .and_then(|c| c.client_name())
         .unwrap_or(client_id)
         .to_owned();
-    let missing = missing_flows(client.map(|c| c.explicit_auth_flows()).unwrap_or_default());
+    let missing = missing_flows(
+        client.map(|c| c.explicit_auth_flows()).unwrap_or_default(),
+        rotates(client),
+    );
     if !missing.is_empty() {
         plan.warnings.push(format!(
             "app client `{name}` ({client_id}) does not allow {}: cogauth logs in with SRP by \
@@ -535,7 +542,7 @@ async fn ensure_client(
     let flows = current
         .map(|c| c.explicit_auth_flows().to_vec())
         .unwrap_or_default();
-    let missing = missing_flows(&flows);
+    let missing = missing_flows(&flows, rotates(current));
     if missing.is_empty() {
         plan.push(
             Step::new(Resource::AppClient, client_name, Action::Unchanged).with_id(&client_id),
@@ -565,6 +572,13 @@ async fn ensure_client(
         id: client_id,
         secret,
     }))
+}
+
+/// Whether the app client rotates refresh tokens.
+fn rotates(client: Option<&idp::types::UserPoolClientType>) -> bool {
+    client
+        .and_then(|c| c.refresh_token_rotation())
+        .is_some_and(|r| *r.feature() == idp::types::FeatureType::Enabled)
 }
 
 /// UpdateUserPoolClient resets every setting it is not given, so all current settings are
@@ -605,6 +619,7 @@ async fn update_client_flows(
             current.enable_propagate_additional_user_context_data(),
         )
         .set_auth_session_validity(current.auth_session_validity())
+        .set_refresh_token_rotation(current.refresh_token_rotation().cloned())
         .send()
         .await
         .map_err(aws_error(
@@ -891,10 +906,14 @@ mod tests {
     #[test]
     fn legacy_password_flow_counts() {
         assert_eq!(
-            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth]),
+            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth], false),
             vec![Flow::AllowRefreshTokenAuth]
         );
-        assert!(missing_flows(&REQUIRED_FLOWS).is_empty());
+        assert!(missing_flows(&REQUIRED_FLOWS, false).is_empty());
+        // A rotating client is complete without REFRESH_TOKEN_AUTH, and never gets it.
+        assert!(
+            missing_flows(&[Flow::AllowUserPasswordAuth, Flow::AllowUserSrpAuth], true).is_empty()
+        );
     }
 
     fn outcome(basic_flow: bool) -> SetupOutcome {

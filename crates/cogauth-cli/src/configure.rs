@@ -4,8 +4,8 @@
 use anyhow::{Result, bail};
 use clap::Args;
 use cogauth_core::config::{
-    self, AuthFlow, AwsIntegration, ConfigFile, IdentityFlow, Overrides, ProfileConfig, Settings,
-    ids,
+    self, AuthFlow, AwsIntegration, ConfigFile, IdentityFlow, Overrides, PreferredChallenge,
+    ProfileConfig, Settings, ids,
 };
 use cogauth_core::env::ProcessEnv;
 use cogauth_core::paths;
@@ -35,9 +35,16 @@ pub struct ConfigureArgs {
     /// Default username for `cogauth login`.
     #[arg(long)]
     pub username: Option<String>,
-    /// How the password is proven: srp (default; it never leaves the machine) or password.
+    /// How the user signs in: srp (default; the password never leaves the machine), password,
+    /// choice (the pool's choice-based sign-in) or custom (the pool's own challenges).
     #[arg(long)]
     pub auth_flow: Option<AuthFlow>,
+    /// For --auth-flow choice: EMAIL_OTP, SMS_OTP, PASSWORD, PASSWORD_SRP or WEB_AUTHN.
+    #[arg(long, value_name = "CHALLENGE")]
+    pub preferred_challenge: Option<PreferredChallenge>,
+    /// For --auth-flow custom: prove the password by SRP first (true or false).
+    #[arg(long, value_name = "BOOL")]
+    pub custom_with_srp: Option<bool>,
     /// How the ID token becomes AWS credentials: enhanced (1 h) or basic (up to 12 h, needs --role-arn).
     #[arg(long)]
     pub identity_flow: Option<IdentityFlow>,
@@ -81,6 +88,8 @@ impl ConfigureArgs {
             lambda_function: self.lambda_function.clone(),
             aws_integration: self.aws_integration,
             managed_login_url: None,
+            preferred_challenge: self.preferred_challenge,
+            custom_with_srp: self.custom_with_srp,
         })
     }
 
@@ -97,6 +106,8 @@ impl ConfigureArgs {
             || self.duration_hours.is_some()
             || self.lambda_function.is_some()
             || self.aws_integration.is_some()
+            || self.preferred_challenge.is_some()
+            || self.custom_with_srp.is_some()
     }
 }
 

@@ -1,5 +1,6 @@
 //! `cogauth logout`: revoke the refresh token, then remove the cached session and what cogauth
-//! wrote in the AWS files for the profile (never anyone else's sections).
+//! wrote in the AWS files for the profile (never anyone else's sections). This machine's
+//! remembered device stays for the next login, unless `--forget-device`.
 
 use anyhow::Result;
 use clap::Args;
@@ -13,6 +14,10 @@ pub struct LogoutArgs {
     /// Log out of every cached profile.
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
+    /// Also have the user pool forget this machine's remembered device (ForgetDevice), and
+    /// forget it here: the next login asks for MFA again.
+    #[arg(long)]
+    pub forget_device: bool,
 }
 
 pub fn run(args: LogoutArgs) -> Result<()> {
@@ -37,7 +42,17 @@ pub fn run(args: LogoutArgs) -> Result<()> {
     let runtime = crate::context::runtime()?;
     for profile in profiles {
         let broker = crate::context::broker_allowing_unknown(Some(profile.clone()))?;
-        let report = runtime.block_on(broker.logout())?;
+        let report = runtime.block_on(broker.logout(args.forget_device))?;
+        match &report.device_forgotten {
+            Ok(Some(key)) => eprintln!("profile `{profile}`: the user pool forgot device {key}"),
+            Ok(None) if args.forget_device => {
+                eprintln!("profile `{profile}`: no remembered device to forget");
+            }
+            Ok(None) => {}
+            Err(why) => eprintln!(
+                "profile `{profile}`: warning: the user pool could not be told to forget the device ({why}); forgetting it here anyway"
+            ),
+        }
         match &report.revoked {
             Ok(true) => eprintln!("profile `{profile}`: refresh token revoked"),
             Ok(false) => {}
@@ -56,6 +71,11 @@ pub fn run(args: LogoutArgs) -> Result<()> {
             eprintln!("profile `{profile}`: nothing to remove");
         } else {
             eprintln!("profile `{profile}`: removed {}", removed.join(" and "));
+        }
+        if let Some(key) = &report.device_kept {
+            eprintln!(
+                "profile `{profile}`: kept this machine's remembered device {key} for the next login (`cogauth logout --forget-device` forgets it)"
+            );
         }
     }
     Ok(())

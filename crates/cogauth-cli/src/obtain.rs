@@ -40,11 +40,13 @@ pub fn credentials(
                 Some(u) => u.value.clone(),
                 None => prompter.ask("Username")?,
             };
-            let password = prompter.ask_secret(&format!("Password for {username}"))?;
+            // The sign-in asks for the password when it needs one.
             let request = LoginRequest {
                 username,
-                password,
+                password: None,
                 mfa_code: None,
+                device_name: Some(crate::context::device_name()),
+                ..Default::default()
             };
             let fresh = runtime.block_on(broker.login(&request, &prompter, use_lambda_proxy))?;
             warn_upgrade(&fresh.upgrade_failure);

@@ -111,6 +111,59 @@ impl Prompter for TerminalPrompter {
     }
 }
 
+/// `--challenge-answer-stdin`: every answer the sign-in asks for is the next line of stdin
+/// (the question is shown on the terminal, else stderr, so a script can follow along). A
+/// choice among several still needs the terminal, or `--preferred-challenge`.
+pub struct StdinAnswers<'a> {
+    terminal: &'a TerminalPrompter,
+}
+
+impl<'a> StdinAnswers<'a> {
+    pub fn new(terminal: &'a TerminalPrompter) -> Self {
+        Self { terminal }
+    }
+
+    fn next_line(&self, question: &str) -> Result<String, PromptError> {
+        self.terminal
+            .write_tty(&format!("{question}: (reading stdin)\n"));
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            return Err(PromptError::NoTerminal {
+                what: question.to_owned(),
+                hint: "stdin ended: --challenge-answer-stdin reads one line per answer".to_owned(),
+            });
+        }
+        Ok(line)
+    }
+}
+
+impl Prompter for StdinAnswers<'_> {
+    fn ask(&self, question: &str) -> Result<String, PromptError> {
+        Ok(self.next_line(question)?.trim().to_owned())
+    }
+
+    fn ask_secret(&self, question: &str) -> Result<SecretString, PromptError> {
+        let line = self.next_line(question)?;
+        Ok(cogauth_core::prompt::secret_from_line(line).unwrap_or_else(|| SecretString::from("")))
+    }
+
+    fn choose(&self, question: &str, choices: &[String]) -> Result<usize, PromptError> {
+        self.terminal.choose(question, choices)
+    }
+
+    fn show(&self, message: &str) {
+        self.terminal.show(message);
+    }
+
+    fn show_otpauth(&self, uri: &str, secret: &str) {
+        self.terminal.show_otpauth(uri, secret);
+    }
+
+    fn is_interactive(&self) -> bool {
+        self.terminal.is_interactive()
+    }
+}
+
 /// Reads one line (a password or a secret) from stdin, for `--password-stdin` and friends.
 pub fn read_stdin_secret(what: &str) -> anyhow::Result<SecretString> {
     let mut line = String::new();

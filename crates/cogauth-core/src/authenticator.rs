@@ -107,6 +107,8 @@ impl Authenticator {
                 client_id: settings.require_client_id()?.to_owned(),
                 client_secret: settings.client_secret.as_ref().map(|s| s.value.clone()),
                 auth_flow: settings.auth_flow.value,
+                preferred_challenge: settings.preferred_challenge.as_ref().map(|p| p.value),
+                custom_with_srp: settings.custom_with_srp.value,
             },
             env,
             clock,
@@ -157,11 +159,23 @@ impl Authenticator {
         grant: &RefreshGrant,
         known: Option<&KnownIdentity>,
     ) -> Result<Outcome, PipelineError> {
-        let user = grant.renewed_by(self.user_pool.refresh(grant).await?);
+        let user = self.refresh_user(grant).await?;
         self.finish(user, known).await
     }
 
-    async fn finish(
+    /// The user-pool half of [`Self::refresh`]: new tokens for `grant`, with the refresh token
+    /// and device key to keep (rotated ones, else the grant's). A caller that stores sessions
+    /// stores a rotated refresh token now, before [`Self::finish`] can fail: the grant's token
+    /// is already dead.
+    pub async fn refresh_user(
+        &self,
+        grant: &RefreshGrant,
+    ) -> Result<UserPoolSession, PipelineError> {
+        Ok(grant.renewed_by(self.user_pool.refresh(grant).await?))
+    }
+
+    /// The identity and upgrade stages for a signed-in `user`.
+    pub async fn finish(
         &self,
         user: UserPoolSession,
         known: Option<&KnownIdentity>,

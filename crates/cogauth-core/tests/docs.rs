@@ -226,6 +226,8 @@ fn the_configuration_page_names_every_key() {
         lambda_function: s("f"),
         aws_integration: Some(AwsIntegration::Process),
         managed_login_url: s("https://example.com"),
+        preferred_challenge: Some(cogauth_core::config::PreferredChallenge::EmailOtp),
+        custom_with_srp: Some(true),
     };
     let file = ConfigFile {
         default_profile: s("p"),

@@ -30,6 +30,7 @@ const CANARIES: &[&str] = &[
     "canary-mfa-code",
     "canary-client-secret",
     "canary-iam-secret",
+    "canary-device-password",
 ];
 
 fn secret(s: &str) -> SecretString {
@@ -63,10 +64,17 @@ fn session() -> Session {
         user_sub: Some("sub-alice".into()),
         refresh_token: Some(secret("canary-refresh-token")),
         device_key: None,
+        device_group_key: None,
+        device_password: Some(secret("canary-device-password")),
+        device_remembered: None,
+        device_name: None,
+        device_login_name: None,
         identity_id: Some("us-east-1:id".into()),
         credentials: Some(credentials()),
         source: Some(CredentialSource::LambdaProxy),
         tokens_expire_at: None,
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
     }
 }
@@ -77,6 +85,14 @@ fn user_pool_session() -> UserPoolSession {
         username: "alice".into(),
         sub: Some("sub-alice".into()),
         device_key: Some("us-east-1_device".into()),
+        signed_in_with: Some("srp".into()),
+        device: Some(cogauth_core::userpool::Device {
+            key: "us-east-1_device".into(),
+            group_key: "-group".into(),
+            password: secret("canary-device-password"),
+            remembered: true,
+            name: "cogauth".into(),
+        }),
     }
 }
 
@@ -170,8 +186,9 @@ fn no_debug_output_shows_a_secret() {
         "Settings" => settings,
         "LoginRequest" => LoginRequest {
             username: "alice".into(),
-            password: secret("canary-password"),
+            password: Some(secret("canary-password")),
             mfa_code: Some("canary-mfa-code".into()),
+            ..Default::default()
         },
         "UserPoolConfig" => UserPoolConfig {
             region: "us-east-1".into(),
@@ -179,6 +196,8 @@ fn no_debug_output_shows_a_secret() {
             client_id: "client123".into(),
             client_secret: Some(secret("canary-client-secret")),
             auth_flow: AuthFlow::Srp,
+            preferred_challenge: None,
+            custom_with_srp: false,
         },
         "UserPoolSession" => user_pool_session(),
         "RefreshGrant" => RefreshGrant {

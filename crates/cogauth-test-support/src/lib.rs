@@ -145,6 +145,75 @@ impl Emulator {
             .sum()
     }
 
+    /// How many GetTokensFromRefreshToken calls the app client `client_id` has made (counted at
+    /// the server, refused ones included).
+    pub fn get_tokens_calls(&self, client_id: &str) -> u64 {
+        let calls = self.get_json("/cogauth-test/calls");
+        calls["GetTokensFromRefreshToken"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["client_id"] == client_id)
+            .filter_map(|c| c["count"].as_u64())
+            .sum()
+    }
+
+    /// The one-time codes the emulator "sent" to `username` of `user_pool_id` (EMAIL_OTP,
+    /// SMS_OTP), oldest first.
+    pub fn one_time_codes(&self, user_pool_id: &str, username: &str) -> Vec<String> {
+        let path = format!("/cogauth-test/codes?user_pool_id={user_pool_id}&username={username}");
+        self.get_json(&path)["codes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["code"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Makes GetTokensFromRefreshToken answer `UnknownOperationException` for `client_id`, as
+    /// an endpoint without the operation does (`offered = false`), or serves it again.
+    pub fn offer_get_tokens(&self, client_id: &str, offered: bool) {
+        let url = format!("{}/cogauth-test/unoffered", self.endpoint);
+        let body = serde_json::json!({"client_id": client_id, "offered": offered});
+        off_runtime(move || {
+            reqwest::blocking::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .and_then(|r| r.error_for_status())
+                .map(|_| ())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("switch GetTokensFromRefreshToken");
+    }
+
+    /// Registers a placeholder passkey for `username`, so that the pool offers it WEB_AUTHN.
+    pub fn register_passkey(&self, user_pool_id: &str, username: &str) {
+        let url = format!("{}/cogauth-test/passkeys", self.endpoint);
+        let body = serde_json::json!({"user_pool_id": user_pool_id, "username": username});
+        off_runtime(move || {
+            reqwest::blocking::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .and_then(|r| r.error_for_status())
+                .map(|_| ())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("register a passkey");
+    }
+
+    fn get_json(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}{path}", self.endpoint);
+        off_runtime(move || {
+            reqwest::blocking::get(&url)
+                .and_then(|r| r.error_for_status())
+                .and_then(|r| r.json())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("read a test route of the emulator")
+    }
+
     /// The pinned AWS CLI installed beside the emulator.
     pub fn aws_cli(&self) -> PathBuf {
         harness::venv_dir().join("bin/aws")

@@ -6,7 +6,7 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::{AuthFlow, AwsIntegration, ConfigError, IdentityFlow};
+use super::{AuthFlow, AwsIntegration, ConfigError, IdentityFlow, PreferredChallenge};
 use crate::fsutil::{self, FileLock};
 
 /// The whole file.
@@ -46,6 +46,10 @@ pub struct ProfileConfig {
     pub aws_integration: Option<AwsIntegration>,
     /// The hosted (managed) login page, kept from the original tool for reference.
     pub managed_login_url: Option<String>,
+    /// `auth_flow = "choice"`: the first factor to ask for when the pool offers it.
+    pub preferred_challenge: Option<PreferredChallenge>,
+    /// `auth_flow = "custom"`: prove the password by SRP before the custom challenges.
+    pub custom_with_srp: Option<bool>,
 }
 
 impl std::fmt::Debug for ProfileConfig {
@@ -67,6 +71,8 @@ impl std::fmt::Debug for ProfileConfig {
             .field("lambda_function", &self.lambda_function)
             .field("aws_integration", &self.aws_integration)
             .field("managed_login_url", &self.managed_login_url)
+            .field("preferred_challenge", &self.preferred_challenge)
+            .field("custom_with_srp", &self.custom_with_srp)
             .finish()
     }
 }
@@ -182,6 +188,13 @@ pub fn write_profile(path: &Path, name: &str, values: &ProfileConfig) -> Result<
         values.aws_integration.map(|v| v.to_string()),
     );
     set("managed_login_url", values.managed_login_url.clone());
+    set(
+        "preferred_challenge",
+        values.preferred_challenge.map(|v| v.to_string()),
+    );
+    if let Some(on) = values.custom_with_srp {
+        set_item(profile, "custom_with_srp", toml_edit::value(on));
+    }
     if let Some(hours) = values.duration_hours {
         set_item(
             profile,

@@ -44,6 +44,29 @@ pub enum AuthFlow {
     Srp,
     /// USER_PASSWORD_AUTH: the password is sent to Cognito over TLS.
     Password,
+    /// USER_AUTH, choice-based sign-in: the pool offers its first factors (a password, an email
+    /// or SMS one-time code, a passkey) and the user picks one, or `preferred_challenge` does.
+    Choice,
+    /// CUSTOM_AUTH: challenges defined by the pool's Lambda triggers; with `custom_with_srp`,
+    /// the password is proven by SRP first (CUSTOM_WITH_SRP).
+    Custom,
+}
+
+/// The first factor to ask for at a choice-based sign-in (`preferred_challenge`), as Cognito
+/// names it in `PREFERRED_CHALLENGE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PreferredChallenge {
+    /// A one-time code sent by email.
+    EmailOtp,
+    /// A one-time code sent by text message.
+    SmsOtp,
+    /// The password, sent to Cognito over TLS.
+    Password,
+    /// The password, proven by SRP (it never leaves the machine).
+    PasswordSrp,
+    /// A passkey: it needs the browser.
+    WebAuthn,
 }
 
 /// How the identity stage turns the ID token into AWS credentials.
@@ -85,10 +108,19 @@ macro_rules! display_as_serde_name {
         }
     )*};
 }
-display_as_serde_name!(AuthFlow, IdentityFlow, AwsIntegration);
+display_as_serde_name!(AuthFlow, IdentityFlow, AwsIntegration, PreferredChallenge);
 
 impl AuthFlow {
-    pub const NAMES: &[&str] = &["srp", "password"];
+    pub const NAMES: &[&str] = &["srp", "password", "choice", "custom"];
+}
+impl PreferredChallenge {
+    pub const NAMES: &[&str] = &[
+        "EMAIL_OTP",
+        "SMS_OTP",
+        "PASSWORD",
+        "PASSWORD_SRP",
+        "WEB_AUTHN",
+    ];
 }
 impl IdentityFlow {
     pub const NAMES: &[&str] = &["enhanced", "basic"];

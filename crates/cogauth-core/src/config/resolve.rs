@@ -10,7 +10,7 @@ use secrecy::SecretString;
 use super::file::{ConfigFile, ProfileConfig};
 use super::{
     AuthFlow, AwsIntegration, ConfigError, DEFAULT_DURATION_HOURS, DEFAULT_PROFILE, IdentityFlow,
-    ids, legacy,
+    PreferredChallenge, ids, legacy,
 };
 use crate::env::{Env, vars};
 use crate::paths;
@@ -87,6 +87,10 @@ pub struct Settings {
     pub lambda_function: Option<Sourced<String>>,
     pub aws_integration: Sourced<AwsIntegration>,
     pub managed_login_url: Option<Sourced<String>>,
+    /// The first factor a choice-based sign-in asks for, when the pool offers it.
+    pub preferred_challenge: Option<Sourced<PreferredChallenge>>,
+    /// Whether a custom sign-in proves the password by SRP first.
+    pub custom_with_srp: Sourced<bool>,
     /// The profiles of the config file, when it exists but lacks this one (most likely a
     /// typo): a missing value is then reported as the missing profile.
     other_profiles: Option<Vec<String>>,
@@ -318,6 +322,22 @@ impl Settings {
                 &stored.managed_login_url,
                 &file_origin,
             ),
+            preferred_challenge: pick(
+                &flags.preferred_challenge,
+                None,
+                &stored.preferred_challenge,
+                &file_origin,
+            ),
+            custom_with_srp: pick(
+                &flags.custom_with_srp,
+                None,
+                &stored.custom_with_srp,
+                &file_origin,
+            )
+            .unwrap_or(Sourced {
+                value: false,
+                origin: Origin::Default,
+            }),
             profile,
             config_path,
             other_profiles,

@@ -36,6 +36,11 @@ pub struct Check {
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Outcome {
     Pass,
+    /// Nothing wrong, and what the check read is worth showing (a setting of the pool or the
+    /// app client that changes how cogauth behaves).
+    Info {
+        detail: String,
+    },
     /// `problem` says what is wrong, `fix` what to do about it.
     Fail {
         problem: String,
@@ -65,6 +70,13 @@ pub fn fail(problem: impl Into<String>, fix: impl Into<String>) -> Outcome {
     Outcome::Fail {
         problem: problem.into(),
         fix: fix.into(),
+    }
+}
+
+/// A passed check's outcome that reports what it read.
+pub fn info(detail: impl Into<String>) -> Outcome {
+    Outcome::Info {
+        detail: detail.into(),
     }
 }
 
