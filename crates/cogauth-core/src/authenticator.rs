@@ -16,9 +16,7 @@ use crate::error::Error;
 use crate::identity::{CognitoIdentity, IdentityConfig, IdentityStage};
 use crate::prompt::Prompter;
 use crate::upgrade::{LambdaProxy, UpgradeError, UpgradeStage};
-use crate::userpool::{
-    CognitoUserPool, LoginRequest, UserPoolConfig, UserPoolSession, UserPoolStage,
-};
+use crate::userpool::{LoginRequest, UserPoolSession, UserPoolStage};
 
 /// What a login or a refresh produced.
 #[derive(Debug)]
@@ -63,7 +61,8 @@ impl Authenticator {
         }
     }
 
-    /// The pipeline the settings describe: Cognito user pool, Cognito identity pool (enhanced
+    /// The pipeline the settings describe: Cognito user pool (the terminal, or the browser with
+    /// `auth_flow = "browser"`), Cognito identity pool (enhanced
     /// or basic flow), and the Lambda proxy when `lambda_function` is set and
     /// `use_lambda_proxy` is true.
     pub fn from_settings(
@@ -73,17 +72,8 @@ impl Authenticator {
         use_lambda_proxy: bool,
     ) -> Result<Self, Error> {
         let region = settings.require_region()?.to_owned();
-        let user_pool = CognitoUserPool::new(
-            UserPoolConfig {
-                region: region.clone(),
-                user_pool_id: settings.require_user_pool_id()?.to_owned(),
-                client_id: settings.require_client_id()?.to_owned(),
-                client_secret: settings.client_secret.as_ref().map(|s| s.value.clone()),
-                auth_flow: settings.auth_flow.value,
-            },
-            env,
-            clock,
-        );
+        // The terminal (SRP or password), or the browser (managed login).
+        let user_pool = crate::managed_login::user_pool_stage(settings, env, clock)?;
         let identity = CognitoIdentity::new(
             IdentityConfig {
                 region: region.clone(),
@@ -104,7 +94,7 @@ impl Authenticator {
             _ => None,
         };
         Ok(Self::new(
-            Arc::new(user_pool),
+            user_pool,
             Arc::new(identity),
             upgrade,
             settings.duration_hours.value,

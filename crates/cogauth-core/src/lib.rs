@@ -4,7 +4,8 @@
 //! ([`userpool`], SRP by default, every challenge through a [`prompt::Prompter`]), the
 //! **identity** stage ([`identity`], enhanced or basic flow) and an optional **upgrade** stage
 //! ([`upgrade`], the Lambda credential proxy). [`awsfiles`] hands the result to the AWS tools,
-//! [`cache`] keeps the session for silent refresh, and [`admin`] holds the administrator's
+//! [`cache`] keeps the session for silent refresh, [`managed_login`] signs in through the
+//! browser (a user-pool stage like SRP), and [`admin`] holds the administrator's
 //! operations shared by `cogadmin` and `xtask`.
 //!
 //! This crate never touches the terminal, and reads the environment and the clock only
@@ -25,6 +26,7 @@ pub mod error;
 pub mod fsutil;
 pub mod identity;
 pub mod log_filter;
+pub mod managed_login;
 pub mod paths;
 pub mod prompt;
 pub mod provider;

@@ -44,8 +44,18 @@ pub struct ProfileConfig {
     /// The Lambda proxy's function name or ARN; when set, login upgrades through it.
     pub lambda_function: Option<String>,
     pub aws_integration: Option<AwsIntegration>,
-    /// The hosted (managed) login page, kept from the original tool for reference.
+    /// The base URL of the user pool's domain (managed login), for the browser flow and for
+    /// finishing in the browser a login the terminal cannot (the original tool's key).
     pub managed_login_url: Option<String>,
+    /// The browser flow's callback, registered on the app client (default
+    /// [`super::DEFAULT_REDIRECT_URI`]).
+    pub redirect_uri: Option<String>,
+    /// Sent as `identity_provider=`: the browser goes straight to this IdP (e.g. Google, or a
+    /// SAML or OIDC provider's name) instead of the sign-in page.
+    pub identity_provider: Option<String>,
+    /// The scopes the browser flow asks for, separated by spaces (default
+    /// [`super::DEFAULT_OAUTH_SCOPES`]).
+    pub oauth_scopes: Option<String>,
 }
 
 impl std::fmt::Debug for ProfileConfig {
@@ -67,6 +77,9 @@ impl std::fmt::Debug for ProfileConfig {
             .field("lambda_function", &self.lambda_function)
             .field("aws_integration", &self.aws_integration)
             .field("managed_login_url", &self.managed_login_url)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("identity_provider", &self.identity_provider)
+            .field("oauth_scopes", &self.oauth_scopes)
             .finish()
     }
 }
@@ -174,6 +187,9 @@ pub fn write_profile(path: &Path, name: &str, values: &ProfileConfig) -> Result<
         values.aws_integration.map(|v| v.to_string()),
     );
     set("managed_login_url", values.managed_login_url.clone());
+    set("redirect_uri", values.redirect_uri.clone());
+    set("identity_provider", values.identity_provider.clone());
+    set("oauth_scopes", values.oauth_scopes.clone());
     if let Some(hours) = values.duration_hours {
         set_item(
             profile,

@@ -340,7 +340,8 @@ impl Login<'_> {
         let mut parameters = HashMap::from([("USERNAME".to_owned(), typed.clone())]);
         self.pool.add_secret_hash(&mut parameters, typed);
         let (step, flow) = match self.pool.config.auth_flow {
-            AuthFlow::Srp => {
+            // Browser sign-in is `crate::managed_login`'s stage; asked here, SRP it is.
+            AuthFlow::Srp | AuthFlow::Browser => {
                 let srp = SrpClient::generate();
                 parameters.insert("SRP_A".to_owned(), srp.srp_a_hex());
                 self.srp = Some(srp);

@@ -106,6 +106,9 @@ pub enum UserPoolError {
     Srp(#[from] SrpError),
     #[error(transparent)]
     Prompt(#[from] PromptError),
+    /// Browser sign-in (also when a terminal login finishes in the browser).
+    #[error(transparent)]
+    ManagedLogin(Box<crate::managed_login::ManagedLoginError>),
 }
 
 /// Where in the stage a call failed: the same Cognito code means different things at

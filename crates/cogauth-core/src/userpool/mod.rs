@@ -61,6 +61,18 @@ impl fmt::Debug for LoginRequest {
     }
 }
 
+impl LoginRequest {
+    /// A browser sign-in: `login_hint` (`-u`) prefills the sign-in page; there is no password,
+    /// the managed login pages ask for what the pool needs.
+    pub fn browser(login_hint: Option<String>) -> Self {
+        Self {
+            username: login_hint.unwrap_or_default(),
+            password: SecretString::from(String::new()),
+            mfa_code: None,
+        }
+    }
+}
+
 /// A logged-in user.
 #[derive(Debug, Clone)]
 pub struct UserPoolSession {
