@@ -34,7 +34,7 @@ pub struct ConfigureArgs {
     /// Default username for `cogauth login`.
     #[arg(long)]
     pub username: Option<String>,
-    /// How the password is proven: srp (default; it never leaves the machine) or password.
+    /// How the user signs in: srp (default; the password never leaves the machine), password, or browser (the pool's managed login pages).
     #[arg(long)]
     pub auth_flow: Option<AuthFlow>,
     /// How the ID token becomes AWS credentials: enhanced (1 h) or basic (up to 12 h, needs --role-arn).
@@ -52,6 +52,8 @@ pub struct ConfigureArgs {
     /// How AWS tools get the credentials: credentials (plaintext keys in ~/.aws/credentials) or process (credential_process).
     #[arg(long)]
     pub aws_integration: Option<AwsIntegration>,
+    #[command(flatten)]
+    pub browser: crate::browser_args::BrowserArgs,
     /// Save the original tool's ~/.cognito-cli-config.json as this profile, without asking.
     #[arg(long)]
     pub import_legacy: bool,
@@ -59,7 +61,7 @@ pub struct ConfigureArgs {
 
 impl ConfigureArgs {
     fn values(&self) -> Result<ProfileConfig> {
-        Ok(ProfileConfig {
+        let mut values = ProfileConfig {
             user_pool_id: self.user_pool_id.clone(),
             client_id: self.client_id.clone(),
             client_secret: if self.client_secret_stdin {
@@ -76,8 +78,10 @@ impl ConfigureArgs {
             duration_hours: self.duration_hours,
             lambda_function: self.lambda_function.clone(),
             aws_integration: self.aws_integration,
-            managed_login_url: None,
-        })
+            ..Default::default()
+        };
+        self.browser.apply(&mut values);
+        Ok(values)
     }
 
     fn any_value_given(&self) -> bool {
@@ -93,6 +97,7 @@ impl ConfigureArgs {
             || self.duration_hours.is_some()
             || self.lambda_function.is_some()
             || self.aws_integration.is_some()
+            || self.browser.any()
     }
 }
 
@@ -221,6 +226,12 @@ fn interactive(
         ids::is_region,
         true,
     )?;
+    let managed_login_url = ask(
+        "Managed Login Page URL (optional, for browser sign-in, e.g. https://myapp.auth.us-east-1.amazoncognito.com)",
+        cur(|s| s.managed_login_url.clone().map(|v| v.value)),
+        ids::is_managed_login_url,
+        true,
+    )?;
     let lambda_function = ask(
         "Lambda proxy function for 12 h credentials (optional, e.g. cognito-credential-proxy)",
         cur(|s| s.lambda_function.clone().map(|v| v.value)),
@@ -233,6 +244,7 @@ fn interactive(
         identity_pool_id,
         region,
         lambda_function,
+        managed_login_url,
         ..Default::default()
     })
 }

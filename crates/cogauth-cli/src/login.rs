@@ -3,9 +3,9 @@
 use anyhow::{Result, bail};
 
 use clap::Args;
-use cogauth_core::broker::Published;
+use cogauth_core::broker::{Broker, Published};
 use cogauth_core::config::{AuthFlow, AwsIntegration, ProfileConfig};
-use cogauth_core::prompt::Prompter;
+use cogauth_core::prompt::{BrowserAccess, Prompter};
 use cogauth_core::userpool::LoginRequest;
 
 use crate::terminal::{TerminalPrompter, read_stdin_secret};
@@ -23,9 +23,14 @@ pub struct LoginArgs {
     /// Answer the first MFA code challenge with this code.
     #[arg(long, value_name = "CODE")]
     pub mfa_code: Option<String>,
-    /// srp (default: the password never leaves the machine) or password.
+    /// srp (default: the password never leaves the machine), password, or browser (the pool's managed login pages: federated IdPs, passkeys).
     #[arg(long)]
     pub auth_flow: Option<AuthFlow>,
+    /// Browser sign-in without a browser here (e.g. over SSH): print the URL, then read the address the browser ends at.
+    #[arg(long)]
+    pub no_browser: bool,
+    #[command(flatten)]
+    pub browser: crate::browser_args::BrowserArgs,
     /// Hours of credentials from the basic flow or the Lambda proxy (1-12; default 12).
     #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=12))]
     pub duration: Option<u32>,
@@ -41,42 +46,60 @@ pub struct LoginArgs {
 }
 
 pub fn run(args: LoginArgs) -> Result<()> {
-    let values = ProfileConfig {
+    let mut values = ProfileConfig {
         username: args.username.clone(),
         auth_flow: args.auth_flow,
         duration_hours: args.duration,
         aws_integration: args.aws_integration,
         ..Default::default()
     };
+    args.browser.apply(&mut values);
     let broker = crate::context::broker(args.profile.profile.clone(), values)?;
     let profile = broker.profile().to_owned();
-    let prompter = TerminalPrompter::new(
-        "pass --password-stdin (and --mfa-code) to log in without a terminal",
-    );
+    let browser = broker.settings().auth_flow.value == AuthFlow::Browser;
+    let hint = match browser {
+        true => "browser sign-in needs a terminal to paste into with --no-browser",
+        false => "pass --password-stdin (and --mfa-code) to log in without a terminal",
+    };
+    let prompter = TerminalPrompter::new(hint).with_browser_access(match args.no_browser {
+        true => BrowserAccess::Remote,
+        false => BrowserAccess::Local,
+    });
 
-    let username = match broker.settings().username.as_ref() {
-        Some(u) => u.value.clone(),
-        None => {
-            if args.password_stdin {
-                bail!(
-                    "no username: pass -u USER (stdin carries the password), or set `username` in profile `{profile}`"
-                );
-            }
-            prompter.ask("Username")?
+    let request = if browser {
+        if args.password_stdin || args.mfa_code.is_some() {
+            bail!(
+                "the browser flow asks for no password or MFA code here (the sign-in page does): \
+                 drop --password-stdin and --mfa-code, or use --auth-flow srp"
+            );
         }
-    };
-    if username.trim().is_empty() {
-        bail!("the username is empty");
-    }
-    let password = if args.password_stdin {
-        read_stdin_secret("password")?
+        // `-u` (or the profile's username) prefills the sign-in page.
+        LoginRequest::browser(broker.settings().username.as_ref().map(|u| u.value.clone()))
     } else {
-        prompter.ask_secret(&format!("Password for {username}"))?
-    };
-    let request = LoginRequest {
-        username: username.clone(),
-        password,
-        mfa_code: args.mfa_code.clone(),
+        let username = match broker.settings().username.as_ref() {
+            Some(u) => u.value.clone(),
+            None => {
+                if args.password_stdin {
+                    bail!(
+                        "no username: pass -u USER (stdin carries the password), or set `username` in profile `{profile}`"
+                    );
+                }
+                prompter.ask("Username")?
+            }
+        };
+        if username.trim().is_empty() {
+            bail!("the username is empty");
+        }
+        let password = if args.password_stdin {
+            read_stdin_secret("password")?
+        } else {
+            prompter.ask_secret(&format!("Password for {username}"))?
+        };
+        LoginRequest {
+            username,
+            password,
+            mfa_code: args.mfa_code.clone(),
+        }
     };
 
     let fresh = crate::context::runtime()?.block_on(broker.login(
@@ -101,6 +124,11 @@ pub fn run(args: LoginArgs) -> Result<()> {
         .as_ref()
         .expect("a login stores credentials");
     let now = chrono::Utc::now();
+    // The name the pool knows: for a browser sign-in, the one chosen on the sign-in page.
+    let username = match browser || request.username.is_empty() {
+        true => &session.username,
+        false => &request.username,
+    };
     eprintln!("logged in as {username} (profile `{profile}`)");
     eprintln!(
         "  identity id:  {}",
@@ -126,4 +154,24 @@ pub fn run(args: LoginArgs) -> Result<()> {
     }
     eprintln!("use it with: aws --profile {profile} sts get-caller-identity");
     Ok(())
+}
+
+/// The login request of a command that logs in on the terminal because the session is gone
+/// (credential-process, exec, export): the browser for a browser profile, else the username
+/// and password asked on the terminal.
+pub fn request_on_terminal(broker: &Broker, prompter: &dyn Prompter) -> Result<LoginRequest> {
+    let username = broker.settings().username.as_ref().map(|u| u.value.clone());
+    if broker.settings().auth_flow.value == AuthFlow::Browser {
+        return Ok(LoginRequest::browser(username));
+    }
+    let username = match username {
+        Some(u) => u,
+        None => prompter.ask("Username")?,
+    };
+    let password = prompter.ask_secret(&format!("Password for {username}"))?;
+    Ok(LoginRequest {
+        username,
+        password,
+        mfa_code: None,
+    })
 }

@@ -1,10 +1,15 @@
 //! `cogauth logout`: revoke the refresh token, then remove the cached session and what cogauth
 //! wrote in the AWS files for the profile (never anyone else's sections).
 
-use anyhow::Result;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
 use clap::Args;
 use cogauth_core::cache::{FileSessionStore, SessionStore};
+use cogauth_core::clock::SystemClock;
 use cogauth_core::env::ProcessEnv;
+use cogauth_core::managed_login::{ManagedLogin, ManagedLoginConfig, SignOut};
+use cogauth_core::prompt::BrowserAccess;
 
 #[derive(Args, Debug)]
 pub struct LogoutArgs {
@@ -13,6 +18,12 @@ pub struct LogoutArgs {
     /// Log out of every cached profile.
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
+    /// Also end the managed login session: open <managed login URL>/logout in the browser (browser sign-in).
+    #[arg(long, conflicts_with = "all")]
+    pub browser: bool,
+    /// With --browser: print the logout URL to open in the browser you signed in with, instead of opening one here.
+    #[arg(long, requires = "browser")]
+    pub no_browser: bool,
 }
 
 pub fn run(args: LogoutArgs) -> Result<()> {
@@ -30,8 +41,9 @@ pub fn run(args: LogoutArgs) -> Result<()> {
         return Ok(());
     }
     let runtime = crate::context::runtime()?;
-    for profile in profiles {
+    for profile in &profiles {
         let broker = crate::context::broker(Some(profile.clone()), Default::default())?;
+        let settings = broker.settings().clone();
         let report = runtime.block_on(broker.logout())?;
         match &report.revoked {
             Ok(true) => eprintln!("profile `{profile}`: refresh token revoked"),
@@ -51,6 +63,29 @@ pub fn run(args: LogoutArgs) -> Result<()> {
             eprintln!("profile `{profile}`: nothing to remove");
         } else {
             eprintln!("profile `{profile}`: removed {}", removed.join(" and "));
+        }
+        if args.browser {
+            let prompter = crate::terminal::TerminalPrompter::new("run without --browser")
+                .with_browser_access(match args.no_browser {
+                    true => BrowserAccess::Remote,
+                    false => BrowserAccess::Local,
+                });
+            let managed_login = ManagedLogin::new(
+                ManagedLoginConfig::from_settings(&settings)?,
+                &ProcessEnv,
+                Arc::new(SystemClock),
+            );
+            let ended = runtime
+                .block_on(managed_login.sign_out(&prompter))
+                .with_context(|| {
+                    format!(
+                        "profile `{profile}` is logged out here, but its managed login session \
+                         in the browser may still be open"
+                    )
+                })?;
+            if ended == SignOut::Ended {
+                eprintln!("profile `{profile}`: ended the managed login session in the browser");
+            }
         }
     }
     Ok(())
