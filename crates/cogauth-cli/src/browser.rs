@@ -145,6 +145,10 @@ mod tests {
             err.contains("/nonexistent/a") && err.contains("/nonexistent/b"),
             "{err}"
         );
-        assert!(open_with(":", URL).unwrap_err().contains("names no command"));
+        assert!(
+            open_with(":", URL)
+                .unwrap_err()
+                .contains("names no command")
+        );
     }
 }

@@ -207,7 +207,9 @@ fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defa
     session.exp_string("AWS Region").unwrap();
     session.send_line("").unwrap();
     session.exp_string("Managed Login Page URL").unwrap();
-    session.send_line("myapp.auth.us-east-1.amazoncognito.com").unwrap();
+    session
+        .send_line("myapp.auth.us-east-1.amazoncognito.com")
+        .unwrap();
     session.exp_string("is not a valid").unwrap();
     session.exp_string("Managed Login Page URL").unwrap();
     session.send_line(MANAGED_LOGIN).unwrap();
@@ -242,7 +244,10 @@ fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defa
     assert_eq!(status["settings"]["client_id"]["value"], "client123");
     assert_eq!(status["settings"]["region"]["value"], "eu-west-1");
     assert_eq!(status["settings"]["region"]["origin"], "file");
-    assert_eq!(status["settings"]["managed_login_url"]["value"], MANAGED_LOGIN);
+    assert_eq!(
+        status["settings"]["managed_login_url"]["value"],
+        MANAGED_LOGIN
+    );
 }
 
 const MANAGED_LOGIN: &str = "https://myapp.auth.us-east-1.amazoncognito.com";

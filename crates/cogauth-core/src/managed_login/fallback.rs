@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use secrecy::SecretString;
 
-use super::ManagedLogin;
+use super::{ManagedLogin, ManagedLoginError};
 use crate::prompt::{PromptError, Prompter};
 use crate::userpool::{LoginRequest, UserPoolError, UserPoolSession, UserPoolStage};
 
@@ -66,8 +66,11 @@ impl UserPoolStage for BrowserFallback {
                 tracing::debug!(%what, "finishing the login in the browser");
                 Ok(self.browser.sign_in(Some(&req.username), prompter).await?)
             }
-            // No, or no terminal to ask on: the pool's demand stands.
-            Ok(_) | Err(PromptError::NoTerminal { .. }) => Err(error),
+            Ok(_) => Err(error),
+            // No terminal to ask on: say how to get there.
+            Err(PromptError::NoTerminal { .. }) => {
+                Err(ManagedLoginError::NeedsBrowser { what }.into())
+            }
             Err(other) => Err(other.into()),
         }
     }

@@ -149,10 +149,9 @@ pub enum ManagedLoginError {
     )]
     SignOutTimeout { seconds: u64, redirect_uri: String },
     #[error(
-        "refused the sign-in callback: its `state` is {}, so it does not answer this sign-in \
-         (a stale or forged redirect, possibly cross-site request forgery); run `cogauth login` \
-         again",
-        if *missing { "missing" } else { "not this sign-in's" }
+        "refused the sign-in callback: {} (a stale or forged redirect, possibly cross-site \
+         request forgery); run `cogauth login` again",
+        if *missing { "it carries no `state`" } else { "its `state` is not this sign-in's" }
     )]
     StateMismatch { missing: bool },
     #[error("{}", authorization_message(error, description))]
@@ -183,6 +182,12 @@ pub enum ManagedLoginError {
          again"
     )]
     NonceMismatch,
+    #[error(
+        "the user pool asks for {what}, which cogauth cannot answer on the terminal: run \
+         `cogauth login` in a terminal to finish in the browser, or sign in with the browser \
+         right away (`cogauth login --auth-flow browser`)"
+    )]
+    NeedsBrowser { what: String },
     #[error(transparent)]
     Prompt(#[from] PromptError),
 }
@@ -606,7 +611,7 @@ mod tests {
         };
         assert!(grant.to_string().contains("PKCE verifier"), "{grant}");
         let csrf = ManagedLoginError::StateMismatch { missing: true };
-        assert!(csrf.to_string().contains("missing"), "{csrf}");
+        assert!(csrf.to_string().contains("carries no `state`"), "{csrf}");
         assert!(csrf.to_string().contains("forgery"), "{csrf}");
         assert_eq!(capitalized("sign-in"), "Sign-in");
     }

@@ -72,8 +72,10 @@ pub enum UserPoolError {
     #[error("the new password and its confirmation did not match {attempts} times: log in again")]
     NewPasswordMismatch { attempts: usize },
     #[error(
-        "the user pool asked for the {0} challenge, which cogauth does not support: ask an \
-         administrator to change the user pool's sign-in settings"
+        "the user pool asked for the {0} challenge, which cogauth cannot answer on the terminal: \
+         sign in with the browser (`cogauth login --auth-flow browser`; the profile needs the \
+         pool's `managed_login_url`), or ask an administrator to change the pool's sign-in \
+         settings"
     )]
     UnsupportedChallenge(String),
     #[error(

@@ -5,11 +5,11 @@ HTTP routes of its own with `routes.register(prefix, wsgi_app)`. `launcher.py` i
 all. Every extension is documented in docs/emulator.md, with what stays unverified.
 """
 
-from . import calls, identity_roles, lambda_forward, managed_login, revoke
+from . import calls, identity_roles, lambda_forward, managed_login, revoke, unanswerable_challenges
 
 # The order does not matter: each module patches distinct moto functions, or wraps the one it
 # patches and calls the previous implementation.
-MODULES = [identity_roles, calls, revoke, lambda_forward, managed_login]
+MODULES = [identity_roles, calls, revoke, lambda_forward, managed_login, unanswerable_challenges]
 
 
 def install_all():
