@@ -325,7 +325,7 @@ fn a_browser_that_never_comes_back_times_out() {
     let world = BrowserWorld::new(Options::default(), "browser", &[]);
     let (out, _) = world.login(&[
         ("COGAUTH_BROWSER_ACTION", "ignore"),
-        ("COGAUTH_BROWSER_TIMEOUT", "2"),
+        ("COGAUTH_CALLBACK_TIMEOUT", "2"),
     ]);
     let error = error_line(&out);
     insta::assert_snapshot!("timeout", world.normalized(&error));

@@ -12,7 +12,7 @@
 //!    ([`request`]); `-u` becomes `login_hint`, `identity_provider` skips the sign-in page.
 //! 3. The user's browser opens it, through the [`Prompter`] (the core never starts programs),
 //!    and comes back to a one-shot loopback listener on `redirect_uri` ([`loopback`]) with a
-//!    bounded wait (`COGAUTH_BROWSER_TIMEOUT`). With no browser on this machine
+//!    bounded wait (`COGAUTH_CALLBACK_TIMEOUT`). With no browser on this machine
 //!    ([`BrowserAccess::Remote`], `--no-browser`), the URL is shown and the URL the browser
 //!    ends at is pasted back instead.
 //! 4. The code and the verifier go to the token endpoint, with HTTP Basic client
@@ -60,7 +60,7 @@ use crate::userpool::{
     CognitoUserPool, LoginRequest, UserPoolConfig, UserPoolError, UserPoolSession, UserPoolStage,
 };
 
-/// How long the browser has to come back, unless `COGAUTH_BROWSER_TIMEOUT` says.
+/// How long the browser has to come back, unless `COGAUTH_CALLBACK_TIMEOUT` says.
 pub const DEFAULT_BROWSER_TIMEOUT: Duration = Duration::from_secs(300);
 /// The longest wait for the browser to come back from `/logout`: the local session is gone
 /// already, the user only watches.
@@ -139,7 +139,7 @@ pub enum ManagedLoginError {
          again and finish signing in (set {var} for longer); if the browser shows \
          `redirect_mismatch`, the app client does not list `redirect_uri` among its callback \
          URLs",
-        var = vars::COGAUTH_BROWSER_TIMEOUT
+        var = vars::COGAUTH_CALLBACK_TIMEOUT
     )]
     Timeout { seconds: u64, redirect_uri: String },
     #[error(
@@ -274,9 +274,9 @@ impl std::fmt::Debug for ManagedLogin {
     }
 }
 
-/// The wait `COGAUTH_BROWSER_TIMEOUT` asks for (whole seconds, 1 to 3600), else the default.
+/// The wait `COGAUTH_CALLBACK_TIMEOUT` asks for (whole seconds, 1 to 3600), else the default.
 pub fn browser_timeout(env: &dyn Env) -> Duration {
-    let Some(value) = env.var(vars::COGAUTH_BROWSER_TIMEOUT) else {
+    let Some(value) = env.var(vars::COGAUTH_CALLBACK_TIMEOUT) else {
         return DEFAULT_BROWSER_TIMEOUT;
     };
     match value.trim().parse::<u64>() {
@@ -284,7 +284,7 @@ pub fn browser_timeout(env: &dyn Env) -> Duration {
         _ => {
             tracing::warn!(
                 "{}=`{}` is not a whole number of seconds from 1 to 3600: waiting {} s",
-                vars::COGAUTH_BROWSER_TIMEOUT,
+                vars::COGAUTH_CALLBACK_TIMEOUT,
                 value.escape_debug(),
                 DEFAULT_BROWSER_TIMEOUT.as_secs()
             );
@@ -619,7 +619,7 @@ mod tests {
     #[test]
     fn the_browser_timeout_is_bounded() {
         use crate::env::MapEnv;
-        let env = |v: &str| MapEnv::new().with(vars::COGAUTH_BROWSER_TIMEOUT, v);
+        let env = |v: &str| MapEnv::new().with(vars::COGAUTH_CALLBACK_TIMEOUT, v);
         assert_eq!(browser_timeout(&MapEnv::new()), DEFAULT_BROWSER_TIMEOUT);
         assert_eq!(browser_timeout(&env("5")), Duration::from_secs(5));
         for ignored in ["0", "-3", "x", "3601"] {
