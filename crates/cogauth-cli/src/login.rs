@@ -4,7 +4,9 @@ use anyhow::{Result, bail};
 
 use clap::Args;
 use cogauth_core::broker::{Broker, Published};
-use cogauth_core::config::{AuthFlow, AwsIntegration, ProfileConfig};
+use cogauth_core::config::{self, AuthFlow, AwsIntegration, ConfigFile, ProfileConfig, Settings};
+use cogauth_core::env::ProcessEnv;
+use cogauth_core::paths;
 use cogauth_core::prompt::{BrowserAccess, Prompter};
 use cogauth_core::userpool::LoginRequest;
 
@@ -38,6 +40,7 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_lambda_proxy: bool,
     /// credentials: keys in ~/.aws/credentials; process: credential_process in ~/.aws/config.
+    /// Saved in the profile, so later logins and refreshes keep it.
     #[arg(long)]
     pub aws_integration: Option<AwsIntegration>,
     /// Overwrite an AWS profile section that cogauth did not write (e.g. long-term keys).
@@ -118,6 +121,12 @@ pub fn run(args: LoginArgs) -> Result<()> {
             ))
         })?;
 
+    if let Some(chosen) = args.aws_integration
+        && let Err(e) = remember_integration(broker.settings(), chosen)
+    {
+        eprintln!("warning: logged in, but could not save aws_integration in the profile: {e:#}");
+    }
+
     let session = &fresh.session;
     let creds = session
         .credentials
@@ -174,4 +183,40 @@ pub fn request_on_terminal(broker: &Broker, prompter: &dyn Prompter) -> Result<L
         password,
         mfa_code: None,
     })
+}
+
+/// Saves `--aws-integration` in the profile: `credential-process`, `exec` and `export` have no
+/// such flag, and a later plain `login` must not go back to the other hand-over. While the
+/// original tool's JSON file stands in for a missing `config.toml`, nothing is saved (creating
+/// `config.toml` would hide the JSON file): the choice then holds for this login only, and
+/// refreshes keep it anyway, as they never change the hand-over.
+fn remember_integration(settings: &Settings, chosen: AwsIntegration) -> Result<()> {
+    let profile = &settings.profile.value;
+    let path = &settings.config_path;
+    if !path.exists()
+        && let Some(legacy) = paths::legacy_config_file(&ProcessEnv).filter(|p| p.exists())
+    {
+        eprintln!(
+            "note: --aws-integration {chosen} applies to this login only: saving it would create {}, which hides the original tool's {}; to keep it, run `cogauth configure --profile {profile} --import-legacy`, then `cogauth configure --profile {profile} --aws-integration {chosen}`",
+            path.display(),
+            legacy.display()
+        );
+        return Ok(());
+    }
+    let stored = ConfigFile::load(path)?
+        .and_then(|f| f.profiles.get(profile.as_str()).cloned())
+        .and_then(|p| p.aws_integration);
+    if stored == Some(chosen) {
+        return Ok(());
+    }
+    let values = ProfileConfig {
+        aws_integration: Some(chosen),
+        ..Default::default()
+    };
+    config::file::write_profile(path, profile, &values)?;
+    eprintln!(
+        "saved aws_integration = \"{chosen}\" in profile `{profile}` ({}): later logins and refreshes keep it",
+        path.display()
+    );
+    Ok(())
 }

@@ -1,13 +1,11 @@
 //! Getting usable credentials for a profile, shared by credential-process, exec and export:
-//! the cache if it is fresh beyond the window (no network, no runtime), else a single-flight
-//! refresh, else, with a terminal, a full login on `/dev/tty`.
+//! the broker's one sequence (cache, else a single-flight refresh that keeps a cogauth
+//! section of `~/.aws/credentials` current), and what only a command line adds to it: a full
+//! login on `/dev/tty` when a terminal is there, and the warnings on stderr.
 
 use anyhow::Result;
 use chrono::Duration;
-use cogauth_core::Error;
-use cogauth_core::broker::{Broker, Refreshed};
-use cogauth_core::cache::Session;
-use cogauth_core::config::AwsIntegration;
+use cogauth_core::broker::{Broker, BrokerError};
 use cogauth_core::credentials::Credentials;
 use cogauth_core::prompt::Prompter;
 
@@ -19,26 +17,19 @@ pub fn credentials(
     use_lambda_proxy: bool,
 ) -> Result<Credentials> {
     let window = Duration::minutes(i64::from(window_minutes));
+    // The broker checks the cache too, but only inside the async runtime: the warm path of
+    // `credential-process` starts none.
     if let Some(creds) = broker.fresh_credentials(window)? {
         return Ok(creds);
     }
     let runtime = crate::context::runtime()?;
-    let refreshed = {
-        let lock = broker.lock()?;
-        runtime.block_on(broker.refresh(&lock, window, use_lambda_proxy))
-    };
-    match refreshed {
-        Ok((fresh, refreshed)) => {
-            warn_upgrade(&fresh.upgrade_failure);
-            if refreshed == Refreshed::Here {
-                keep_credentials_file_current(broker, &fresh.session);
-            }
-            Ok(fresh
-                .session
-                .credentials
-                .expect("a refresh stores credentials"))
+    match runtime.block_on(broker.credentials(window, use_lambda_proxy)) {
+        Ok(obtained) => {
+            warn_upgrade(&obtained.upgrade_failure);
+            warn_republish(obtained.republish_failure.as_ref());
+            Ok(obtained.credentials)
         }
-        Err(Error::LoginRequired(why)) if has_terminal() => {
+        Err(BrokerError::LoginRequired(why)) if has_terminal() => {
             let prompter = TerminalPrompter::new(format!(
                 "run `cogauth login --profile {}`",
                 broker.profile()
@@ -47,10 +38,13 @@ pub fn credentials(
             let request = crate::login::request_on_terminal(broker, &prompter)?;
             let fresh = runtime.block_on(broker.login(&request, &prompter, use_lambda_proxy))?;
             warn_upgrade(&fresh.upgrade_failure);
-            Ok(fresh
+            let creds = fresh
                 .session
                 .credentials
-                .expect("a login stores credentials"))
+                .expect("a login stores credentials");
+            // Like a refresh, this login keeps the hand-over the user chose at `cogauth login`.
+            warn_republish(broker.republish(&creds).err().as_ref());
+            Ok(creds)
         }
         Err(e) => Err(e.into()),
     }
@@ -62,15 +56,8 @@ fn warn_upgrade(failure: &Option<cogauth_core::upgrade::UpgradeError>) {
     }
 }
 
-/// A profile handed over as keys in `~/.aws/credentials` would go stale after a silent
-/// refresh: rewrite its section with the new keys. A section cogauth does not own is never
-/// touched (no `--force` here); the refresh itself has succeeded either way.
-fn keep_credentials_file_current(broker: &Broker, session: &Session) {
-    if broker.settings().aws_integration.value != AwsIntegration::Credentials {
-        return;
-    }
-    let exe = std::path::Path::new("cogauth");
-    if let Err(e) = broker.publish(session, exe, false) {
+fn warn_republish(failure: Option<&cogauth_core::awsfiles::AwsFilesError>) {
+    if let Some(e) = failure {
         eprintln!(
             "cogauth: warning: refreshed, but could not update the AWS credentials file: {e}"
         );

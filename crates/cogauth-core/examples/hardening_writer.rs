@@ -49,6 +49,7 @@ fn session(profile: &str, version: u64) -> Session {
         user_pool_id: "us-east-1_Hardening".to_owned(),
         client_id: "hardeningclient".to_owned(),
         username: format!("user-{version}"),
+        user_sub: None,
         refresh_token: Some(format!("refresh-{version}").into()),
         device_key: None,
         identity_id: Some(format!("us-east-1:{version}")),

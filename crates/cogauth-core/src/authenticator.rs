@@ -1,32 +1,58 @@
 //! The login pipeline: user pool, then identity, then an optional upgrade.
 //!
-//! Each stage is a trait object, so embedders and tests can replace any of them. The pipeline
-//! never prints: an upgrade that fails is not an error (the 1-hour credentials still work),
-//! it is reported in [`Outcome::upgrade_failure`] for the caller to show.
+//! Each stage is a trait object ([`UserPoolStage`], [`IdentityStage`], [`UpgradeStage`]), so
+//! embedders and tests can replace any of them: [`Authenticator::new`] takes the stages, and
+//! the [`crate::broker::Broker`] gets its authenticators from an [`AuthenticatorFactory`].
+//! The pipeline never prints: an upgrade that fails is not an error (the 1-hour credentials
+//! still work), it is reported in [`Outcome::upgrade_failure`] for the caller to show.
 
 use std::sync::Arc;
 
-use secrecy::SecretString;
-
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::credentials::{CredentialSource, Credentials};
 use crate::env::Env;
-use crate::error::Error;
-use crate::identity::{CognitoIdentity, IdentityConfig, IdentityStage};
+use crate::identity::{CognitoIdentity, IdentityConfig, IdentityError, IdentityStage};
 use crate::prompt::Prompter;
 use crate::upgrade::{LambdaProxy, UpgradeError, UpgradeStage};
-use crate::userpool::{LoginRequest, UserPoolSession, UserPoolStage};
+use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError, UserPoolSession, UserPoolStage};
 
-/// What a login or a refresh produced.
+/// Why the pipeline gave no credentials. A failed upgrade is not one of them (see
+/// [`Outcome::upgrade_failure`]).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    UserPool(#[from] UserPoolError),
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+}
+
+/// What a login or refresh produced.
 #[derive(Debug)]
 pub struct Outcome {
+    /// The user's tokens; after a refresh, the refresh token and device key to keep (rotated
+    /// ones, or the grant's).
     pub user: UserPoolSession,
     pub identity_id: String,
     pub credentials: Credentials,
     pub source: CredentialSource,
     /// Why the configured upgrade did not happen, if it did not.
     pub upgrade_failure: Option<UpgradeError>,
+}
+
+/// An identity id cached from an earlier login, and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownIdentity {
+    /// The `sub` of the user it was obtained for.
+    pub user_sub: String,
+    pub identity_id: String,
+}
+
+impl KnownIdentity {
+    /// The identity id, if it was obtained for `user`; another user's never is sent.
+    fn for_user(&self, user: &UserPoolSession) -> Option<&str> {
+        (user.sub.as_deref() == Some(self.user_sub.as_str())).then_some(self.identity_id.as_str())
+    }
 }
 
 /// The three-stage pipeline.
@@ -70,7 +96,7 @@ impl Authenticator {
         env: &dyn Env,
         clock: Arc<dyn Clock>,
         use_lambda_proxy: bool,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, ConfigError> {
         let region = settings.require_region()?.to_owned();
         // The terminal (SRP or password), or the browser (managed login).
         let user_pool = crate::managed_login::user_pool_stage(settings, env, clock)?;
@@ -101,37 +127,35 @@ impl Authenticator {
         ))
     }
 
-    /// A full login, answering challenges through `prompter`.
+    /// A full login, answering challenges through `prompter`. `known` is used only if it
+    /// belongs to the user who logged in.
     pub async fn login(
         &self,
         request: &LoginRequest,
         prompter: &dyn Prompter,
-        known_identity_id: Option<&str>,
-    ) -> Result<Outcome, Error> {
+        known: Option<&KnownIdentity>,
+    ) -> Result<Outcome, PipelineError> {
         let user = self.user_pool.login(request, prompter).await?;
-        self.finish(user, known_identity_id).await
+        self.finish(user, known).await
     }
 
-    /// A silent re-login with the refresh token.
+    /// A silent re-login with `grant`. The outcome's user carries the refresh token and device
+    /// key to keep from now on: the rotated ones, else the grant's.
     pub async fn refresh(
         &self,
-        username: &str,
-        refresh_token: &SecretString,
-        device_key: Option<&str>,
-        known_identity_id: Option<&str>,
-    ) -> Result<Outcome, Error> {
-        let user = self
-            .user_pool
-            .refresh(username, refresh_token, device_key)
-            .await?;
-        self.finish(user, known_identity_id).await
+        grant: &RefreshGrant,
+        known: Option<&KnownIdentity>,
+    ) -> Result<Outcome, PipelineError> {
+        let user = grant.renewed_by(self.user_pool.refresh(grant).await?);
+        self.finish(user, known).await
     }
 
     async fn finish(
         &self,
         user: UserPoolSession,
-        known_identity_id: Option<&str>,
-    ) -> Result<Outcome, Error> {
+        known: Option<&KnownIdentity>,
+    ) -> Result<Outcome, PipelineError> {
+        let known_identity_id = known.and_then(|k| k.for_user(&user));
         let base = self
             .identity
             .credentials(&user.tokens.id_token, known_identity_id)
@@ -162,5 +186,25 @@ impl Authenticator {
             source,
             upgrade_failure,
         })
+    }
+}
+
+/// Builds the pipeline for one login or refresh, in place of [`Authenticator::from_settings`]
+/// ([`crate::broker::Broker::with_authenticators`]). The broker asks for one only on its slow
+/// path, so serving cached credentials builds nothing.
+///
+/// Any `Fn(bool) -> Result<Authenticator, ConfigError>` is one: tests and embedders pass a
+/// closure that assembles [`Authenticator::new`] from their own stages.
+pub trait AuthenticatorFactory: Send + Sync {
+    /// The pipeline, with its upgrade stage only if `use_lambda_proxy`.
+    fn authenticator(&self, use_lambda_proxy: bool) -> Result<Authenticator, ConfigError>;
+}
+
+impl<F> AuthenticatorFactory for F
+where
+    F: Fn(bool) -> Result<Authenticator, ConfigError> + Send + Sync,
+{
+    fn authenticator(&self, use_lambda_proxy: bool) -> Result<Authenticator, ConfigError> {
+        self(use_lambda_proxy)
     }
 }

@@ -1,35 +1,66 @@
 //! The session broker: everything between "the user wants credentials" and the pipeline.
 //!
-//! - [`Broker::fresh_credentials`] is the fast path: cached credentials that stay valid beyond
-//!   the refresh window, read from the cache with no network call and no async runtime.
-//! - [`Broker::refresh`] is the slow path, single-flight across processes: under the profile's
-//!   cache lock it re-reads the cache (another process may have refreshed it meanwhile), and only
-//!   if it is still stale runs REFRESH_TOKEN_AUTH, the identity stage and the upgrade, then
-//!   stores the result (including a rotated refresh token) atomically before releasing the lock.
-//! - [`Broker::login`] runs a full login under the same lock and stores the session.
-//! - [`Broker::publish`] hands credentials to the AWS tools (credentials file or
-//!   credential_process) as the profile's `aws_integration` says.
+//! [`Broker::credentials`] is the one way to get a profile's credentials without a login;
+//! `cogauth credential-process`, `exec` and `export`, and the embedders' provider
+//! ([`crate::provider`]) all go through it:
+//!
+//! 1. the fast path, [`Broker::fresh_credentials`]: cached credentials that stay valid beyond
+//!    the refresh window, read from the cache with no network call (callers that want no async
+//!    runtime at all can call it first on its own);
+//! 2. the profile's cross-process lock, then [`Broker::refresh`]: the cache is read again
+//!    (another process may have refreshed it meanwhile), and only if it is still stale the
+//!    pipeline refreshes with the cached [`RefreshGrant`]. The result, including a rotated
+//!    refresh token, is stored before the lock is released, so parallel refreshers never lose
+//!    a rotated token;
+//! 3. still under the lock, the republish: a credentials-file section that cogauth owns gets
+//!    the new keys ([`AwsFiles::refresh_credentials`]). A refresh never changes how the profile
+//!    hands credentials over: it never writes `credential_process` or removes it, and never
+//!    creates a section. Only a login ([`Broker::publish`]) chooses the hand-over.
+//!
+//! [`Broker::login`] runs a full login under the same lock and stores the session. The
+//! pipeline comes from an [`AuthenticatorFactory`], so tests run all of this on fake stages.
 
 use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::authenticator::{Authenticator, Outcome};
-use crate::awsfiles::AwsFiles;
+use crate::authenticator::{
+    Authenticator, AuthenticatorFactory, KnownIdentity, Outcome, PipelineError,
+};
+use crate::awsfiles::{AwsFiles, AwsFilesError};
 use crate::cache::{CacheError, Session, SessionLock, SessionStore};
 use crate::clock::Clock;
-use crate::config::{AwsIntegration, Settings};
+use crate::config::{AwsIntegration, ConfigError, Settings};
 use crate::credentials::Credentials;
 use crate::env::Env;
-use crate::error::Error;
 use crate::prompt::Prompter;
 use crate::upgrade::UpgradeError;
-use crate::userpool::{LoginRequest, UserPoolError};
+use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError};
 
 /// No source gives credentials for longer (STS caps sessions at 12 hours).
 const LONGEST_LIFETIME: Duration = Duration::hours(12);
 /// Allowed disagreement between this machine's clock and AWS's.
 const CLOCK_SLACK: Duration = Duration::minutes(15);
+
+/// Why the broker gave no credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// Only a login helps: a caller with a terminal can run one, a provider chain moves on.
+    #[error(transparent)]
+    LoginRequired(#[from] LoginRequired),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(transparent)]
+    AwsFiles(#[from] AwsFilesError),
+    #[error(
+        "the wait for the session lock of profile `{0}` was cancelled: the async runtime is shutting down"
+    )]
+    LockCancelled(String),
+}
 
 /// Why a session cannot be refreshed silently.
 #[derive(Debug, thiserror::Error)]
@@ -41,13 +72,39 @@ pub struct LoginRequired {
     pub reason: String,
 }
 
-/// What the slow path did.
+/// How [`Broker::credentials`] got the credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refreshed {
+pub enum Served {
+    /// From the cache, fresh: no network call.
+    Cache,
     /// Another process refreshed the cache while this one waited for the lock.
-    ByAnotherProcess,
-    /// This process refreshed it.
-    Here,
+    RefreshedElsewhere,
+    /// This process refreshed them.
+    Refreshed,
+}
+
+/// Credentials from [`Broker::credentials`], with what the caller may want to show.
+#[derive(Debug)]
+pub struct Obtained {
+    pub credentials: Credentials,
+    pub served: Served,
+    /// Why the configured upgrade did not happen on this refresh (the credentials are the
+    /// identity pool's).
+    pub upgrade_failure: Option<UpgradeError>,
+    /// Why the cogauth section of the credentials file could not be rewritten after this
+    /// refresh (the credentials are good; the file holds the previous ones).
+    pub republish_failure: Option<AwsFilesError>,
+}
+
+impl Obtained {
+    fn unchanged(credentials: Credentials, served: Served) -> Self {
+        Self {
+            credentials,
+            served,
+            upgrade_failure: None,
+            republish_failure: None,
+        }
+    }
 }
 
 /// Where [`Broker::publish`] put the credentials.
@@ -57,19 +114,21 @@ pub enum Published {
     CredentialProcess(std::path::PathBuf),
 }
 
-/// The result of a login or refresh, with the upgrade failure kept for the caller to show.
+/// The result of a login, with the upgrade failure kept for the caller to show.
 #[derive(Debug)]
 pub struct Fresh {
     pub session: Session,
     pub upgrade_failure: Option<UpgradeError>,
 }
 
-/// Couples the settings of one profile with the session store and the clock.
+/// Couples the settings of one profile with the session store, the clock and the pipeline.
 pub struct Broker {
     settings: Settings,
     env: Arc<dyn Env>,
     clock: Arc<dyn Clock>,
     store: Arc<dyn SessionStore>,
+    /// `None`: the real services, as the settings describe them.
+    authenticators: Option<Arc<dyn AuthenticatorFactory>>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -81,6 +140,7 @@ impl std::fmt::Debug for Broker {
 }
 
 impl Broker {
+    /// A broker over the real services, as `settings` describe them.
     pub fn new(
         settings: Settings,
         env: Arc<dyn Env>,
@@ -92,6 +152,27 @@ impl Broker {
             env,
             clock,
             store,
+            authenticators: None,
+        }
+    }
+
+    /// Replaces the pipeline (the settings still name the pool, client and profile).
+    #[must_use]
+    pub fn with_authenticators(mut self, authenticators: Arc<dyn AuthenticatorFactory>) -> Self {
+        self.authenticators = Some(authenticators);
+        self
+    }
+
+    /// The pipeline for one login or refresh; built only on the slow path.
+    fn authenticator(&self, use_lambda_proxy: bool) -> Result<Authenticator, ConfigError> {
+        match &self.authenticators {
+            Some(factory) => factory.authenticator(use_lambda_proxy),
+            None => Authenticator::from_settings(
+                &self.settings,
+                self.env.as_ref(),
+                self.clock.clone(),
+                use_lambda_proxy,
+            ),
         }
     }
 
@@ -107,21 +188,20 @@ impl Broker {
         self.store.as_ref()
     }
 
-    /// The cached session, if it belongs to the configured user pool and client (a profile
-    /// pointed at another pool must not reuse the old pool's tokens).
-    pub fn cached_session(&self) -> Result<Option<Session>, Error> {
+    /// Whether `session` was made with the configured user pool and client: a profile pointed
+    /// at another pool must not reuse the old pool's tokens.
+    fn is_ours(&self, session: &Session) -> bool {
+        let configured = |value: &Option<crate::config::Sourced<String>>, cached: &str| {
+            value.as_ref().is_some_and(|v| v.value == cached)
+        };
+        configured(&self.settings.user_pool_id, &session.user_pool_id)
+            && configured(&self.settings.client_id, &session.client_id)
+    }
+
+    /// The cached session, if it belongs to the configured user pool and client.
+    pub fn cached_session(&self) -> Result<Option<Session>, BrokerError> {
         let session = self.store.load(self.profile())?;
-        Ok(session.filter(|s| {
-            self.settings
-                .user_pool_id
-                .as_ref()
-                .is_some_and(|p| p.value == s.user_pool_id)
-                && self
-                    .settings
-                    .client_id
-                    .as_ref()
-                    .is_some_and(|c| c.value == s.client_id)
-        }))
+        Ok(session.filter(|s| self.is_ours(s)))
     }
 
     fn is_fresh(&self, session: &Session, window: Duration) -> bool {
@@ -135,90 +215,127 @@ impl Broker {
     }
 
     /// The fast path: cached credentials valid for longer than `window`. No network, no runtime.
-    pub fn fresh_credentials(&self, window: Duration) -> Result<Option<Credentials>, Error> {
+    pub fn fresh_credentials(&self, window: Duration) -> Result<Option<Credentials>, BrokerError> {
         Ok(self
             .cached_session()?
             .filter(|s| self.is_fresh(s, window))
             .and_then(|s| s.credentials))
     }
 
+    /// Credentials valid for longer than `window`, without a login: from the cache, else from
+    /// a refresh under the profile's lock (see the module documentation). Never prompts: when
+    /// only a login would help, [`BrokerError::LoginRequired`].
+    pub async fn credentials(
+        &self,
+        window: Duration,
+        use_lambda_proxy: bool,
+    ) -> Result<Obtained, BrokerError> {
+        if let Some(credentials) = self.fresh_credentials(window)? {
+            return Ok(Obtained::unchanged(credentials, Served::Cache));
+        }
+        let lock = self.lock_async().await?;
+        self.refresh(&lock, window, use_lambda_proxy).await
+    }
+
     /// Takes the profile's cross-process lock (blocking).
-    pub fn lock(&self) -> Result<SessionLock, Error> {
+    pub fn lock(&self) -> Result<SessionLock, BrokerError> {
         Ok(self.store.lock(self.profile())?)
     }
 
-    fn authenticator(&self, use_lambda_proxy: bool) -> Result<Authenticator, Error> {
-        Authenticator::from_settings(
-            &self.settings,
-            self.env.as_ref(),
-            self.clock.clone(),
-            use_lambda_proxy,
-        )
+    /// [`Self::lock`] off the async workers: the lock is a blocking `flock`, and the wait may
+    /// last as long as another process's refresh or login.
+    async fn lock_async(&self) -> Result<SessionLock, BrokerError> {
+        let store = self.store.clone();
+        let profile = self.profile().to_owned();
+        match tokio::task::spawn_blocking(move || store.lock(&profile)).await {
+            Ok(lock) => Ok(lock?),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Err(BrokerError::LockCancelled(self.profile().to_owned())),
+        }
     }
 
-    /// The slow path, under `lock`: returns fresh credentials, refreshing them with the refresh
-    /// token only if the cache is still stale once the lock is held.
+    fn login_required(&self, reason: &str) -> LoginRequired {
+        LoginRequired {
+            profile: self.profile().to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// The slow path, under `lock`: fresh credentials, refreshed with the cached grant only if
+    /// the cache is still stale once the lock is held, stored, then republished to a
+    /// credentials-file section cogauth owns.
     pub async fn refresh(
         &self,
         lock: &SessionLock,
         window: Duration,
         use_lambda_proxy: bool,
-    ) -> Result<(Fresh, Refreshed), Error> {
-        let cached = self.cached_session()?;
-        if let Some(session) = cached.clone().filter(|s| self.is_fresh(s, window)) {
-            return Ok((
-                Fresh {
-                    session,
-                    upgrade_failure: None,
-                },
-                Refreshed::ByAnotherProcess,
-            ));
-        }
-        let login_required = |reason: &str| LoginRequired {
-            profile: self.profile().to_owned(),
-            reason: reason.to_owned(),
+    ) -> Result<Obtained, BrokerError> {
+        let Some(cached) = self.store.load(self.profile())? else {
+            return Err(self.login_required("nothing cached").into());
         };
-        let session = cached.ok_or_else(|| login_required("nothing cached"))?;
-        let refresh_token = session
-            .refresh_token
-            .clone()
-            .ok_or_else(|| login_required("no refresh token cached"))?;
+        if !self.is_ours(&cached) {
+            return Err(self
+                .login_required("the cached session is for another user pool or app client")
+                .into());
+        }
+        if self.is_fresh(&cached, window)
+            && let Some(credentials) = cached.credentials
+        {
+            return Ok(Obtained::unchanged(credentials, Served::RefreshedElsewhere));
+        }
+        let grant =
+            refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
         let outcome = self
             .authenticator(use_lambda_proxy)?
-            .refresh(
-                &session.username,
-                &refresh_token,
-                session.device_key.as_deref(),
-                session.identity_id.as_deref(),
-            )
+            .refresh(&grant, known_identity(&cached).as_ref())
             .await
             .map_err(|e| match e {
-                Error::UserPool(UserPoolError::RefreshTokenRejected) => Error::LoginRequired(
-                    login_required("the refresh token has expired or was revoked"),
-                ),
-                other => other,
+                PipelineError::UserPool(UserPoolError::RefreshTokenRejected) => self
+                    .login_required("the refresh token has expired or was revoked")
+                    .into(),
+                other => BrokerError::from(other),
             })?;
         let fresh = self.store_outcome(lock, outcome)?;
-        Ok((fresh, Refreshed::Here))
+        let credentials = fresh
+            .session
+            .credentials
+            .expect("a stored outcome has credentials");
+        // Still under the session lock: republishes land in the order the refreshes were
+        // stored, so the file never ends up older than the cache.
+        let republish_failure = self.republish(&credentials).err();
+        Ok(Obtained {
+            credentials,
+            served: Served::Refreshed,
+            upgrade_failure: fresh.upgrade_failure,
+            republish_failure,
+        })
     }
 
-    /// A full login, under the profile's lock; the session is stored before the lock is released.
+    /// Writes `credentials` into the profile's credentials-file section if cogauth owns it and
+    /// holds keys there; changes nothing else (see [`AwsFiles::refresh_credentials`]).
+    /// Returns whether the file was rewritten.
+    pub fn republish(&self, credentials: &Credentials) -> Result<bool, AwsFilesError> {
+        AwsFiles::from_env(self.env.as_ref())?.refresh_credentials(self.profile(), credentials)
+    }
+
+    /// A full login, under the profile's lock; the session is stored before the lock is
+    /// released. The cached identity id is reused only for the same user.
     pub async fn login(
         &self,
         request: &LoginRequest,
         prompter: &dyn Prompter,
         use_lambda_proxy: bool,
-    ) -> Result<Fresh, Error> {
-        let lock = self.lock()?;
-        let known_identity = self.cached_session()?.and_then(|s| s.identity_id);
+    ) -> Result<Fresh, BrokerError> {
+        let lock = self.lock_async().await?;
+        let known = self.cached_session()?.as_ref().and_then(known_identity);
         let outcome = self
             .authenticator(use_lambda_proxy)?
-            .login(request, prompter, known_identity.as_deref())
+            .login(request, prompter, known.as_ref())
             .await?;
         self.store_outcome(&lock, outcome)
     }
 
-    fn store_outcome(&self, lock: &SessionLock, outcome: Outcome) -> Result<Fresh, Error> {
+    fn store_outcome(&self, lock: &SessionLock, outcome: Outcome) -> Result<Fresh, BrokerError> {
         let Outcome {
             user,
             identity_id,
@@ -231,6 +348,7 @@ impl Broker {
             user_pool_id: self.settings.require_user_pool_id()?.to_owned(),
             client_id: self.settings.require_client_id()?.to_owned(),
             username: user.username,
+            user_sub: user.sub,
             refresh_token: user.tokens.refresh_token.clone(),
             device_key: user.device_key,
             identity_id: Some(identity_id),
@@ -246,22 +364,23 @@ impl Broker {
         })
     }
 
-    /// Hands the session's credentials to the AWS tools, as `aws_integration` says. `exe` is
-    /// the absolute path of the `cogauth` binary, for `credential_process`.
+    /// Hands the session's credentials to the AWS tools, as `aws_integration` says: the
+    /// choice a login makes. `exe` is the absolute path of the `cogauth` binary, for
+    /// `credential_process`.
     pub fn publish(
         &self,
         session: &Session,
         exe: &std::path::Path,
         force: bool,
-    ) -> Result<Published, Error> {
+    ) -> Result<Published, BrokerError> {
         let files = AwsFiles::from_env(self.env.as_ref())?;
         let region = self.settings.region.as_ref().map(|r| r.value.as_str());
         match self.settings.aws_integration.value {
             AwsIntegration::Credentials => {
-                let creds = session.credentials.as_ref().ok_or_else(|| LoginRequired {
-                    profile: self.profile().to_owned(),
-                    reason: "no credentials cached".to_owned(),
-                })?;
+                let creds = session
+                    .credentials
+                    .as_ref()
+                    .ok_or_else(|| self.login_required("no credentials cached"))?;
                 files.write_credentials(self.profile(), creds, region, force)?;
                 Ok(Published::CredentialsFile(files.credentials))
             }
@@ -272,6 +391,24 @@ impl Broker {
             }
         }
     }
+}
+
+/// What `session` presents for a silent refresh, if it holds a refresh token.
+fn refresh_grant(session: &Session) -> Option<RefreshGrant> {
+    Some(RefreshGrant {
+        username: session.username.clone(),
+        refresh_token: session.refresh_token.clone()?,
+        device_key: session.device_key.clone(),
+    })
+}
+
+/// The identity id `session` holds, keyed by its user (sessions cached before `user_sub` was
+/// kept have none: their user is unknown, so the id is not reused).
+fn known_identity(session: &Session) -> Option<KnownIdentity> {
+    Some(KnownIdentity {
+        user_sub: session.user_sub.clone()?,
+        identity_id: session.identity_id.clone()?,
+    })
 }
 
 /// `"<exe>" credential-process --profile <p>`; the path is quoted when it has spaces, as the
@@ -299,8 +436,8 @@ pub struct LogoutReport {
 impl Broker {
     /// Revokes the refresh token (RevokeToken), then removes the cached session and what
     /// cogauth wrote for the profile in the AWS files.
-    pub async fn logout(&self) -> Result<LogoutReport, Error> {
-        let lock = self.lock()?;
+    pub async fn logout(&self) -> Result<LogoutReport, BrokerError> {
+        let lock = self.lock_async().await?;
         let session = match self.store.load(self.profile()) {
             Ok(session) => session,
             // The corrupt-cache error sends the user here: nothing can be revoked, the rest
@@ -360,3 +497,6 @@ impl Broker {
             .map_err(|e| crate::aws::classify(&e).to_string())
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -27,7 +27,7 @@ pub enum Error {
     #[error(transparent)]
     Admin(#[from] crate::admin::AdminError),
     #[error(transparent)]
-    LoginRequired(#[from] crate::broker::LoginRequired),
+    Broker(#[from] crate::broker::BrokerError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -11,6 +11,9 @@
 //! This crate never touches the terminal, and reads the environment and the clock only
 //! through [`env::Env`] and [`clock::Clock`].
 
+// The terminal belongs to the binaries (examples and tests may print).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod admin;
 pub mod authenticator;
 pub mod aws;
@@ -31,6 +34,8 @@ pub mod paths;
 pub mod prompt;
 pub mod provider;
 pub mod srp;
+#[cfg(test)]
+mod tidy;
 pub mod upgrade;
 pub mod userpool;
 

@@ -13,8 +13,16 @@ pub enum PromptError {
     NoTerminal { what: String, hint: String },
     #[error("cancelled")]
     Cancelled,
+    /// The io error is part of the message, not a `source`: a chain printed whole would show
+    /// it twice.
     #[error("cannot read the answer: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for PromptError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Io(e)
+    }
 }
 
 /// Where browser sign-in finds the user's web browser.

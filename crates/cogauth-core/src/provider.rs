@@ -1,10 +1,11 @@
 //! Embedding: a credentials provider for the AWS SDK for Rust that serves a cogauth profile.
 //!
-//! It behaves like `cogauth credential-process`: cached credentials while they stay valid
-//! beyond the refresh window, else a single-flight silent refresh with the cached refresh
-//! token (shared with every cogauth process through the cache lock). It never prompts: when
-//! there is no session to refresh it reports `CredentialsNotLoaded`, so a provider chain moves
-//! on to its next provider.
+//! It is `cogauth credential-process` as a library: both call [`Broker::credentials`], so it
+//! serves cached credentials while they stay valid beyond the refresh window, else runs a
+//! single-flight silent refresh with the cached refresh token (shared with every cogauth
+//! process through the cache lock), and keeps a cogauth section of `~/.aws/credentials`
+//! current. It never prompts: when there is no session to refresh it reports
+//! `CredentialsNotLoaded`, so a provider chain moves on to its next provider.
 //!
 //! ```no_run
 //! use cogauth_core::provider::CogauthCredentialsProvider;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 
 use aws_credential_types::provider::{self, ProvideCredentials, error::CredentialsError, future};
 
-use crate::broker::Broker;
+use crate::broker::{Broker, BrokerError};
 use crate::cache::{FileSessionStore, SessionStore};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Overrides, Settings};
@@ -61,29 +62,19 @@ impl CogauthCredentialsProvider {
     }
 
     async fn load(&self) -> provider::Result {
-        let to_aws = |c: crate::Credentials| c.to_aws(PROVIDER_NAME);
-        let fresh = self
-            .broker
-            .fresh_credentials(self.window)
-            .map_err(CredentialsError::provider_error)?;
-        if let Some(creds) = fresh {
-            return Ok(to_aws(creds));
-        }
-        // The cache lock is a blocking flock: take it off the async workers.
-        let broker = self.broker.clone();
-        let lock = tokio::task::spawn_blocking(move || broker.lock())
-            .await
-            .map_err(CredentialsError::provider_error)?
-            .map_err(CredentialsError::provider_error)?;
         match self
             .broker
-            .refresh(&lock, self.window, self.use_lambda_proxy)
+            .credentials(self.window, self.use_lambda_proxy)
             .await
         {
-            Ok((fresh, _)) => fresh.session.credentials.map(to_aws).ok_or_else(|| {
-                CredentialsError::not_loaded("the refreshed session holds no credentials")
-            }),
-            Err(Error::LoginRequired(why)) => Err(CredentialsError::not_loaded(why)),
+            Ok(obtained) => {
+                // The upgrade failure is logged by the pipeline; this one only here.
+                if let Some(e) = &obtained.republish_failure {
+                    tracing::warn!(error = %e, "refreshed, but the AWS credentials file still holds the previous credentials");
+                }
+                Ok(obtained.credentials.to_aws(PROVIDER_NAME))
+            }
+            Err(BrokerError::LoginRequired(why)) => Err(CredentialsError::not_loaded(why)),
             Err(e) => Err(CredentialsError::provider_error(e)),
         }
     }

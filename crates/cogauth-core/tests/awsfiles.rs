@@ -41,6 +41,9 @@ struct Op {
     /// For `remove_profile`: its expected result.
     #[serde(default)]
     removed: Option<bool>,
+    /// For `refresh_credentials`: its expected result.
+    #[serde(default)]
+    rewritten: Option<bool>,
     /// Place the inputs in `~/dotfiles/` and make `~/.aws/<file>` symlinks to them.
     #[serde(default)]
     symlink: bool,
@@ -55,6 +58,7 @@ enum OpKind {
     WriteCredentials,
     WriteCredentialProcess,
     RemoveProfile,
+    RefreshCredentials,
 }
 
 fn fixture_credentials(access_key_id: Option<&str>) -> Credentials {
@@ -148,6 +152,12 @@ fn check(case: &Path) -> Vec<String> {
             )
             .map(|()| None),
         OpKind::RemoveProfile => files.remove_profile(&op.profile).map(Some),
+        OpKind::RefreshCredentials => files.refresh_credentials(&op.profile, &creds).map(Some),
+    };
+    let expected_result = match op.op {
+        OpKind::RemoveProfile => op.removed,
+        OpKind::RefreshCredentials => op.rewritten,
+        OpKind::WriteCredentials | OpKind::WriteCredentialProcess => None,
     };
 
     let mut problems = Vec::new();
@@ -157,10 +167,9 @@ fn check(case: &Path) -> Vec<String> {
             if error_file.exists() {
                 problems.push("succeeded, but `expected_error` exists".to_owned());
             }
-            if *removed != op.removed {
+            if *removed != expected_result {
                 problems.push(format!(
-                    "returned {removed:?}, op.json says {:?}",
-                    op.removed
+                    "returned {removed:?}, op.json says {expected_result:?}"
                 ));
             }
         }

@@ -22,6 +22,7 @@ fn session(profile: &str) -> Session {
         user_pool_id: "us-east-1_TestPool".to_owned(),
         client_id: "testclient".to_owned(),
         username: "alice".to_owned(),
+        user_sub: Some("sub-alice".to_owned()),
         refresh_token: Some("canary-refresh-token".to_owned().into()),
         device_key: Some("us-east-1_device".to_owned()),
         identity_id: Some("us-east-1:0000".to_owned()),
@@ -77,6 +78,7 @@ fn save_then_load_gives_the_session_back_in_private_files() {
         "canary-refresh-token"
     );
     assert_eq!(loaded.device_key, expected.device_key);
+    assert_eq!(loaded.user_sub, expected.user_sub);
     assert_eq!(loaded.identity_id, expected.identity_id);
     let creds = loaded.credentials.unwrap();
     assert_eq!(creds.access_key_id, "ASIATEST");

@@ -9,7 +9,7 @@ use cogauth_core::admin::config::AdminConfig;
 use cogauth_core::admin::lambda_deploy::{DeployOptions, DeployRequest, KeySource, Targets};
 use cogauth_core::authenticator::Outcome;
 use cogauth_core::awsfiles::ini::Ini;
-use cogauth_core::broker::{Broker, Fresh};
+use cogauth_core::broker::{Broker, Fresh, Obtained, Served};
 use cogauth_core::cache::{FileSessionStore, Session, SessionStore};
 use cogauth_core::clock::FixedClock;
 use cogauth_core::config::{AuthFlow, ConfigFile, Overrides, ProfileConfig, Settings};
@@ -18,7 +18,7 @@ use cogauth_core::identity::IdentityCredentials;
 use cogauth_core::managed_login::{ManagedLogin, ManagedLoginConfig};
 use cogauth_core::provider::CogauthCredentialsProvider;
 use cogauth_core::srp::SrpClient;
-use cogauth_core::userpool::{LoginRequest, UserPoolConfig, UserPoolSession};
+use cogauth_core::userpool::{LoginRequest, RefreshGrant, UserPoolConfig, UserPoolSession};
 use cogauth_core::{CredentialSource, Credentials, Tokens};
 use secrecy::SecretString;
 
@@ -62,6 +62,7 @@ fn session() -> Session {
         user_pool_id: "us-east-1_Pool".into(),
         client_id: "client".into(),
         username: "alice".into(),
+        user_sub: Some("sub-alice".into()),
         refresh_token: Some(secret("canary-refresh-token")),
         device_key: None,
         identity_id: Some("us-east-1:id".into()),
@@ -76,6 +77,7 @@ fn user_pool_session() -> UserPoolSession {
     UserPoolSession {
         tokens: tokens(),
         username: "alice".into(),
+        sub: Some("sub-alice".into()),
         device_key: Some("us-east-1_device".into()),
     }
 }
@@ -214,6 +216,11 @@ fn no_debug_output_shows_a_secret() {
             auth_flow: AuthFlow::Srp,
         },
         "UserPoolSession" => user_pool_session(),
+        "RefreshGrant" => RefreshGrant {
+            username: "alice".into(),
+            refresh_token: secret("canary-refresh-token"),
+            device_key: Some("us-east-1_device".into()),
+        },
         "IdentityCredentials" => IdentityCredentials {
             identity_id: "us-east-1:id".into(),
             credentials: credentials(),
@@ -227,6 +234,12 @@ fn no_debug_output_shows_a_secret() {
             upgrade_failure: None,
         },
         "broker::Fresh" => Fresh { session: session(), upgrade_failure: None },
+        "broker::Obtained" => Obtained {
+            credentials: credentials(),
+            served: Served::Refreshed,
+            upgrade_failure: None,
+            republish_failure: None,
+        },
         "Broker" => broker,
         "CogauthCredentialsProvider" => provider,
         "KeySource" => provided.clone(),
@@ -241,5 +254,5 @@ fn no_debug_output_shows_a_secret() {
             DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         ))),
     );
-    assert_eq!(checked, 24);
+    assert_eq!(checked, 26);
 }

@@ -126,6 +126,50 @@ async fn login_then_the_provider_serves_and_refreshes_the_session() {
 }
 
 #[tokio::test]
+async fn the_provider_keeps_a_cogauth_credentials_file_current_like_the_cli() {
+    let s = setup(PoolOptions::default()).await;
+    let clock = Arc::new(FixedClock::new(cogauth_core::clock::SystemClock.now()));
+    let broker = broker(&s, clock.clone());
+    let request = LoginRequest {
+        username: s.user.clone(),
+        password: PASSWORD.to_owned().into(),
+        mfa_code: None,
+    };
+    let fresh = broker
+        .login(&request, &common::ScriptedPrompter::silent(), false)
+        .await
+        .unwrap();
+    // What `cogauth login` does in the default (credentials file) mode.
+    broker
+        .publish(&fresh.session, std::path::Path::new("/bin/cogauth"), false)
+        .unwrap();
+    let files = cogauth_core::awsfiles::AwsFiles::from_env(s.env.as_ref()).unwrap();
+    let written = std::fs::read_to_string(&files.credentials).unwrap();
+    let token = fresh.session.credentials.as_ref().unwrap().session_token();
+    // Mark the keys, to tell the refreshed ones from them.
+    std::fs::write(&files.credentials, written.replace(token, "stale-token")).unwrap();
+
+    let provider = CogauthCredentialsProvider::builder()
+        .profile("embed")
+        .env(s.env.clone())
+        .clock(clock.clone())
+        .refresh_window(chrono::Duration::seconds(30))
+        .build()
+        .unwrap();
+    clock.advance(chrono::Duration::minutes(2));
+    let creds = provider.provide_credentials().await.unwrap();
+    let text = std::fs::read_to_string(&files.credentials).unwrap();
+    assert!(!text.contains("stale-token"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "aws_session_token = {}",
+            creds.session_token().unwrap()
+        )),
+        "the refreshed keys are in the profile's section"
+    );
+}
+
+#[tokio::test]
 async fn without_a_session_the_provider_lets_the_chain_move_on() {
     let s = setup(PoolOptions::default()).await;
     let provider = CogauthCredentialsProvider::builder()

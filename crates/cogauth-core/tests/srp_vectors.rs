@@ -2,21 +2,66 @@
 //! `tests/data/srp/*.json`, and every file named in `COGAUTH_SRP_EXTRA_VECTORS`
 //! (colon-separated paths, same format). A named file that is missing, malformed or empty fails
 //! the test: a vector file that is silently skipped proves nothing.
+//!
+//! A file holds any of four sections: `srp` (PASSWORD_VERIFIER), `timestamps`,
+//! `device_verifiers` (ConfirmDevice) and `device_auth` (DEVICE_PASSWORD_VERIFIER); see
+//! `tests/data/srp/README.md`.
 
 use std::path::{Path, PathBuf};
 
 use chrono::DateTime;
-use cogauth_core::srp::{self, SrpClient};
-use secrecy::SecretString;
+use cogauth_core::srp::{self, DeviceVerifier, SrpClient};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 const EXTRA_VECTORS_VAR: &str = "COGAUTH_SRP_EXTRA_VECTORS";
 
 #[derive(Debug, Deserialize)]
 struct VectorFile {
+    #[serde(default)]
     srp: Vec<SrpVector>,
     #[serde(default)]
     timestamps: Vec<TimestampVector>,
+    #[serde(default)]
+    device_verifiers: Vec<DeviceVerifierVector>,
+    #[serde(default)]
+    device_auth: Vec<DeviceAuthVector>,
+}
+
+impl VectorFile {
+    fn len(&self) -> usize {
+        self.srp.len()
+            + self.timestamps.len()
+            + self.device_verifiers.len()
+            + self.device_auth.len()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DeviceVerifierVector {
+    name: String,
+    device_group_key: String,
+    device_key: String,
+    random_password_bytes_hex: String,
+    random_salt_bytes_hex: String,
+    expected_device_password: String,
+    expected_salt_b64: String,
+    expected_password_verifier_b64: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DeviceAuthVector {
+    name: String,
+    device_group_key: String,
+    device_key: String,
+    device_password: String,
+    small_a_hex: String,
+    srp_b_hex: String,
+    salt_hex: String,
+    secret_block_b64: String,
+    timestamp: String,
+    expected_srp_a_hex: String,
+    expected_password_claim_signature: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,7 +113,7 @@ fn load(path: &Path) -> VectorFile {
     let file: VectorFile = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("SRP vector file {} is malformed: {e}", path.display()));
     assert!(
-        !file.srp.is_empty(),
+        file.len() > 0,
         "SRP vector file {} holds no vectors",
         path.display()
     );
@@ -127,13 +172,76 @@ fn check_file(path: &Path) -> usize {
             t.unix_seconds
         );
     }
-    file.srp.len() + file.timestamps.len()
+    for v in &file.device_verifiers {
+        let bytes = |hex: &str, what: &str| {
+            hex::decode(hex).unwrap_or_else(|e| panic!("{where_} {}: {what}: {e}", v.name))
+        };
+        let password: [u8; 40] = bytes(&v.random_password_bytes_hex, "random_password_bytes_hex")
+            .try_into()
+            .unwrap_or_else(|_| panic!("{where_} {}: 40 password bytes", v.name));
+        let salt: [u8; 16] = bytes(&v.random_salt_bytes_hex, "random_salt_bytes_hex")
+            .try_into()
+            .unwrap_or_else(|_| panic!("{where_} {}: 16 salt bytes", v.name));
+        let made =
+            DeviceVerifier::from_random(&v.device_group_key, &v.device_key, &password, &salt);
+        assert_eq!(
+            made.device_password().expose_secret(),
+            v.expected_device_password,
+            "{where_} {}: device password",
+            v.name
+        );
+        assert_eq!(
+            made.salt(),
+            v.expected_salt_b64,
+            "{where_} {}: Salt",
+            v.name
+        );
+        assert_eq!(
+            made.password_verifier(),
+            v.expected_password_verifier_b64,
+            "{where_} {}: PasswordVerifier",
+            v.name
+        );
+    }
+    for v in &file.device_auth {
+        let small_a = hex::decode(&v.small_a_hex)
+            .unwrap_or_else(|e| panic!("{where_} {}: small_a_hex: {e}", v.name));
+        let client = SrpClient::with_small_a(&small_a)
+            .unwrap_or_else(|e| panic!("{where_} {}: {e}", v.name));
+        assert_eq!(
+            normalized_hex(&client.srp_a_hex()),
+            normalized_hex(&v.expected_srp_a_hex),
+            "{where_} {}: SRP_A",
+            v.name
+        );
+        let key = client
+            .device_password_key(
+                &v.device_group_key,
+                &v.device_key,
+                &SecretString::from(v.device_password.clone()),
+                &v.srp_b_hex,
+                &v.salt_hex,
+            )
+            .unwrap_or_else(|e| panic!("{where_} {}: {e}", v.name));
+        let signature = key.device_claim_signature(
+            &v.device_group_key,
+            &v.device_key,
+            &v.secret_block_b64,
+            &v.timestamp,
+        );
+        assert_eq!(
+            signature, v.expected_password_claim_signature,
+            "{where_} {}: PASSWORD_CLAIM_SIGNATURE",
+            v.name
+        );
+    }
+    file.len()
 }
 
 #[test]
 fn every_project_vector_passes() {
     let checked: usize = project_files().iter().map(|p| check_file(p)).sum();
-    assert!(checked >= 9, "only {checked} vectors checked");
+    assert!(checked >= 25, "only {checked} vectors checked");
 }
 
 #[test]
@@ -193,4 +301,57 @@ fn an_empty_extra_file_fails() {
     let path = dir.path().join("empty.json");
     std::fs::write(&path, r#"{"srp": []}"#).unwrap();
     check_file(&path);
+}
+
+#[test]
+fn a_device_vector_with_another_device_password_fails() {
+    // A device login proves the device password: any other password gives another signature.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/srp/device-srp.json");
+    let file = load(&path);
+    let v = &file.device_auth[0];
+    let client = SrpClient::with_small_a(&hex::decode(&v.small_a_hex).unwrap()).unwrap();
+    let signature = |password: String| {
+        client
+            .device_password_key(
+                &v.device_group_key,
+                &v.device_key,
+                &SecretString::from(password),
+                &v.srp_b_hex,
+                &v.salt_hex,
+            )
+            .unwrap()
+            .device_claim_signature(
+                &v.device_group_key,
+                &v.device_key,
+                &v.secret_block_b64,
+                &v.timestamp,
+            )
+    };
+    assert_eq!(
+        signature(v.device_password.clone()),
+        v.expected_password_claim_signature
+    );
+    assert_ne!(
+        signature(format!("{}A", v.device_password)),
+        v.expected_password_claim_signature
+    );
+    // and the signature binds the device key
+    let key = client
+        .device_password_key(
+            &v.device_group_key,
+            &v.device_key,
+            &SecretString::from(v.device_password.clone()),
+            &v.srp_b_hex,
+            &v.salt_hex,
+        )
+        .unwrap();
+    assert_ne!(
+        key.device_claim_signature(
+            &v.device_group_key,
+            "us-east-1_another-device",
+            &v.secret_block_b64,
+            &v.timestamp
+        ),
+        v.expected_password_claim_signature
+    );
 }

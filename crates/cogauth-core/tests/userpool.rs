@@ -15,7 +15,8 @@ use cogauth_core::clock::{Clock, SystemClock};
 use cogauth_core::config::AuthFlow;
 use cogauth_core::env::MapEnv;
 use cogauth_core::userpool::{
-    CognitoUserPool, LoginRequest, UserPoolConfig, UserPoolError, UserPoolSession, UserPoolStage,
+    CognitoUserPool, LoginRequest, RefreshGrant, UserPoolConfig, UserPoolError, UserPoolSession,
+    UserPoolStage,
 };
 use cogauth_test_support::fixtures::{self, Pool, PoolOptions};
 use cogauth_test_support::{REGION, emulator};
@@ -334,16 +335,23 @@ async fn refresh_round_trip(pool: &Pool) {
         .await
         .unwrap();
     let refresh_token = first.tokens.refresh_token.clone().unwrap();
-    let refreshed = stage
-        .refresh(&first.username, &refresh_token, None)
-        .await
-        .unwrap();
+    let grant = RefreshGrant {
+        username: first.username.clone(),
+        refresh_token: refresh_token.clone(),
+        device_key: None,
+    };
+    let answer = stage.refresh(&grant).await.unwrap();
+    // moto does not rotate refresh tokens: the stage reports no new one, and the grant's is
+    // the one to keep.
+    assert!(answer.tokens.refresh_token.is_none());
+    let refreshed = grant.renewed_by(answer);
     assert_tokens_for(&refreshed, pool, &user);
     assert_ne!(
         refreshed.tokens.id_token.expose_secret(),
         first.tokens.id_token.expose_secret()
     );
-    // moto does not rotate refresh tokens: the old one is carried over.
+    assert!(first.sub.is_some(), "the ID token's sub is read");
+    assert_eq!(refreshed.sub, first.sub, "the same user");
     assert_eq!(
         refreshed.tokens.refresh_token.unwrap().expose_secret(),
         refresh_token.expose_secret()
@@ -368,11 +376,11 @@ async fn refresh_with_a_client_secret() {
         .await
         .unwrap();
     let err = stage
-        .refresh(
-            "someone-else",
-            session.tokens.refresh_token.as_ref().unwrap(),
-            None,
-        )
+        .refresh(&RefreshGrant {
+            username: "someone-else".to_owned(),
+            refresh_token: session.tokens.refresh_token.clone().unwrap(),
+            device_key: None,
+        })
         .await
         .unwrap_err();
     assert!(
@@ -388,11 +396,11 @@ async fn refresh_with_a_client_secret() {
 async fn a_garbage_refresh_token_is_the_distinct_error() {
     let pool = plain_pool().await;
     let err = stage(pool, AuthFlow::Srp)
-        .refresh(
-            "anyone",
-            &SecretString::from("garbage-refresh-token".to_owned()),
-            Some("us-east-1_device"),
-        )
+        .refresh(&RefreshGrant {
+            username: "anyone".to_owned(),
+            refresh_token: SecretString::from("garbage-refresh-token".to_owned()),
+            device_key: Some("us-east-1_device".to_owned()),
+        })
         .await
         .unwrap_err();
     assert!(
@@ -681,7 +689,11 @@ async fn an_unreachable_endpoint_is_named() {
     assert!(matches!(err, UserPoolError::Unreachable { .. }), "{err:?}");
     assert!(err.to_string().contains("http://127.0.0.1:1"), "{err}");
     let err = pool
-        .refresh("alice", &SecretString::from("token".to_owned()), None)
+        .refresh(&RefreshGrant {
+            username: "alice".to_owned(),
+            refresh_token: SecretString::from("token".to_owned()),
+            device_key: None,
+        })
         .await
         .unwrap_err();
     assert!(matches!(err, UserPoolError::Unreachable { .. }), "{err:?}");

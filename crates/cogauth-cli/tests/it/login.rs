@@ -362,3 +362,43 @@ fn the_identity_id_is_cached_so_logins_do_not_create_new_identities() {
         "one identity for three logins"
     );
 }
+
+#[test]
+fn a_second_user_of_the_profile_gets_their_own_identity() {
+    let world = World::new(PoolOptions::default(), &[]);
+    let bob = fixtures::unique("bob");
+    block_on(fixtures::create_user(&world.pool, &bob, PASSWORD));
+    let identity_id = |world: &World| {
+        world.status()["session"]["identity_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let login_as = |user: &str| {
+        ok(&cogauth(
+            &world.home,
+            &["login", "--profile", "dev", "-u", user, "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        ))
+    };
+
+    ok(&world.login(&[]));
+    let alice = identity_id(&world);
+    login_as(&bob);
+    let bob_identity = identity_id(&world);
+    assert_ne!(bob_identity, alice, "Bob never gets Alice's identity id");
+    // Bob's own identity is reused for Bob.
+    login_as(&bob);
+    assert_eq!(identity_id(&world), bob_identity);
+    let identities = block_on(async {
+        fixtures::identity_client()
+            .await
+            .list_identities()
+            .identity_pool_id(&world.pool.identity_pool_id)
+            .max_results(60)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(identities.identities().len(), 2, "one identity per user");
+}

@@ -329,3 +329,138 @@ fn credential_process_without_a_session_logs_in_on_the_terminal() {
     let json: serde_json::Value = serde_json::from_str(ok(&out).trim()).unwrap();
     assert_eq!(json["AccessKeyId"], "TESTACCESSKEY12345");
 }
+
+/// `(credential_process line, the profile's keys in ~/.aws/credentials)` right now.
+fn hand_over(world: &World) -> (Option<String>, bool) {
+    hand_over_in(&world.home, "dev")
+}
+
+fn hand_over_in(home: &cogauth_test_support::TestHome, profile: &str) -> (Option<String>, bool) {
+    let config = home.read(".aws/config");
+    let process = config
+        .lines()
+        .find(|l| l.starts_with("credential_process"))
+        .map(str::to_owned);
+    let credentials = home.join(".aws/credentials");
+    let keys = credentials.exists() && {
+        let text = home.read(".aws/credentials");
+        text.contains(&format!("[{profile}]")) || text.contains("aws_secret_access_key")
+    };
+    (process, keys)
+}
+
+#[test]
+fn the_process_integration_chosen_at_login_survives_every_refresh() {
+    // The profile says nothing: credentials-file mode by default. The flag chooses process.
+    let world = World::new(PoolOptions::default(), &[]);
+    let out = world.login(&["--aws-integration", "process"]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("saved aws_integration = \"process\" in profile `dev`"),
+        "{stderr}"
+    );
+    assert!(
+        world
+            .home
+            .read(".config/cogauth/config.toml")
+            .contains("aws_integration = \"process\""),
+        "the choice is in the profile"
+    );
+    let (process, keys) = hand_over(&world);
+    let process = process.expect("credential_process after the login");
+    assert!(
+        process.contains("credential-process --profile dev"),
+        "{process}"
+    );
+    assert!(!keys, "no plaintext key after the login");
+
+    // Every kind of refresh: the AWS CLI's credential_process, export, exec.
+    let refreshers: [&[&str]; 3] = [
+        &["credential-process", "--profile", "dev", "--window", "1"],
+        &["export", "--profile", "dev", "--window", "1"],
+        &["exec", "--profile", "dev", "--window", "1", "--", "true"],
+    ];
+    for args in refreshers {
+        let before = refreshes(&world);
+        expire_cached_credentials(&world);
+        ok(&cogauth(&world.home, args, ""));
+        assert_eq!(refreshes(&world), before + 1, "{args:?} refreshed");
+        assert_eq!(
+            hand_over(&world),
+            (Some(process.clone()), false),
+            "after `cogauth {}`: credential_process kept, no plaintext key",
+            args[0]
+        );
+    }
+
+    // A later login without the flag keeps the saved choice, and says nothing about it.
+    let out = world.login(&[]);
+    ok(&out);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("saved aws_integration"));
+    assert_eq!(hand_over(&world), (Some(process), false));
+    // The AWS CLI gets its credentials from the process.
+    let out = world.aws(&["sts", "get-caller-identity", "--profile", "dev"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_profile_from_the_original_tools_json_is_not_copied_to_save_the_integration() {
+    use cogauth_test_support::fixtures;
+    let pool = crate::block_on(fixtures::create_pool(PoolOptions::default()));
+    let user = fixtures::unique("user");
+    crate::block_on(fixtures::create_user(&pool, &user, crate::PASSWORD));
+    let home = cogauth_test_support::TestHome::new();
+    home.write(
+        ".cognito-cli-config.json",
+        &format!(
+            r#"{{"user_pool_id":"{}","client_id":"{}","identity_pool_id":"{}"}}"#,
+            pool.user_pool_id, pool.client_id, pool.identity_pool_id
+        ),
+    );
+    let out = cogauth(
+        &home,
+        &[
+            "login",
+            "-u",
+            &user,
+            "--password-stdin",
+            "--no-lambda-proxy",
+            "--aws-integration",
+            "process",
+        ],
+        &format!("{}\n", crate::PASSWORD),
+    );
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--aws-integration process applies to this login only")
+            && stderr.contains("hides the original tool's")
+            && stderr.contains(".cognito-cli-config.json")
+            && stderr.contains("cogauth configure --profile default --import-legacy"),
+        "{stderr}"
+    );
+    assert!(
+        !home.config_file().exists(),
+        "a config.toml would hide the JSON file"
+    );
+    // Refreshes keep the hand-over all the same.
+    let process = hand_over_in(&home, "default")
+        .0
+        .expect("credential_process");
+    let path = home.join(".cache/cogauth/default.json");
+    let mut session: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    session["credentials"]["expiration"] = "2000-01-01T00:00:00Z".into();
+    std::fs::write(&path, session.to_string()).unwrap();
+    ok(&cogauth(
+        &home,
+        &["credential-process", "--no-lambda-proxy", "--window", "1"],
+        "",
+    ));
+    assert_eq!(hand_over_in(&home, "default"), (Some(process), false));
+}

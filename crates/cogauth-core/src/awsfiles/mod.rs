@@ -233,6 +233,38 @@ impl AwsFiles {
         Ok(())
     }
 
+    /// Replaces the keys in `profile`'s credentials-file section with `creds`, only if that
+    /// section is cogauth's and holds cogauth's keys; anything else is left as it is, and the
+    /// config file is not even opened. Returns whether the file was rewritten.
+    ///
+    /// This is the only write a silent refresh makes: a refresh keeps a credentials-file
+    /// hand-over current, and can never turn a `credential_process` profile into one with
+    /// plaintext keys, nor take over a section, nor remove `credential_process`.
+    pub fn refresh_credentials(
+        &self,
+        profile: &str,
+        creds: &Credentials,
+    ) -> Result<bool, AwsFilesError> {
+        self.check(profile)?;
+        let Some(mut credentials) = LockedIni::open_existing(&self.credentials, Mode::Private)?
+        else {
+            return Ok(false);
+        };
+        let Some(section) = credentials_file::find(&credentials, profile)? else {
+            return Ok(false);
+        };
+        let holds_our_keys = credentials.ownership(Some(&section)) == Ownership::Owned
+            && credentials
+                .doc
+                .section(&section)
+                .is_some_and(|s| s.get("aws_access_key_id").is_some());
+        if !holds_our_keys {
+            return Ok(false);
+        }
+        credentials_file::set_credentials(&mut credentials, &section, creds)?;
+        credentials.commit()
+    }
+
     /// Removes what cogauth wrote for `profile` from both files: its keys and marker, and each
     /// section if nothing else is left in it. Foreign sections are left alone. Missing files
     /// are not created. Returns whether anything was removed.

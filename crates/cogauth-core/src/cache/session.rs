@@ -18,6 +18,10 @@ pub struct Session {
     pub user_pool_id: String,
     pub client_id: String,
     pub username: String,
+    /// The user's `sub` (absent from caches written by earlier versions): the cached identity
+    /// id belongs to this user of this pool and client, and is never sent for another.
+    #[serde(default)]
+    pub user_sub: Option<String>,
     /// The secret that keeps the login alive; replaced atomically when Cognito rotates it.
     #[serde(with = "crate::credentials::optional_secret_string", default)]
     pub refresh_token: Option<SecretString>,
@@ -43,6 +47,7 @@ impl fmt::Debug for Session {
             .field("user_pool_id", &self.user_pool_id)
             .field("client_id", &self.client_id)
             .field("username", &self.username)
+            .field("user_sub", &self.user_sub)
             .field(
                 "refresh_token",
                 &self.refresh_token.as_ref().map(|_| "** redacted **"),
@@ -70,6 +75,7 @@ mod tests {
             user_pool_id: "us-east-1_Pool".into(),
             client_id: "client".into(),
             username: "alice".into(),
+            user_sub: Some("sub-1".into()),
             refresh_token: Some("canary-refresh".to_owned().into()),
             device_key: Some("us-east-1_device".into()),
             identity_id: Some("us-east-1:id".into()),

@@ -3,11 +3,9 @@
 
 use std::sync::Arc;
 
-use secrecy::SecretString;
-
 use super::{ManagedLogin, ManagedLoginError};
 use crate::prompt::{PromptError, Prompter};
-use crate::userpool::{LoginRequest, UserPoolError, UserPoolSession, UserPoolStage};
+use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError, UserPoolSession, UserPoolStage};
 
 /// A terminal [`UserPoolStage`] (SRP or password) that, when the pool asks for something the
 /// terminal cannot answer (WEB_AUTHN and other unsupported challenges, MFA setup with a method
@@ -75,14 +73,7 @@ impl UserPoolStage for BrowserFallback {
         }
     }
 
-    async fn refresh(
-        &self,
-        username: &str,
-        refresh_token: &SecretString,
-        device_key: Option<&str>,
-    ) -> Result<UserPoolSession, UserPoolError> {
-        self.terminal
-            .refresh(username, refresh_token, device_key)
-            .await
+    async fn refresh(&self, grant: &RefreshGrant) -> Result<UserPoolSession, UserPoolError> {
+        self.terminal.refresh(grant).await
     }
 }

@@ -96,11 +96,11 @@ impl Loopback {
                 Err(e) if !required => {
                     tracing::debug!(%address, error = %e, "not listening on this address");
                 }
-                Err(source) => {
+                Err(cause) => {
                     return Err(ManagedLoginError::Listen {
                         address: address.to_string(),
                         redirect_uri: redirect_uri.to_string(),
-                        source,
+                        cause,
                     });
                 }
             }

@@ -38,8 +38,6 @@ mod token;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -57,7 +55,8 @@ use crate::credentials::Tokens;
 use crate::env::{Env, vars};
 use crate::prompt::{BrowserAccess, PromptError, Prompter};
 use crate::userpool::{
-    CognitoUserPool, LoginRequest, UserPoolConfig, UserPoolError, UserPoolSession, UserPoolStage,
+    CognitoUserPool, LoginRequest, RefreshGrant, UserPoolConfig, UserPoolError, UserPoolSession,
+    UserPoolStage, claim,
 };
 
 /// How long the browser has to come back, unless `COGAUTH_CALLBACK_TIMEOUT` says.
@@ -128,11 +127,12 @@ pub enum ManagedLoginError {
         address: String,
         redirect_uri: String,
     },
-    #[error("cannot listen for the browser on {address} (redirect_uri {redirect_uri}): {source}")]
+    /// The cause is in the message, not a `source`, so that it is printed once.
+    #[error("cannot listen for the browser on {address} (redirect_uri {redirect_uri}): {cause}")]
     Listen {
         address: String,
         redirect_uri: String,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "the browser did not come back to {redirect_uri} within {seconds} s: run the command \
@@ -175,8 +175,6 @@ pub enum ManagedLoginError {
          to `oauth_scopes` (and to the app client's allowed scopes)"
     )]
     MissingIdToken,
-    #[error("the ID token is not a JWT with claims: {0}")]
-    MalformedIdToken(&'static str),
     #[error(
         "the ID token was not issued for this sign-in (its nonce differs): run `cogauth login` \
          again"
@@ -300,20 +298,6 @@ fn shown_duration(d: Duration) -> String {
     }
 }
 
-/// The claims of a JWT, read without verifying it: the token comes straight from the token
-/// endpoint over TLS, and the identity pool verifies it before it is worth anything.
-fn claims(jwt: &str) -> Result<serde_json::Value, ManagedLoginError> {
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .ok_or(ManagedLoginError::MalformedIdToken("it has no payload"))?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .map_err(|_| ManagedLoginError::MalformedIdToken("its payload is not base64url"))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|_| ManagedLoginError::MalformedIdToken("its payload is not JSON"))
-}
-
 impl ManagedLogin {
     pub fn new(config: ManagedLoginConfig, env: &dyn Env, clock: Arc<dyn Clock>) -> Self {
         let issuer = format!(
@@ -432,12 +416,14 @@ impl ManagedLogin {
             .exchange(code, request.verifier(), &self.config.redirect_uri)
             .await?;
         let id_token = answer.id_token.ok_or(ManagedLoginError::MissingIdToken)?;
-        let claims = claims(id_token.expose_secret())?;
-        if claims.get("nonce").and_then(|n| n.as_str()) != Some(request.nonce.as_str()) {
+        // Read without verifying: the token comes straight from the token endpoint over TLS,
+        // and the identity pool verifies it before it is worth anything.
+        if claim(id_token.expose_secret(), "nonce").as_deref() != Some(request.nonce.as_str()) {
             return Err(ManagedLoginError::NonceMismatch);
         }
         Ok(UserPoolSession {
-            username: username_of(&claims).unwrap_or_default(),
+            username: username_of(id_token.expose_secret()).unwrap_or_default(),
+            sub: claim(id_token.expose_secret(), "sub"),
             tokens: Tokens {
                 id_token,
                 access_token: answer.access_token,
@@ -487,12 +473,9 @@ impl ManagedLogin {
     }
 }
 
-/// `cognito:username`, else `sub`.
-fn username_of(claims: &serde_json::Value) -> Option<String> {
-    ["cognito:username", "sub"]
-        .iter()
-        .find_map(|k| claims.get(*k)?.as_str().filter(|s| !s.is_empty()))
-        .map(str::to_owned)
+/// The ID token's `cognito:username`, else its `sub`.
+fn username_of(id_token: &str) -> Option<String> {
+    claim(id_token, "cognito:username").or_else(|| claim(id_token, "sub"))
 }
 
 fn capitalized(text: &str) -> String {
@@ -524,18 +507,14 @@ impl UserPoolStage for ManagedLogin {
         Ok(self.sign_in(hint, prompter).await?)
     }
 
-    /// The token endpoint's `refresh_token` grant. Cognito does not rotate the refresh token
-    /// there, so the session keeps the one it had.
-    async fn refresh(
-        &self,
-        username: &str,
-        refresh_token: &SecretString,
-        device_key: Option<&str>,
-    ) -> Result<UserPoolSession, UserPoolError> {
+    /// The token endpoint's `refresh_token` grant: it needs no SECRET_HASH (whose user name a
+    /// federated user's session would have to get right), only the client's secret in HTTP
+    /// Basic. Cognito does not rotate the refresh token there.
+    async fn refresh(&self, grant: &RefreshGrant) -> Result<UserPoolSession, UserPoolError> {
         let endpoints = self.endpoints().await?;
         let answer = match self
             .token_endpoint(&endpoints.token)
-            .refresh(refresh_token)
+            .refresh(&grant.refresh_token)
             .await
         {
             Ok(answer) => answer,
@@ -545,17 +524,17 @@ impl UserPoolStage for ManagedLogin {
             Err(other) => return Err(ManagedLoginError::from(other).into()),
         };
         let id_token = answer.id_token.ok_or(ManagedLoginError::MissingIdToken)?;
-        let username =
-            username_of(&claims(id_token.expose_secret())?).unwrap_or_else(|| username.to_owned());
         Ok(UserPoolSession {
-            username,
+            username: username_of(id_token.expose_secret())
+                .unwrap_or_else(|| grant.username.clone()),
+            sub: claim(id_token.expose_secret(), "sub"),
             tokens: Tokens {
                 id_token,
                 access_token: answer.access_token,
-                refresh_token: answer.refresh_token.or_else(|| Some(refresh_token.clone())),
+                refresh_token: answer.refresh_token,
                 expires_at: self.clock.now() + chrono::Duration::seconds(answer.expires_in),
             },
-            device_key: device_key.map(str::to_owned),
+            device_key: None,
         })
     }
 }
@@ -630,10 +609,17 @@ mod tests {
     }
 
     #[test]
-    fn usernames_and_claims() {
-        let payload = URL_SAFE_NO_PAD.encode(br#"{"cognito:username":"Google_123","sub":"s"}"#);
-        let c = claims(&format!("h.{payload}.sig")).unwrap();
-        assert_eq!(username_of(&c).as_deref(), Some("Google_123"));
-        assert!(claims("not-a-jwt").is_err());
+    fn the_username_is_cognitos_else_the_sub() {
+        use base64::Engine as _;
+        let jwt = |claims: &str| {
+            let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims);
+            format!("h.{payload}.sig")
+        };
+        assert_eq!(
+            username_of(&jwt(r#"{"cognito:username":"Google_123","sub":"s"}"#)).as_deref(),
+            Some("Google_123")
+        );
+        assert_eq!(username_of(&jwt(r#"{"sub":"s"}"#)).as_deref(), Some("s"));
+        assert_eq!(username_of("not-a-jwt"), None);
     }
 }

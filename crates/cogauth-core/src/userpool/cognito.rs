@@ -15,7 +15,9 @@ use zeroize::Zeroizing;
 
 use super::challenge::{self, Challenge, OTP_ISSUER};
 use super::error::{ErrorContext, Step, map_failure};
-use super::{LoginRequest, UserPoolConfig, UserPoolError, UserPoolSession, UserPoolStage};
+use super::{
+    LoginRequest, RefreshGrant, UserPoolConfig, UserPoolError, UserPoolSession, UserPoolStage,
+};
 use crate::aws::{self, Failure, Service};
 use crate::clock::Clock;
 use crate::config::AuthFlow;
@@ -252,49 +254,41 @@ impl CognitoUserPool {
 
     /// The session for a successful authentication. `username` is the name the login used;
     /// the ID token's `cognito:username` wins when present, as refresh needs exactly that.
+    /// The refresh token and device key are there only when Cognito issued them.
     fn session_from(
         &self,
         operation: &'static str,
         result: AuthenticationResultType,
         username: &str,
-        previous_refresh_token: Option<&SecretString>,
-        previous_device_key: Option<&str>,
     ) -> Result<UserPoolSession, UserPoolError> {
         let incomplete = |field| UserPoolError::Incomplete { operation, field };
         let id_token = result.id_token.ok_or_else(|| incomplete("IdToken"))?;
         let access_token = result
             .access_token
             .ok_or_else(|| incomplete("AccessToken"))?;
-        let username = cognito_username(&id_token).unwrap_or_else(|| username.to_owned());
-        let device_key = result
-            .new_device_metadata
-            .and_then(|d| d.device_key)
-            .or_else(|| previous_device_key.map(str::to_owned));
-        let refresh_token = result
-            .refresh_token
-            .map(SecretString::from)
-            .or_else(|| previous_refresh_token.cloned());
         Ok(UserPoolSession {
+            username: claim(&id_token, "cognito:username").unwrap_or_else(|| username.to_owned()),
+            sub: claim(&id_token, "sub"),
+            device_key: result.new_device_metadata.and_then(|d| d.device_key),
             tokens: Tokens {
                 id_token: SecretString::from(id_token),
                 access_token: SecretString::from(access_token),
-                refresh_token,
+                refresh_token: result.refresh_token.map(SecretString::from),
                 expires_at: self.clock.now() + chrono::Duration::seconds(result.expires_in.into()),
             },
-            username,
-            device_key,
         })
     }
 }
 
-/// The `cognito:username` claim of an ID token, read without verifying the token: it only
-/// picks the name SECRET_HASH is computed with, which Cognito checks itself.
-fn cognito_username(id_token: &str) -> Option<String> {
+/// A string claim of an ID token, read without verifying the token: the claims read here only
+/// pick the name SECRET_HASH is computed with (which Cognito checks itself) and the key of the
+/// cached identity id (the identity pool verifies the token the id is used with).
+pub(crate) fn claim(id_token: &str, name: &str) -> Option<String> {
     let payload = id_token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     claims
-        .get("cognito:username")?
+        .get(name)?
         .as_str()
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -320,9 +314,7 @@ impl Login<'_> {
         loop {
             let challenge = match reply {
                 Reply::Tokens { operation, result } => {
-                    return self
-                        .pool
-                        .session_from(operation, *result, &self.username, None, None);
+                    return self.pool.session_from(operation, *result, &self.username);
                 }
                 Reply::Challenge(challenge) => challenge,
             };
@@ -474,19 +466,15 @@ impl UserPoolStage for CognitoUserPool {
         .await
     }
 
-    async fn refresh(
-        &self,
-        username: &str,
-        refresh_token: &SecretString,
-        device_key: Option<&str>,
-    ) -> Result<UserPoolSession, UserPoolError> {
+    async fn refresh(&self, grant: &RefreshGrant) -> Result<UserPoolSession, UserPoolError> {
+        let username = grant.username.as_str();
         let mut parameters = HashMap::from([(
             "REFRESH_TOKEN".to_owned(),
-            refresh_token.expose_secret().to_owned(),
+            grant.refresh_token.expose_secret().to_owned(),
         )]);
         self.add_secret_hash(&mut parameters, username);
-        if let Some(device_key) = device_key {
-            parameters.insert("DEVICE_KEY".to_owned(), device_key.to_owned());
+        if let Some(device_key) = &grant.device_key {
+            parameters.insert("DEVICE_KEY".to_owned(), device_key.clone());
         }
         let reply = self
             .initiate(
@@ -497,13 +485,7 @@ impl UserPoolStage for CognitoUserPool {
             )
             .await?;
         match reply {
-            Reply::Tokens { operation, result } => self.session_from(
-                operation,
-                *result,
-                username,
-                Some(refresh_token),
-                device_key,
-            ),
+            Reply::Tokens { operation, result } => self.session_from(operation, *result, username),
             Reply::Challenge(challenge) => Err(UserPoolError::UnsupportedChallenge(challenge.name)),
         }
     }
@@ -611,11 +593,13 @@ mod tests {
     }
 
     #[test]
-    fn cognito_username_is_read_from_the_id_token() {
+    fn claims_are_read_from_the_id_token() {
         let token = token_with(r#"{"sub":"1234","cognito:username":"alice"}"#);
-        assert_eq!(cognito_username(&token).as_deref(), Some("alice"));
-        assert_eq!(cognito_username(&token_with(r#"{"sub":"1234"}"#)), None);
-        assert_eq!(cognito_username("not a jwt"), None);
-        assert_eq!(cognito_username("a.!!!.c"), None);
+        assert_eq!(claim(&token, "cognito:username").as_deref(), Some("alice"));
+        let sub_only = token_with(r#"{"sub":"1234"}"#);
+        assert_eq!(claim(&sub_only, "cognito:username"), None);
+        assert_eq!(claim(&sub_only, "sub").as_deref(), Some("1234"));
+        assert_eq!(claim("not a jwt", "sub"), None);
+        assert_eq!(claim("a.!!!.c", "sub"), None);
     }
 }

@@ -104,13 +104,21 @@ pub enum UserPoolError {
     },
     #[error("the {challenge} challenge is malformed: {detail}")]
     MalformedChallenge { challenge: String, detail: String },
+    /// The SRP error is part of the message, not a `source`: a chain printed whole would
+    /// show it twice.
     #[error("cannot complete the SRP exchange: {0}")]
-    Srp(#[from] SrpError),
+    Srp(SrpError),
     #[error(transparent)]
     Prompt(#[from] PromptError),
     /// Browser sign-in (also when a terminal login finishes in the browser).
     #[error(transparent)]
     ManagedLogin(Box<crate::managed_login::ManagedLoginError>),
+}
+
+impl From<SrpError> for UserPoolError {
+    fn from(e: SrpError) -> Self {
+        Self::Srp(e)
+    }
 }
 
 /// Where in the stage a call failed: the same Cognito code means different things at

@@ -21,6 +21,7 @@ use std::fmt;
 use secrecy::SecretString;
 
 pub use cognito::CognitoUserPool;
+pub(crate) use cognito::claim;
 pub use error::UserPoolError;
 pub use secret_hash::secret_hash;
 
@@ -76,11 +77,53 @@ impl LoginRequest {
 /// A logged-in user.
 #[derive(Debug, Clone)]
 pub struct UserPoolSession {
+    /// The ID and access tokens, and the refresh token when Cognito issued one: always at a
+    /// login, and at a refresh only when it rotated the token. A refresh that leaves it `None`
+    /// keeps the [`RefreshGrant`]'s token (see [`RefreshGrant::renewed_by`]).
     pub tokens: Tokens,
     /// `cognito:username` (USER_ID_FOR_SRP) used for SECRET_HASH on refresh
     pub username: String,
-    /// The device key Cognito issued, when the pool tracks devices.
+    /// The ID token's `sub`: the user's id, never reused within the pool. Cached identity ids
+    /// are keyed by it, so another user of the same profile never gets them.
+    pub sub: Option<String>,
+    /// The device key Cognito issued (`NewDeviceMetadata`), when the pool tracks devices; `None`
+    /// keeps the grant's one.
     pub device_key: Option<String>,
+}
+
+/// What a silent refresh presents: what the session cache keeps between runs.
+#[derive(Clone)]
+pub struct RefreshGrant {
+    /// `cognito:username`, for SECRET_HASH.
+    pub username: String,
+    pub refresh_token: SecretString,
+    /// Sent as DEVICE_KEY when the pool tracks devices.
+    pub device_key: Option<String>,
+}
+
+impl fmt::Debug for RefreshGrant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshGrant")
+            .field("username", &self.username)
+            .field("refresh_token", &"** redacted **")
+            .field("device_key", &self.device_key)
+            .finish()
+    }
+}
+
+impl RefreshGrant {
+    /// `session`, the answer to a refresh with this grant, made complete: a rotated refresh
+    /// token or a new device key replace this grant's, and whatever the stage did not reissue
+    /// is kept, so a refresh can never lose the refresh token.
+    pub fn renewed_by(&self, mut session: UserPoolSession) -> UserPoolSession {
+        if session.tokens.refresh_token.is_none() {
+            session.tokens.refresh_token = Some(self.refresh_token.clone());
+        }
+        if session.device_key.is_none() {
+            session.device_key = self.device_key.clone();
+        }
+        session
+    }
 }
 
 /// Logs a user in to a user pool and refreshes their tokens.
@@ -92,14 +135,11 @@ pub trait UserPoolStage: Send + Sync {
         prompter: &dyn Prompter,
     ) -> Result<UserPoolSession, UserPoolError>;
 
-    /// REFRESH_TOKEN_AUTH with SECRET_HASH (needs `username`) and DEVICE_KEY where given.
-    /// The returned session carries the new refresh token when Cognito rotated it, else the old one.
-    async fn refresh(
-        &self,
-        username: &str,
-        refresh_token: &SecretString,
-        device_key: Option<&str>,
-    ) -> Result<UserPoolSession, UserPoolError>;
+    /// New tokens for `grant` (REFRESH_TOKEN_AUTH with SECRET_HASH and DEVICE_KEY where
+    /// needed). The returned session carries a refresh token or device key only if Cognito
+    /// issued a new one; an expired or revoked refresh token is
+    /// [`UserPoolError::RefreshTokenRejected`].
+    async fn refresh(&self, grant: &RefreshGrant) -> Result<UserPoolSession, UserPoolError>;
 }
 
 #[cfg(test)]
@@ -130,7 +170,13 @@ mod tests {
                 expires_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
             },
             username: "alice".to_owned(),
+            sub: Some("sub-1".to_owned()),
             device_key: Some("eu-west-1_device".to_owned()),
+        };
+        let grant = RefreshGrant {
+            username: "alice".to_owned(),
+            refresh_token: SecretString::from("grant-canary".to_owned()),
+            device_key: None,
         };
         let pool = CognitoUserPool::new(
             config.clone(),
@@ -141,6 +187,7 @@ mod tests {
             format!("{config:?}"),
             format!("{request:?}"),
             format!("{session:?}"),
+            format!("{grant:?}"),
             format!("{pool:?}"),
         ] {
             assert!(!shown.contains("canary"), "{shown}");
