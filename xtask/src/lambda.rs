@@ -8,46 +8,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
-use cogauth_core::admin::lambda_deploy::{self, DeployRequest, KeySource, bundle};
+use cogauth_admin::lambda_deploy::{self, bundle, cli};
+use cogauth_admin::sdk::{self, RegionChoice};
 use cogauth_core::env::ProcessEnv;
 
 /// Amazon Linux 2023's glibc.
 const MAX_GLIBC: (u32, u32) = (2, 34);
 
+/// `cargo xtask deploy-lambda`: the flags of `cogadmin lambda deploy` (the same clap
+/// definition), and `--region`, which cogadmin has as a global flag.
 #[derive(clap::Args)]
-pub struct DeployArgs {
-    /// Create the proxy's IAM user if it does not exist (cogauth then manages its access key).
-    #[arg(long, conflicts_with = "access_key_id")]
-    pub create_user: bool,
-    /// Use this existing access key; the secret comes from stdin.
-    #[arg(long, requires = "secret_access_key_stdin")]
-    pub access_key_id: Option<String>,
-    /// Read the secret access key of --access-key-id from stdin (one line).
-    #[arg(long, requires = "access_key_id")]
-    pub secret_access_key_stdin: bool,
-    /// Replace the deployed access key with a new one.
-    #[arg(long, conflicts_with = "access_key_id")]
-    pub rotate_key: bool,
+pub struct DeployLambdaArgs {
+    #[command(flatten)]
+    deploy: cli::DeployArgs,
+    /// AWS region of the function (default: the user pool's).
     #[arg(long)]
-    pub user_pool_id: Option<String>,
-    #[arg(long = "client-id")]
-    pub client_ids: Vec<String>,
-    #[arg(long)]
-    pub identity_pool_id: Option<String>,
-    #[arg(long)]
-    pub function_name: Option<String>,
-    #[arg(long)]
-    pub iam_user_name: Option<String>,
-    #[arg(long)]
-    pub execution_role_name: Option<String>,
-    #[arg(long)]
-    pub long_lived_role_name: Option<String>,
-    /// AWS region of the function (default: the AWS config chain, then the admin config).
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Show what would be created or updated, and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
+    region: Option<String>,
 }
 
 fn target_dir() -> PathBuf {
@@ -151,33 +127,19 @@ fn newest_glibc(symbols: &str) -> Option<(u32, u32)> {
 }
 
 /// Packages, then deploys with the same code as `cogadmin lambda deploy`.
-pub fn deploy(args: &DeployArgs) -> Result<()> {
-    let keys = KeySource::from_flags(
-        args.access_key_id.as_deref(),
-        args.create_user,
-        args.rotate_key,
-        || {
+pub fn deploy(args: DeployLambdaArgs) -> Result<()> {
+    let cwd = std::env::current_dir().context("no working directory")?;
+    let admin = cogauth_admin::config::load(&ProcessEnv, &cwd)?;
+    let options = args
+        .deploy
+        .request(args.region.clone(), || {
             let mut line = String::new();
             std::io::stdin()
                 .read_line(&mut line)
                 .context("cannot read the secret access key from stdin")?;
             cogauth_core::prompt::secret_from_line(line).context("no secret access key on stdin")
-        },
-    )?;
-    let request = DeployRequest {
-        user_pool_id: args.user_pool_id.clone(),
-        client_ids: args.client_ids.clone(),
-        identity_pool_id: args.identity_pool_id.clone(),
-        function_name: args.function_name.clone(),
-        iam_user_name: args.iam_user_name.clone(),
-        execution_role_name: args.execution_role_name.clone(),
-        long_lived_role_name: args.long_lived_role_name.clone(),
-        keys,
-        dry_run: args.dry_run,
-    };
-    let cwd = std::env::current_dir().context("no working directory")?;
-    let admin = cogauth_core::admin::config::load(&ProcessEnv, &cwd)?;
-    let options = request.resolve_with_user_config(&admin.config, &ProcessEnv)?;
+        })?
+        .resolve(&admin, &ProcessEnv)?;
 
     let zip = std::fs::read(package()?).context("cannot read the package")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -185,29 +147,17 @@ pub fn deploy(args: &DeployArgs) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let outcome = runtime.block_on(async {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(cogauth_core::aws::timeouts_for(
-                &cogauth_core::env::ProcessEnv,
-            ))
-            .retry_config(cogauth_core::aws::retries());
-        if let Some(region) = &args.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        let mut sdk = loader.load().await;
-        if sdk.region().is_none() {
-            sdk = sdk
-                .into_builder()
-                .region(aws_config::Region::new(
-                    admin.config.aws_configuration.default_region.clone(),
-                ))
-                .build();
-        }
+        let region = RegionChoice {
+            flag: args.region.as_deref(),
+            fallback: Some(&admin.config.aws_configuration.default_region),
+        };
+        let sdk = sdk::load(&ProcessEnv, region).await;
         lambda_deploy::deploy(&sdk, &options, &zip).await
     })?;
     for line in outcome.report_lines() {
         println!("{line}");
     }
-    for warning in &outcome.warnings {
+    for warning in &outcome.plan.warnings {
         eprintln!("xtask: warning: {warning}");
     }
     Ok(())

@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run the whole check suite as CI does: fmt, clippy, docs, every test against the emulator, and the demo.
+    /// Run the whole check suite as CI does: fmt, clippy, docs, the emulator harness self-tests, every test against the emulator, and the demo.
     Test(test::Args),
     /// The whole journey against a local emulator: setup, a user, an SRP login, an AWS call.
     Demo,
@@ -35,7 +35,7 @@ enum Task {
     /// Build the credential-proxy Lambda (x86_64, glibc <= 2.34) into target/lambda/cogauth-lambda.zip.
     PackageLambda,
     /// Package the credential-proxy Lambda, then deploy it (same code as `cogadmin lambda deploy`).
-    DeployLambda(lambda::DeployArgs),
+    DeployLambda(Box<lambda::DeployLambdaArgs>),
     /// Measure login, warm credential-process, SRP and peak RSS against the emulator, beside the original Python tool; write docs/benchmarks.md.
     Bench(bench::Args),
 }
@@ -47,7 +47,7 @@ fn main() -> ExitCode {
         Task::Demo => demo::run_demo(),
         Task::Emulator(cmd) => emulator::run(cmd),
         Task::PackageLambda => lambda::package().map(|_| ()),
-        Task::DeployLambda(args) => lambda::deploy(&args),
+        Task::DeployLambda(args) => lambda::deploy(*args),
         Task::Bench(args) => bench::run(&args),
     };
     match result {

@@ -59,13 +59,15 @@ pub fn run(args: &Args) -> Result<()> {
         harness::start(&venv, Some(std::process::id())).map_err(anyhow::Error::msg)?;
     eprintln!("xtask: emulator at {}", running.endpoint);
 
-    let result = step(
-        "cargo test",
-        crate::cargo()
-            .args(["test", "--workspace"])
-            .args(&args.cargo_test_args)
-            .env(EMULATOR_URL_VAR, &running.endpoint),
-    );
+    let result = selftests(&venv, &running.endpoint).and_then(|()| {
+        step(
+            "cargo test",
+            crate::cargo()
+                .args(["test", "--workspace"])
+                .args(&args.cargo_test_args)
+                .env(EMULATOR_URL_VAR, &running.endpoint),
+        )
+    });
     let _ = running.child.kill();
     let _ = running.child.wait();
     result?;
@@ -73,6 +75,33 @@ pub fn run(args: &Args) -> Result<()> {
     if !args.no_demo {
         eprintln!("xtask: == cargo xtask demo");
         crate::demo::run_demo()?;
+    }
+    Ok(())
+}
+
+/// The emulator harness's own self-tests (Python, against the running server): each drives the
+/// extensions it covers through boto3 and HTTP with an independent client, so a broken harness
+/// fails here with a clear message instead of as a puzzling failure in a Rust test.
+const SELFTESTS: &[(&str, &[&str])] = &[
+    ("selftest_pool_flows.py", &[]),
+    ("selftest_misc.py", &[]),
+    ("selftest_managed_login.py", &["--endpoint"]),
+];
+
+fn selftests(venv: &std::path::Path, endpoint: &str) -> Result<()> {
+    let dir = harness::launcher()
+        .parent()
+        .expect("the launcher has a directory")
+        .to_path_buf();
+    for (script, flags) in SELFTESTS {
+        step(
+            &format!("emulator self-test {script}"),
+            Command::new(venv.join("bin/python"))
+                .arg(dir.join(script))
+                .args(*flags)
+                .arg(endpoint)
+                .env(EMULATOR_URL_VAR, endpoint),
+        )?;
     }
     Ok(())
 }

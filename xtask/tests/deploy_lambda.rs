@@ -131,3 +131,46 @@ async fn deploy_lambda_twice_creates_then_updates_without_a_new_key() {
         "the reproducible zip is the same code"
     );
 }
+
+/// `deploy-lambda` runs the clap definition of `cogadmin lambda deploy`
+/// (`cogauth_admin::lambda_deploy::cli::DeployArgs`), not a copy: every flag of it is offered,
+/// and its refusals are the same.
+#[test]
+fn deploy_lambda_has_the_flags_of_cogadmin_lambda_deploy() {
+    use clap::Args as _;
+    let shared =
+        cogauth_admin::lambda_deploy::cli::DeployArgs::augment_args(clap::Command::new("x"));
+    let flags: Vec<String> = shared
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+        .collect();
+    assert!(flags.len() >= 12, "{flags:?}");
+    let home = TestHome::offline();
+    let help = xtask(&home, &["deploy-lambda", "--help"]);
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in &flags {
+        assert!(
+            help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n")),
+            "{flag} missing:\n{help}"
+        );
+    }
+
+    let refused = xtask(
+        &home,
+        &[
+            "deploy-lambda",
+            "--secret-access-key",
+            "canary-secret-on-argv",
+        ],
+    );
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("--secret-access-key is not accepted")
+            && stderr.contains("--secret-access-key-stdin")
+            && !stderr.contains("canary-secret-on-argv"),
+        "{stderr}"
+    );
+}

@@ -1,10 +1,11 @@
 //! `cogadmin configure`: the names and defaults cogadmin uses, with the original's prompts
 //! (current values as defaults), stored in admin.toml.
 
-use cogauth_core::admin::config::{self, AdminConfig};
+use cogauth_admin::config::{self, AdminConfig};
 
 use crate::Context;
 use crate::input::ask;
+use crate::output;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -49,14 +50,14 @@ pub struct Args {
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let loaded = ctx.admin_config()?;
     if args.show {
-        println!("# admin config: {}", loaded.path.display());
+        output::line(format!("# admin config: {}", loaded.path.display()));
         if loaded.sources.is_empty() {
-            println!("# read from: (defaults)");
+            output::line("# read from: (defaults)");
         }
         for source in &loaded.sources {
-            println!("# read from: {}", source.display());
+            output::line(format!("# read from: {}", source.display()));
         }
-        print!("{}", config::render(&loaded.config));
+        output::text(&config::render(&loaded.config));
         return Ok(());
     }
     let current = &loaded.config;
@@ -84,8 +85,8 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let names = &current.aws_service_names;
     let aws = &current.aws_configuration;
     if interactive {
-        eprintln!("AWS Cognito admin configuration (Enter keeps the current value)");
-        eprintln!("AWS service names:");
+        output::note("AWS Cognito admin configuration (Enter keeps the current value)");
+        output::note("AWS service names:");
     }
     let mut new = AdminConfig {
         last_setup: None,
@@ -117,7 +118,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         &names.identity_pool_name,
     )?;
     if interactive {
-        eprintln!("AWS configuration parameters:");
+        output::note("AWS configuration parameters:");
     }
     new.aws_configuration.default_region = value(
         args.default_region,
@@ -142,24 +143,24 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}: nothing was saved"))?;
 
     if args.dry_run {
-        println!("# dry run: would write {}", loaded.path.display());
-        print!("{}", config::render(&new));
+        output::line(format!("# dry run: would write {}", loaded.path.display()));
+        output::text(&config::render(&new));
         return Ok(());
     }
     let path = config::update(&ctx.env, |c| {
         c.aws_service_names = new.aws_service_names;
         c.aws_configuration = new.aws_configuration;
     })?;
-    println!("admin configuration saved to {}", path.display());
+    output::line(format!("admin configuration saved to {}", path.display()));
     if loaded
         .sources
         .iter()
         .any(|s| s.ends_with(config::LOCAL_OVERRIDE_FILE))
     {
-        println!(
+        output::line(format!(
             "note: ./{} in this directory still overrides it, key by key",
             config::LOCAL_OVERRIDE_FILE
-        );
+        ));
     }
     Ok(())
 }

@@ -1,13 +1,16 @@
 //! `cogadmin lambda deploy`: deploys the credential-proxy Lambda with
-//! `cogauth_core::admin::lambda_deploy` (the code `cargo xtask deploy-lambda` also runs).
+//! `cogauth_admin::lambda_deploy`, whose flags ([`DeployArgs`]) and code `cargo xtask
+//! deploy-lambda` runs too. Only the package's path is cogadmin's own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use cogauth_core::admin::lambda_deploy::{self, DeployRequest, KeySource};
+use cogauth_admin::lambda_deploy::cli::DeployArgs;
+use cogauth_admin::lambda_deploy::{self, bundle};
 
 use crate::Context;
 use crate::input::secret_from_stdin;
+use crate::output;
 
 /// Where `cargo xtask package-lambda` writes the package, relative to the source tree.
 const DEFAULT_ZIP: &str = "target/lambda/cogauth-lambda.zip";
@@ -16,104 +19,66 @@ const DEFAULT_ZIP: &str = "target/lambda/cogauth-lambda.zip";
 pub enum Command {
     /// Create or update the IAM user and its key, the roles, the function and the invoke
     /// permission; idempotent. The key's secret is never printed.
-    Deploy(DeployArgs),
+    Deploy(DeployCommand),
 }
 
 #[derive(clap::Args)]
-pub struct DeployArgs {
-    /// Create the proxy's IAM user if it does not exist (cogauth then manages its access key).
-    #[arg(long, conflicts_with = "access_key_id")]
-    pub create_user: bool,
-    /// Use this existing access key instead of one cogauth manages; the secret comes from stdin.
-    #[arg(long, requires = "secret_access_key_stdin")]
-    pub access_key_id: Option<String>,
-    /// Read the secret access key of --access-key-id from stdin (one line).
-    #[arg(long, requires = "access_key_id")]
-    pub secret_access_key_stdin: bool,
-    /// Replace the deployed access key with a new one (create, deploy, then delete the old).
-    #[arg(long, conflicts_with = "access_key_id")]
-    pub rotate_key: bool,
-    /// The user pool whose ID tokens the proxy accepts (default: last setup, then the user config).
-    #[arg(long)]
-    pub user_pool_id: Option<String>,
-    /// An app client whose tokens the proxy accepts; repeat for several (default: last setup,
-    /// then the user config).
-    #[arg(long = "client-id")]
-    pub client_ids: Vec<String>,
-    /// The identity pool whose authenticated role gets permission to invoke the proxy.
-    #[arg(long)]
-    pub identity_pool_id: Option<String>,
-    /// The function's name (default: admin config, `cognito-credential-proxy`).
-    #[arg(long)]
-    pub function_name: Option<String>,
-    /// The IAM user's name (default: admin config, `CognitoCredentialProxyUser`).
-    #[arg(long)]
-    pub iam_user_name: Option<String>,
-    /// The execution role's name (default: admin config, `CognitoCredentialProxyRole`).
-    #[arg(long)]
-    pub execution_role_name: Option<String>,
-    /// The long-lived role's name (default: admin config, `CognitoLongLivedRole`).
-    #[arg(long)]
-    pub long_lived_role_name: Option<String>,
+pub struct DeployCommand {
+    #[command(flatten)]
+    args: DeployArgs,
     /// The package from `cargo xtask package-lambda` [default: target/lambda/cogauth-lambda.zip].
     #[arg(long, value_name = "PATH")]
-    pub zip: Option<PathBuf>,
-    /// Show what would be created or updated, and change nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-impl DeployArgs {
-    /// The request, reading the secret from stdin when asked.
-    fn request(&self) -> anyhow::Result<DeployRequest> {
-        let keys = KeySource::from_flags(
-            self.access_key_id.as_deref(),
-            self.create_user,
-            self.rotate_key,
-            || secret_from_stdin("secret access key"),
-        )?;
-        Ok(DeployRequest {
-            user_pool_id: self.user_pool_id.clone(),
-            client_ids: self.client_ids.clone(),
-            identity_pool_id: self.identity_pool_id.clone(),
-            function_name: self.function_name.clone(),
-            iam_user_name: self.iam_user_name.clone(),
-            execution_role_name: self.execution_role_name.clone(),
-            long_lived_role_name: self.long_lived_role_name.clone(),
-            keys,
-            dry_run: self.dry_run,
-        })
-    }
+    zip: Option<PathBuf>,
+    /// The original's flag: accepted when PATH is a zip holding an executable `bootstrap`,
+    /// as --zip (the original's Python code cannot be deployed).
+    #[arg(long, value_name = "PATH", conflicts_with = "zip", hide = true)]
+    lambda_code: Option<PathBuf>,
 }
 
 pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
-        Command::Deploy(args) => deploy(args, ctx).await,
+        Command::Deploy(cmd) => deploy(cmd, ctx).await,
     }
 }
 
-async fn deploy(args: DeployArgs, ctx: &Context) -> anyhow::Result<()> {
-    let zip_path = args
-        .zip
-        .clone()
-        .unwrap_or_else(|| ctx.cwd.join(DEFAULT_ZIP));
-    let zip = std::fs::read(&zip_path).with_context(|| {
-        format!(
-            "cannot read the lambda package `{}`: build it with `cargo xtask package-lambda` \
-             in the cogauth source tree, or pass --zip PATH",
-            zip_path.display()
-        )
-    })?;
+async fn deploy(cmd: DeployCommand, ctx: &Context) -> anyhow::Result<()> {
+    let zip = match &cmd.lambda_code {
+        Some(path) => lambda_code_package(path)?,
+        None => {
+            let path = cmd.zip.clone().unwrap_or_else(|| ctx.cwd.join(DEFAULT_ZIP));
+            std::fs::read(&path).with_context(|| {
+                format!(
+                    "cannot read the lambda package `{}`: build it with `cargo xtask \
+                     package-lambda` in the cogauth source tree, or pass --zip PATH",
+                    path.display()
+                )
+            })?
+        }
+    };
     let (admin, sdk) = ctx.admin().await?;
-    let options = args
-        .request()?
-        .resolve_with_user_config(&admin.config, &ctx.env)?;
+    let options = cmd
+        .args
+        .request(ctx.region.clone(), || {
+            secret_from_stdin("secret access key")
+        })?
+        .resolve(&admin, &ctx.env)?;
     let outcome = lambda_deploy::deploy(&sdk, &options, &zip).await?;
-    for line in outcome.report_lines() {
-        println!("{line}");
-    }
-    for warning in &outcome.warnings {
-        eprintln!("cogadmin: warning: {warning}");
-    }
+    output::print_deploy(&outcome);
     Ok(())
+}
+
+/// The package `--lambda-code PATH` names, when it is one cogauth can deploy. The original
+/// took the path of its Python function there; that code is replaced by the Rust proxy.
+fn lambda_code_package(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let explain = |why: String| {
+        anyhow::anyhow!(
+            "--lambda-code `{}` {why}: the original's Python function is not deployable, the \
+             proxy is now a native `bootstrap`; build it with `cargo xtask package-lambda` and \
+             pass the zip with --zip target/lambda/cogauth-lambda.zip",
+            path.display()
+        )
+    };
+    let bytes = std::fs::read(path).map_err(|e| explain(format!("cannot be read ({e})")))?;
+    bundle::inspect(&bytes).map_err(|e| explain(format!("is not a proxy package ({e})")))?;
+    Ok(bytes)
 }

@@ -1,5 +1,6 @@
 //! `cogadmin`: the administrator's command line. Thin: argument parsing, prompts and output;
-//! the work is done by `cogauth_core::admin`.
+//! the work is done by `cogauth_admin`. Only `output` prints (the lints below say so).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod configure;
 mod context;
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("cogadmin: error: cannot start the async runtime: {e}");
+            output::error(&anyhow::anyhow!("cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -86,7 +87,7 @@ fn main() -> ExitCode {
         // A reader that stops early (`cogadmin user list | head`) is not an error to report.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("cogadmin: error: {e:#}");
+            output::error(&e);
             ExitCode::FAILURE
         }
     }
@@ -98,6 +99,10 @@ fn cogauth_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
         .with_writer(std::io::stderr)
+        .with_ansi(cogauth_core::log_filter::colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var("NO_COLOR").ok().as_deref(),
+        ))
         .without_time()
         .init();
 }
@@ -106,4 +111,30 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain()
         .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
         .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every flag and argument of every command says what it is for in `--help`.
+    #[test]
+    fn every_argument_has_help() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                check(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let cli = super::Cli::command();
+        cli.clone().debug_assert();
+        let mut missing = Vec::new();
+        check(&cli, "cogadmin", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
 }

@@ -1,12 +1,12 @@
 //! `cogadmin policy create-s3-policy` and `create-dynamodb-policy`: the original's policy
 //! shapes, applied as inline policies on the identity pool's authenticated role.
 
-use cogauth_core::admin::Plan;
-use cogauth_core::admin::policies::{self, PolicyDocument};
-use cogauth_core::admin::roles;
+use aws_types::SdkConfig;
+use cogauth_admin::policies::{self, PolicyDocument};
+use cogauth_admin::{AdminError, Plan, roles};
 
 use crate::Context;
-use crate::output::{print_outcome, print_plan};
+use crate::output::{self, print_outcome, print_plan};
 use crate::role::{Resolved, Target, resolve_role};
 
 #[derive(clap::Args)]
@@ -29,6 +29,7 @@ struct Apply {
 pub enum Command {
     /// S3 access to a bucket: the whole bucket, or (--user-specific) each identity's own prefix.
     CreateS3Policy {
+        /// The S3 bucket the policy grants access to (its name, not an ARN).
         #[arg(long, value_name = "BUCKET")]
         bucket_name: String,
         /// Each identity gets only `<bucket>/<identity id>/*`, and lists only that prefix.
@@ -40,6 +41,8 @@ pub enum Command {
     /// DynamoDB item access to a table, by default only to items whose partition key is the
     /// caller's identity id (as in the original).
     CreateDynamodbPolicy {
+        /// The DynamoDB table the policy grants access to (its name, in the region of --region,
+        /// else of the identity pool).
         #[arg(long, value_name = "TABLE")]
         table_name: String,
         /// Only items whose partition key is the caller's identity id (the default).
@@ -74,10 +77,10 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             } else {
                 "whole-bucket"
             };
-            println!(
+            output::line(format!(
                 "{scope} S3 policy `{name}` for bucket `{bucket_name}`, role `{}`:",
                 role.name
-            );
+            ));
             put(&sdk, &role.name, &name, &document, apply.dry_run).await
         }
         Command::CreateDynamodbPolicy {
@@ -108,7 +111,7 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
                 .clone()
                 .or(pool_region)
                 .or_else(|| sdk.region().map(|r| r.to_string()))
-                .ok_or(cogauth_core::admin::AdminError::NoRegion)?;
+                .ok_or(AdminError::NoRegion)?;
             let account = match policies::account_of_arn(&role.arn) {
                 Some(account) => account.to_owned(),
                 None => roles::caller_account(&sdk).await?,
@@ -119,23 +122,23 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             } else {
                 "whole-table"
             };
-            println!(
+            output::line(format!(
                 "{scope} DynamoDB policy `{name}` for table `{table_name}`, role `{}`:",
                 role.name
-            );
+            ));
             put(&sdk, &role.name, &name, &document, apply.dry_run).await
         }
     }
 }
 
 async fn put(
-    sdk: &aws_config::SdkConfig,
+    sdk: &SdkConfig,
     role_name: &str,
     policy_name: &str,
     document: &PolicyDocument,
     dry_run: bool,
 ) -> anyhow::Result<()> {
-    println!("{}", document.to_pretty_json());
+    output::line(document.to_pretty_json());
     let step =
         roles::apply_inline_policy(sdk, role_name, policy_name, &document.to_value(), dry_run)
             .await?;

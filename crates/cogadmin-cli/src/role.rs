@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 
-use cogauth_core::admin::policies::{parse_policy_document, validate_policy_name};
-use cogauth_core::admin::roles::{self, RoleInfo, RoleRef};
-use cogauth_core::admin::{AdminError, Plan};
+use aws_types::SdkConfig;
+use cogauth_admin::policies::{parse_policy_document, validate_policy_name};
+use cogauth_admin::roles::{self, RoleRef};
+use cogauth_admin::target::TargetFlags;
+use cogauth_admin::{AdminError, Plan};
 
 use crate::Context;
-use crate::output::{print_outcome, print_plan};
+use crate::output::{self, print_outcome, print_plan};
 
 /// How a role or policy command finds its role.
 #[derive(clap::Args)]
@@ -70,8 +72,8 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             })?;
             let document = parse_policy_document(&policy_file, &text)?;
             let Resolved { role, sdk, .. } = resolve_role(ctx, target, role_name).await?;
-            println!("policy `{policy_name}` for role `{}`:", role.name);
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            output::line(format!("policy `{policy_name}` for role `{}`:", role.name));
+            output::json(&document)?;
             let step =
                 roles::apply_inline_policy(&sdk, &role.name, &policy_name, &document, dry_run)
                     .await?;
@@ -90,7 +92,7 @@ pub struct Resolved {
     pub role: RoleRef,
     /// The identity pool the role was found through (none with `--role-name`).
     pub identity_pool_id: Option<String>,
-    pub sdk: aws_config::SdkConfig,
+    pub sdk: SdkConfig,
 }
 
 /// The role a command targets: `--role-name` as given (no call at all), else the identity
@@ -102,7 +104,7 @@ pub async fn resolve_role(
 ) -> anyhow::Result<Resolved> {
     let (admin, sdk) = ctx.admin().await?;
     if let Some(name) = role_name {
-        cogauth_core::admin::policies::validate_role_name(&name)?;
+        cogauth_admin::policies::validate_role_name(&name)?;
         let role = RoleRef {
             kind: "given".to_owned(),
             arn: String::new(),
@@ -114,8 +116,7 @@ pub async fn resolve_role(
             sdk,
         });
     }
-    let (pool, _) =
-        ctx.identity_pool_id(target.identity_pool_id, target.profile.as_deref(), &admin)?;
+    let pool = identity_pool(ctx, target, &admin)?;
     let role = roles::authenticated_role(&sdk, &pool).await?;
     Ok(Resolved {
         role,
@@ -126,50 +127,26 @@ pub async fn resolve_role(
 
 async fn info(ctx: &Context, target: Target, json: bool) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
-    let (pool, _) =
-        ctx.identity_pool_id(target.identity_pool_id, target.profile.as_deref(), &admin)?;
+    let pool = identity_pool(ctx, target, &admin)?;
     let info = roles::role_info(&sdk, &pool).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&info)?);
+        output::json(&info)?;
     } else {
-        print_info(&info);
+        output::print_role_info(&info);
     }
     Ok(())
 }
 
-fn indented(value: &serde_json::Value, by: &str) -> String {
-    serde_json::to_string_pretty(value)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| format!("{by}{l}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn print_info(info: &RoleInfo) {
-    println!("identity pool {}", info.identity_pool_id);
-    for role in &info.roles {
-        println!();
-        println!("{} role: {}", role.kind, role.name);
-        println!("  arn: {}", role.arn);
-        if let Some(seconds) = role.max_session_duration {
-            println!("  max session duration: {seconds} s ({} h)", seconds / 3600);
-        }
-        if let Some(trust) = &role.trust_policy {
-            println!("  trust policy:");
-            println!("{}", indented(trust, "    "));
-        }
-        println!("  managed policies ({}):", role.managed_policies.len());
-        for policy in &role.managed_policies {
-            println!("    - {} ({})", policy.name, policy.arn);
-            if let Some(document) = &policy.document {
-                println!("{}", indented(document, "      "));
-            }
-        }
-        println!("  inline policies ({}):", role.inline_policies.len());
-        for policy in &role.inline_policies {
-            println!("    - {}", policy.name);
-            println!("{}", indented(&policy.document, "      "));
-        }
-    }
+/// The identity pool of `target`, resolved as for every command.
+fn identity_pool(
+    ctx: &Context,
+    target: Target,
+    admin: &cogauth_admin::config::LoadedAdminConfig,
+) -> anyhow::Result<String> {
+    let flags = TargetFlags {
+        identity_pool_id: target.identity_pool_id,
+        profile: target.profile,
+        ..TargetFlags::default()
+    };
+    Ok(ctx.targets(flags, admin)?.identity_pool_id()?.value)
 }

@@ -2,14 +2,16 @@
 //! in admin.toml, and tell users how to log in.
 
 use anyhow::Context as _;
-use cogauth_core::admin::config::{self, LoadedAdminConfig};
-use cogauth_core::admin::setup::{self, DEFAULT_CLIENT_NAME, SetupRequest, UserPoolChoice};
+use aws_types::SdkConfig;
+use cogauth_admin::config::{self, LoadedAdminConfig};
+use cogauth_admin::setup::{self, DEFAULT_CLIENT_NAME, SetupRequest, UserPoolChoice};
+use cogauth_admin::target::{Source, TargetError, TargetFlags};
 use cogauth_core::config::{ConfigFile, ProfileConfig, file::write_profile, is_valid_profile_name};
 use secrecy::ExposeSecret;
 
 use crate::Context;
 use crate::input::ask;
-use crate::output::{print_outcome, print_plan};
+use crate::output::{self, print_outcome, print_plan};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -70,27 +72,40 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             user_pool_id,
             client_id,
         },
-        // A bare `cogadmin setup` checks (and repairs) what the last one set up.
-        _ => match &admin.config.last_setup {
-            Some(last) => {
-                let keep = |given: &mut Option<String>, recorded: &str| {
-                    if given.is_none() && !recorded.is_empty() {
-                        *given = Some(recorded.to_owned());
-                    }
-                };
-                keep(&mut common.identity_pool_name, &last.identity_pool_name);
-                keep(&mut common.role_name, &last.role_name);
-                common.duration_hours.get_or_insert(last.duration_hours);
-                UserPoolChoice::Existing {
-                    user_pool_id: last.user_pool_id.clone(),
-                    client_id: last.client_id.clone(),
+        // A bare `cogadmin setup` checks (and repairs) what the last one set up, else the
+        // pool of the default cogauth profile: the target every command resolves.
+        _ => {
+            let target = ctx
+                .targets(TargetFlags::default(), &admin)?
+                .proxy()
+                .map_err(|e| match e {
+                    TargetError::Missing { .. } => anyhow::anyhow!(
+                        "which user pool? pass --create-user-pool NAME to find or create one, \
+                         or --user-pool-id ID --client-id ID to use an existing one"
+                    ),
+                    e => e.into(),
+                })?;
+            match (&target.user_pool_id.source, &admin.config.last_setup) {
+                (Source::LastSetup(_), Some(last)) => {
+                    let keep = |given: &mut Option<String>, recorded: &str| {
+                        if given.is_none() && !recorded.is_empty() {
+                            *given = Some(recorded.to_owned());
+                        }
+                    };
+                    keep(&mut common.identity_pool_name, &last.identity_pool_name);
+                    keep(&mut common.role_name, &last.role_name);
+                    common.duration_hours.get_or_insert(last.duration_hours);
                 }
+                (source, _) => output::note(format!(
+                    "user pool `{}` from {source}",
+                    target.user_pool_id.value
+                )),
             }
-            None => anyhow::bail!(
-                "which user pool? pass --create-user-pool NAME to find or create one, or \
-                 --user-pool-id ID --client-id ID to use an existing one"
-            ),
-        },
+            UserPoolChoice::Existing {
+                user_pool_id: target.user_pool_id.value,
+                client_id: target.client_ids.into_iter().next().unwrap_or_default(),
+            }
+        }
     };
     run_setup(ctx, &admin, &sdk, user_pool, common).await
 }
@@ -112,7 +127,7 @@ pub struct IdentityPoolArgs {
 pub async fn run_identity_pool(mut args: IdentityPoolArgs, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
     if args.user_pool_id.is_none() || args.client_id.is_none() {
-        eprintln!("Cognito Identity Pool setup (the user pool must already exist)");
+        output::note("Cognito Identity Pool setup (the user pool must already exist)");
     }
     if args.common.identity_pool_name.is_none() && args.user_pool_id.is_none() {
         args.common.identity_pool_name = Some(ask(
@@ -138,7 +153,7 @@ pub async fn run_identity_pool(mut args: IdentityPoolArgs, ctx: &Context) -> any
 async fn run_setup(
     ctx: &Context,
     admin: &LoadedAdminConfig,
-    sdk: &aws_config::SdkConfig,
+    sdk: &SdkConfig,
     user_pool: UserPoolChoice,
     common: Common,
 ) -> anyhow::Result<()> {
@@ -168,10 +183,10 @@ async fn run_setup(
     } else {
         "setup"
     };
-    println!(
+    output::line(format!(
         "{heading} of identity pool `{}` in {}:",
         outcome.identity_pool_name, outcome.region
-    );
+    ));
     print_plan(&outcome.plan);
 
     let profile_name = common.write_profile.as_deref().unwrap_or("default");
@@ -179,36 +194,38 @@ async fn run_setup(
         && let Some(recorded) = outcome.recorded()
     {
         if admin.config.last_setup.as_ref() == Some(&recorded) && admin.path.exists() {
-            println!("already recorded in {}", admin.path.display());
+            output::line(format!("already recorded in {}", admin.path.display()));
         } else {
             let path = config::update(&ctx.env, |c| c.last_setup = Some(recorded))
                 .context("the AWS resources are set up, but recording them failed")?;
-            println!("recorded in {}", path.display());
+            output::line(format!("recorded in {}", path.display()));
         }
         if let Some(name) = &common.write_profile
             && let Some(profile) = outcome.profile()
         {
             let path = cogauth_core::paths::config_file(&ctx.env)?;
             if profile_is_written(&path, name, &profile)? {
-                println!(
+                output::line(format!(
                     "profile `{name}` in {} is already up to date",
                     path.display()
-                );
+                ));
             } else {
                 write_profile(&path, name, &profile)
                     .context("the AWS resources are set up, but writing the profile failed")?;
-                println!("wrote profile `{name}` to {}", path.display());
+                output::line(format!("wrote profile `{name}` to {}", path.display()));
             }
         }
     } else if let Some(name) = &common.write_profile {
-        println!("would write profile `{name}`");
+        output::line(format!("would write profile `{name}`"));
     }
     if let Some(command) = outcome.configure_command(profile_name) {
-        println!();
-        println!("users log in with this configuration:");
-        println!("  {command}");
+        output::blank();
+        output::line("users log in with this configuration:");
+        output::line(format!("  {command}"));
         if outcome.client_secret.is_some() {
-            println!("  (the app client has a secret: add --client-secret-stdin and pipe it in)");
+            output::line(
+                "  (the app client has a secret: add --client-secret-stdin and pipe it in)",
+            );
         }
     }
     print_outcome(&outcome.plan, "everything was already set up");

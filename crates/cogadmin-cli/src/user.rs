@@ -1,11 +1,13 @@
 //! `cogadmin user create | set-password | reset-mfa | list`.
 
-use cogauth_core::admin::Plan;
-use cogauth_core::admin::users::{self, InitialPassword, NewUser};
+use aws_types::SdkConfig;
+use cogauth_admin::target::TargetFlags;
+use cogauth_admin::users::{self, InitialPassword, NewUser};
+use cogauth_admin::{Plan, Step};
 
 use crate::Context;
 use crate::input::{secret_from_prompt, secret_from_stdin};
-use crate::output::{print_outcome, print_plan};
+use crate::output::{self, print_outcome, print_plan};
 
 /// Which user pool.
 #[derive(clap::Args)]
@@ -23,6 +25,7 @@ pub struct Pool {
 pub enum Command {
     /// Create a user. Without a password, Cognito emails a temporary one (needs --email).
     Create {
+        /// The user's name in the pool (an email address, when the pool signs in by email).
         username: String,
         /// The user's email address (marked verified).
         #[arg(long)]
@@ -42,6 +45,7 @@ pub enum Command {
     },
     /// Set a user's password (asked on the terminal unless --password-stdin).
     SetPassword {
+        /// The user's name in the pool (an email address, when the pool signs in by email).
         username: String,
         /// Read the password from stdin.
         #[arg(long)]
@@ -57,6 +61,7 @@ pub enum Command {
     },
     /// Turn off a user's MFA preferences (SMS and authenticator app).
     ResetMfa {
+        /// The user's name in the pool (an email address, when the pool signs in by email).
         username: String,
         #[command(flatten)]
         pool: Pool,
@@ -74,16 +79,18 @@ pub enum Command {
     },
 }
 
-async fn pool_and_sdk(
-    ctx: &Context,
-    pool: Pool,
-) -> anyhow::Result<(String, aws_config::SdkConfig)> {
+async fn pool_and_sdk(ctx: &Context, pool: Pool) -> anyhow::Result<(String, SdkConfig)> {
     let (admin, sdk) = ctx.admin().await?;
-    let (id, _) = ctx.user_pool_id(pool.user_pool_id, pool.profile.as_deref(), &admin)?;
+    let flags = TargetFlags {
+        user_pool_id: pool.user_pool_id,
+        profile: pool.profile,
+        ..TargetFlags::default()
+    };
+    let id = ctx.targets(flags, &admin)?.user_pool_id()?.value;
     Ok((id, sdk))
 }
 
-fn show(step: cogauth_core::admin::Step, dry_run: bool) {
+fn show(step: Step, dry_run: bool) {
     let mut plan = Plan::new(dry_run);
     plan.push(step);
     print_plan(&plan);
@@ -160,20 +167,9 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             let (pool_id, sdk) = pool_and_sdk(ctx, pool).await?;
             let list = users::list_users(&sdk, &pool_id).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-                return Ok(());
+                return output::json(&list);
             }
-            println!("users of {pool_id} ({}):", list.len());
-            let width = list.iter().map(|u| u.username.len()).max().unwrap_or(0);
-            for user in &list {
-                println!(
-                    "  {:<width$}  {:<22} {:<8} {}",
-                    user.username,
-                    user.status.as_deref().unwrap_or("-"),
-                    if user.enabled { "enabled" } else { "disabled" },
-                    user.email.as_deref().unwrap_or("-"),
-                );
-            }
+            output::print_users(&pool_id, &list);
             Ok(())
         }
     }

@@ -12,9 +12,25 @@ use cogauth_core::env::ProcessEnv;
 
 /// Loads the settings for `profile` with `values` as flag overrides, and a broker over the
 /// file session cache.
+/// An unknown profile is an error that lists the known ones.
 pub fn broker(profile: Option<String>, values: ProfileConfig) -> Result<Broker> {
     let env = Arc::new(ProcessEnv);
     let settings = Settings::load(env.as_ref(), &Overrides { profile, values })?;
+    with_settings(env, settings)
+}
+
+/// [`broker`] for a profile that may be gone from the config but still cached (`logout`).
+pub fn broker_allowing_unknown(profile: Option<String>) -> Result<Broker> {
+    let env = Arc::new(ProcessEnv);
+    let overrides = Overrides {
+        profile,
+        ..Default::default()
+    };
+    let settings = Settings::load_allowing_unknown_profile(env.as_ref(), &overrides)?;
+    with_settings(env, settings)
+}
+
+fn with_settings(env: Arc<ProcessEnv>, settings: Settings) -> Result<Broker> {
     let store = FileSessionStore::from_env(env.as_ref())?;
     Ok(Broker::new(
         settings,

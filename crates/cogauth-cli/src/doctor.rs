@@ -1,8 +1,10 @@
-//! `cogauth doctor`: runs `cogauth_core::doctor`'s checks and prints each as ✓, ✗ with its
-//! fix, or - with why it was skipped. Exits non-zero when a check fails.
+//! `cogauth doctor`: runs `cogauth_core::doctor`'s checks, with `cogauth_admin::doctor`'s admin
+//! checks plugged in, and prints each as ✓, ✗ with its fix, or - with why it was skipped. Exits
+//! non-zero when a check fails.
 
 use anyhow::{Result, bail};
 use clap::Args;
+use cogauth_admin::doctor::AdminChecks;
 use cogauth_core::clock::SystemClock;
 use cogauth_core::config::Overrides;
 use cogauth_core::doctor::{self, Inputs, Outcome, Report};
@@ -24,12 +26,9 @@ pub fn run(args: DoctorArgs) -> Result<()> {
     };
     let report = crate::context::runtime()?.block_on(async {
         // The checks that read the pools and the role use the normal AWS credential chain,
-        // as cogadmin does; without credentials they are skipped, not failed.
-        let admin = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .timeout_config(cogauth_core::aws::timeouts_for(&ProcessEnv))
-            .retry_config(cogauth_core::aws::retries())
-            .load()
-            .await;
+        // built as cogadmin builds it; without credentials they are skipped, not failed.
+        let sdk = cogauth_admin::sdk::load(&ProcessEnv, Default::default()).await;
+        let admin = AdminChecks::new(Some(sdk));
         doctor::diagnose(Inputs {
             env: &ProcessEnv,
             clock: &SystemClock,

@@ -10,7 +10,7 @@ use cogauth_core::paths;
 use cogauth_core::prompt::{BrowserAccess, Prompter};
 use cogauth_core::userpool::LoginRequest;
 
-use crate::terminal::{TerminalPrompter, read_stdin_secret};
+use crate::terminal::{TerminalPrompter, has_terminal, read_stdin_secret};
 
 #[derive(Args, Debug)]
 pub struct LoginArgs {
@@ -81,14 +81,15 @@ pub fn run(args: LoginArgs) -> Result<()> {
     } else {
         let username = match broker.settings().username.as_ref() {
             Some(u) => u.value.clone(),
-            None => {
-                if args.password_stdin {
-                    bail!(
-                        "no username: pass -u USER (stdin carries the password), or set `username` in profile `{profile}`"
-                    );
+            // Nobody to ask: say which flag gives the username (not how to pass the password).
+            None if args.password_stdin || !has_terminal() => bail!(
+                "no username{}: pass -u/--username USER, or set it once with `cogauth configure --profile {profile} --username USER`",
+                match args.password_stdin {
+                    true => " (--password-stdin logs in without asking)",
+                    false => ", and no terminal to ask for one",
                 }
-                prompter.ask("Username")?
-            }
+            ),
+            None => prompter.ask("Username")?,
         };
         if username.trim().is_empty() {
             bail!("the username is empty");

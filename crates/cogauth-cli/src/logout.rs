@@ -27,14 +27,19 @@ pub struct LogoutArgs {
 }
 
 pub fn run(args: LogoutArgs) -> Result<()> {
+    let cached = FileSessionStore::from_env(&ProcessEnv)?.profiles()?;
     let profiles = if args.all {
-        FileSessionStore::from_env(&ProcessEnv)?.profiles()?
+        cached
     } else {
-        vec![
-            crate::context::broker(args.profile.profile.clone(), Default::default())?
-                .profile()
-                .to_owned(),
-        ]
+        let profile = crate::context::broker_allowing_unknown(args.profile.profile.clone())?
+            .profile()
+            .to_owned();
+        // A profile removed from the config can still be logged out of while it is cached;
+        // anything else unknown is most likely a typo, and an error that lists the profiles.
+        if !cached.contains(&profile) {
+            crate::context::broker(Some(profile.clone()), Default::default())?;
+        }
+        vec![profile]
     };
     if profiles.is_empty() {
         eprintln!("no cached sessions");
@@ -42,7 +47,7 @@ pub fn run(args: LogoutArgs) -> Result<()> {
     }
     let runtime = crate::context::runtime()?;
     for profile in &profiles {
-        let broker = crate::context::broker(Some(profile.clone()), Default::default())?;
+        let broker = crate::context::broker_allowing_unknown(Some(profile.clone()))?;
         let settings = broker.settings().clone();
         let report = runtime.block_on(broker.logout())?;
         match &report.revoked {

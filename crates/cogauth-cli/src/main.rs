@@ -98,6 +98,10 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(cogauth_core::log_filter::colour(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var("NO_COLOR").ok().as_deref(),
+        ))
         .without_time()
         .init();
 }

@@ -106,9 +106,18 @@ impl Prompter for TerminalPrompter {
                     .build()
             })
             .unwrap_or_default();
-        self.write_tty(&format!(
-            "Scan this QR code with your authenticator app:\n{qr}\nor enter the secret by hand: {secret}\n(URI: {uri})\n"
-        ));
+        // The terminal only: unlike other messages, a secret never falls back to stderr, where
+        // CI logs and redirections keep it.
+        if let Ok(mut tty) = OpenOptions::new().write(true).open("/dev/tty") {
+            let _ = write!(
+                tty,
+                "Scan this QR code with your authenticator app:\n{qr}\nor enter the secret by hand: {secret}\n(URI: {uri})\n"
+            );
+        }
+    }
+
+    fn is_interactive(&self) -> bool {
+        has_terminal()
     }
 
     fn browser_access(&self) -> BrowserAccess {

@@ -166,6 +166,7 @@ impl Authenticator {
                 match upgrade
                     .upgrade(
                         &user.tokens.id_token,
+                        &user.tokens.access_token,
                         &base.credentials,
                         self.duration_hours,
                     )
@@ -173,7 +174,9 @@ impl Authenticator {
                 {
                     Ok(upgraded) => (upgraded, CredentialSource::LambdaProxy, None),
                     Err(e) => {
-                        tracing::warn!(error = %e, "lambda proxy upgrade failed; keeping the identity pool credentials");
+                        // The caller shows the failure (it is returned): a warning here would
+                        // print it twice.
+                        tracing::debug!(error = %e, "lambda proxy upgrade failed; keeping the identity pool credentials");
                         (base.credentials, base.source, Some(e))
                     }
                 }

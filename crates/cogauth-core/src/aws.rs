@@ -16,7 +16,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use crate::credentials::Credentials;
 use crate::env::{Env, vars};
 
-/// The AWS services cogauth calls.
+/// The AWS services cogauth calls (cogauth-admin's errors name them too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     CognitoIdentityProvider,
@@ -34,6 +34,17 @@ impl Service {
             Self::Sts => vars::AWS_ENDPOINT_URL_STS,
             Self::Lambda => vars::AWS_ENDPOINT_URL_LAMBDA,
             Self::Iam => vars::AWS_ENDPOINT_URL_IAM,
+        }
+    }
+
+    /// The service's name in messages ("IAM GetRole failed: ...").
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CognitoIdentityProvider => "Cognito user pools",
+            Self::CognitoIdentity => "Cognito identity pools",
+            Self::Sts => "STS",
+            Self::Lambda => "Lambda",
+            Self::Iam => "IAM",
         }
     }
 
@@ -155,6 +166,40 @@ pub fn cognito_identity(env: &dyn Env, region: &str) -> aws_sdk_cognitoidentity:
     aws_sdk_cognitoidentity::Client::from_conf(b.build())
 }
 
+/// The SDK config with its region replaced: user-pool and identity-pool calls go to the region
+/// in the pool's id, whatever the credential chain's default region is.
+pub fn in_region(sdk: &aws_types::SdkConfig, region: &str) -> aws_types::SdkConfig {
+    sdk.to_builder()
+        .region(Region::new(region.to_owned()))
+        .build()
+}
+
+/// The region the SDK config targets, if it has one.
+pub fn region_of(sdk: &aws_types::SdkConfig) -> Option<String> {
+    sdk.region().map(|r| r.as_ref().to_owned())
+}
+
+/// Fetches every page of a paginated list. `fetch` gets the previous page's token and returns
+/// the items of one page and the next token; an empty token ends the list, as in every AWS API.
+pub async fn collect_pages<T, E, F, Fut>(mut fetch: F) -> Result<Vec<T>, E>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), E>>,
+{
+    let mut items = Vec::new();
+    let mut token = None;
+    // A bound, so a service that keeps answering with a token cannot loop forever.
+    for _ in 0..10_000 {
+        let (page, next) = fetch(token).await?;
+        items.extend(page);
+        match next.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => return Ok(items),
+        }
+    }
+    Ok(items)
+}
+
 /// An STS client; unsigned without credentials (AssumeRoleWithWebIdentity needs none).
 pub fn sts(env: &dyn Env, region: &str, credentials: Option<&Credentials>) -> aws_sdk_sts::Client {
     let mut b =
@@ -257,6 +302,20 @@ impl std::fmt::Display for Failure {
 
 type HttpResponse = aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
+/// The error code of a service error (`NoSuchEntity`, `UserNotFoundException`, ...), for the
+/// codes a caller handles itself; `None` for errors that never reached the service.
+pub fn error_code<E, R>(
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> Option<&str>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    match err {
+        aws_smithy_runtime_api::client::result::SdkError::ServiceError(s) => s.err().code(),
+        _ => None,
+    }
+}
+
 /// Classifies an SDK error. The service's message is kept: AWS messages never contain the
 /// caller's secrets.
 pub fn classify<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Failure
@@ -314,7 +373,7 @@ where
 }
 
 /// The messages of an error and its sources, each once ("dispatch failure: connection refused").
-pub(crate) fn error_chain(err: Option<&dyn std::error::Error>) -> String {
+pub fn error_chain(err: Option<&dyn std::error::Error>) -> String {
     let Some(mut e) = err else {
         return "unknown error".to_owned();
     };

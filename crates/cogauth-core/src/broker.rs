@@ -411,15 +411,16 @@ fn known_identity(session: &Session) -> Option<KnownIdentity> {
     })
 }
 
-/// `"<exe>" credential-process --profile <p>`; the path is quoted when it has spaces, as the
-/// AWS CLI splits the command like a shell.
+/// `<exe> credential-process --profile <p>`, for `credential_process` in `~/.aws/config`.
+///
+/// The AWS tools run this line in one of two ways: botocore (the AWS CLI, boto3) splits it with
+/// Python's `shlex.split` and runs the words without a shell; the Rust, Go and JavaScript SDKs
+/// hand it to `sh -c`. So the path is quoted as one word that both read back exactly, and that
+/// neither treats as code: a cogauth installed under `x;touch PWNED;y` or `a$(touch PWNED)b`
+/// must run cogauth, nothing else. (The profile name needs no quoting: it is letters, digits,
+/// `-`, `_` and `.`.)
 pub fn credential_process_command(exe: &std::path::Path, profile: &str) -> String {
-    let exe = exe.display().to_string();
-    let exe = if exe.contains(char::is_whitespace) {
-        format!("\"{exe}\"")
-    } else {
-        exe
-    };
+    let exe = crate::shell::word(&exe.to_string_lossy());
     format!("{exe} credential-process --profile {profile}")
 }
 

@@ -25,8 +25,6 @@ pub enum Error {
     #[error(transparent)]
     UserPool(#[from] crate::userpool::UserPoolError),
     #[error(transparent)]
-    Admin(#[from] crate::admin::AdminError),
-    #[error(transparent)]
     Broker(#[from] crate::broker::BrokerError),
 }
 

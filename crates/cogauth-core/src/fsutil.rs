@@ -46,7 +46,9 @@ impl FileLock {
         let target = target.as_path();
         let lock_path = lock_path_for(target);
         let parent = parent_of(target)?;
-        ensure_dir(parent, None)?;
+        // The first thing to touch a new directory creates it, so it must create it private:
+        // a later `ensure_dir(.., 0o700)` finds it existing and changes nothing.
+        ensure_dir(parent, Some(PRIVATE_DIR_MODE))?;
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -113,7 +115,13 @@ fn resolve_symlink(path: &Path) -> PathBuf {
     current
 }
 
-/// Creates `dir` and its parents if missing; new directories get `mode` when given.
+/// The mode of every directory cogauth creates: its files hold secrets, and even their names
+/// say who is logged in where.
+pub const PRIVATE_DIR_MODE: u32 = 0o700;
+
+/// Creates `dir` and its parents if missing. New directories get `mode` (else the umask's
+/// default) from the `mkdir` call itself, so there is no moment at which a wider mode shows:
+/// nothing is tightened after the fact. The umask can only narrow it.
 pub fn ensure_dir(dir: &Path, mode: Option<u32>) -> Result<(), FsError> {
     if dir.is_dir() {
         return Ok(());

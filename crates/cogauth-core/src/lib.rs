@@ -4,9 +4,9 @@
 //! ([`userpool`], SRP by default, every challenge through a [`prompt::Prompter`]), the
 //! **identity** stage ([`identity`], enhanced or basic flow) and an optional **upgrade** stage
 //! ([`upgrade`], the Lambda credential proxy). [`awsfiles`] hands the result to the AWS tools,
-//! [`cache`] keeps the session for silent refresh, [`managed_login`] signs in through the
-//! browser (a user-pool stage like SRP), and [`admin`] holds the administrator's
-//! operations shared by `cogadmin` and `xtask`.
+//! [`cache`] keeps the session for silent refresh, and [`managed_login`] signs in through the
+//! browser (a user-pool stage like SRP). The administrator's operations live in the
+//! `cogauth-admin` crate, so that an embedder of this one compiles neither IAM nor `zip`.
 //!
 //! This crate never touches the terminal, and reads the environment and the clock only
 //! through [`env::Env`] and [`clock::Clock`].
@@ -14,7 +14,6 @@
 // The terminal belongs to the binaries (examples and tests may print).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod admin;
 pub mod authenticator;
 pub mod aws;
 pub mod awsfiles;
@@ -33,6 +32,7 @@ pub mod managed_login;
 pub mod paths;
 pub mod prompt;
 pub mod provider;
+pub mod shell;
 pub mod srp;
 #[cfg(test)]
 mod tidy;

@@ -7,6 +7,10 @@
 //! span or field filter (`[{rpc.service}]=trace`) enables every event inside the matching
 //! spans, whatever their crate. So the user's directives for the capped crates, and every span
 //! or field filter, are dropped before the caps are added.
+//!
+//! Below `-v`, the AWS credential chain (`aws_config`) is quiet: it warns about every source it
+//! tries and fails (an instance metadata service that answers 403 off EC2, with a dump of the
+//! whole response), and the caller turns "no credentials" into one line of its own.
 
 /// Target prefixes of the crates whose debug/trace output may include HTTP bodies, headers,
 /// signing inputs or configuration values: every crate of the AWS SDK (`aws_*`), HTTP, TLS and
@@ -48,6 +52,10 @@ pub fn directives(verbose: u8, rust_log: Option<&str>) -> String {
         }
         out.push_str(&format!("{target}=info"));
     }
+    let quiet = verbose == 0 && rust_log.is_none_or(|r| r.trim().is_empty());
+    if quiet {
+        out.push_str(",aws_config=error");
+    }
     out
 }
 
@@ -62,9 +70,24 @@ fn could_uncap(directive: &str) -> bool {
     directive.contains('[') || CAPPED.iter().any(|capped| target.starts_with(capped))
 }
 
+/// Whether log lines on stderr get ANSI colour: only when stderr is a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (<https://no-color.org>). Escape codes in a
+/// file, a pipe or a CI log are noise.
+pub fn colour(stderr_is_terminal: bool, no_color: Option<&str>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(str::is_empty)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("")));
+        assert!(!colour(true, Some("1")));
+        assert!(!colour(false, None));
+    }
 
     #[test]
     fn caps_sdk_crates_even_when_asked_for_trace() {
@@ -73,6 +96,13 @@ mod tests {
         assert!(d.ends_with(",lambda_runtime=info"), "{d}");
         assert_eq!(directives(2, None).split(',').next(), Some("debug"));
         assert!(directives(1, None).starts_with("info,cogauth_core=debug,"));
+    }
+
+    #[test]
+    fn the_credential_chain_is_quiet_below_v() {
+        assert!(directives(0, None).ends_with(",aws_config=error"));
+        assert!(!directives(1, None).contains("aws_config=error"));
+        assert!(!directives(0, Some("debug")).contains("aws_config=error"));
     }
 
     #[test]

@@ -48,6 +48,22 @@ pub fn config_file(env: &dyn Env) -> Result<PathBuf, PathError> {
     Ok(home(env, vars::COGAUTH_CONFIG)?.join(".config/cogauth/config.toml"))
 }
 
+/// The directories that are cogauth's own, created at mode 0700: the config directory (unless
+/// `COGAUTH_CONFIG` puts the config elsewhere, in a directory that is the user's) and the
+/// session cache.
+pub fn owned_dirs(env: &dyn Env) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if env.var(vars::COGAUTH_CONFIG).is_none()
+        && let Some(dir) = config_file(env)
+            .ok()
+            .and_then(|f| f.parent().map(PathBuf::from))
+    {
+        dirs.push(dir);
+    }
+    dirs.extend(cache_dir(env).ok());
+    dirs
+}
+
 pub fn admin_config_file(env: &dyn Env) -> Result<PathBuf, PathError> {
     Ok(config_file(env)?.with_file_name("admin.toml"))
 }
@@ -108,6 +124,20 @@ mod tests {
             admin_config_file(&env).unwrap(),
             PathBuf::from("/h/admin.toml")
         );
+    }
+
+    #[test]
+    fn owned_dirs_are_the_config_and_cache_dirs_unless_the_config_is_elsewhere() {
+        let env = MapEnv::new().with("HOME", "/h");
+        assert_eq!(
+            owned_dirs(&env),
+            vec![
+                PathBuf::from("/h/.config/cogauth"),
+                PathBuf::from("/h/.cache/cogauth")
+            ]
+        );
+        let env = env.with("COGAUTH_CONFIG", "/h/c.toml");
+        assert_eq!(owned_dirs(&env), vec![PathBuf::from("/h/.cache/cogauth")]);
     }
 
     #[test]

@@ -48,7 +48,15 @@ pub trait Prompter: Send + Sync {
     /// Shows information the user must see (an MFA enrolment secret, a QR code URI).
     fn show(&self, message: &str);
     /// Shows an `otpauth://` URI to enrol an authenticator app; a terminal renders it as a QR code.
+    /// Only called when [`Prompter::is_interactive`] says yes; it must show the secret to the
+    /// user alone (never a log or a captured stream).
     fn show_otpauth(&self, uri: &str, secret: &str);
+    /// Whether the user is there to see what is shown and answer (a terminal). MFA setup asks
+    /// before it fetches a TOTP secret: a secret shown where nobody can answer would only end up
+    /// in a CI log. The default says yes.
+    fn is_interactive(&self) -> bool {
+        true
+    }
     /// Where the user's web browser is, for browser sign-in (default: this machine).
     fn browser_access(&self) -> BrowserAccess {
         BrowserAccess::Local

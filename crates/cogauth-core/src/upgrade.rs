@@ -1,8 +1,10 @@
 //! The optional upgrade stage: trade the 1-hour identity-pool credentials for 12-hour ones
 //! from the cogauth credential-proxy Lambda.
 //!
-//! The Lambda is invoked with the 1-hour credentials and `{"id_token", "duration_seconds"}`.
-//! It answers in the original tool's shape, `{"statusCode", "body"}`, where `body` (a JSON
+//! The Lambda is invoked with the 1-hour credentials and
+//! `{"id_token", "access_token", "duration_seconds"}`. The access token lets the proxy ask
+//! Cognito whether the session is still alive (GetUser), so a revoked or signed-out session, or
+//! a disabled user, gets nothing; the original proxy ignores the field. It answers in the original tool's shape, `{"statusCode", "body"}`, where `body` (a JSON
 //! string or object) holds `access_key_id`, `secret_access_key`, `session_token` and
 //! `expiration`. Any failure is an [`UpgradeError`]; the [`crate::authenticator`] then keeps
 //! the 1-hour credentials and reports why.
@@ -20,12 +22,31 @@ use crate::env::Env;
 /// Upgrades credentials.
 #[async_trait::async_trait]
 pub trait UpgradeStage: Send + Sync {
+    /// Trades `base` for longer credentials, proving the session with both of its tokens.
     async fn upgrade(
         &self,
         id_token: &SecretString,
+        access_token: &SecretString,
         base: &Credentials,
         duration_hours: u32,
     ) -> Result<Credentials, UpgradeError>;
+}
+
+/// What is sent to the proxy. Holds both tokens: kept secret, and built in one place so the
+/// unit tests see exactly what goes over the wire.
+pub fn request_payload(
+    id_token: &SecretString,
+    access_token: &SecretString,
+    duration_hours: u32,
+) -> SecretString {
+    SecretString::from(
+        serde_json::json!({
+            "id_token": id_token.expose_secret(),
+            "access_token": access_token.expose_secret(),
+            "duration_seconds": duration_hours * 3600,
+        })
+        .to_string(),
+    )
 }
 
 /// Why the upgrade did not happen.
@@ -163,14 +184,11 @@ impl UpgradeStage for LambdaProxy {
     async fn upgrade(
         &self,
         id_token: &SecretString,
+        access_token: &SecretString,
         base: &Credentials,
         duration_hours: u32,
     ) -> Result<Credentials, UpgradeError> {
-        let payload = serde_json::json!({
-            "id_token": id_token.expose_secret(),
-            "duration_seconds": duration_hours * 3600,
-        });
-        let payload = SecretString::from(payload.to_string());
+        let payload = request_payload(id_token, access_token, duration_hours);
         let started = Instant::now();
         let out = self
             .client(base)
@@ -223,6 +241,25 @@ impl UpgradeStage for LambdaProxy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_request_carries_both_tokens_and_the_duration() {
+        let payload = request_payload(
+            &SecretString::from("the-id-token"),
+            &SecretString::from("the-access-token"),
+            12,
+        );
+        let sent: serde_json::Value = serde_json::from_str(payload.expose_secret()).unwrap();
+        assert_eq!(
+            sent,
+            serde_json::json!({
+                "id_token": "the-id-token",
+                "access_token": "the-access-token",
+                "duration_seconds": 43200,
+            })
+        );
+        assert!(!format!("{payload:?}").contains("the-access-token"));
+    }
 
     #[test]
     fn accepts_the_original_shape_with_a_string_body() {

@@ -24,13 +24,31 @@ pub mod vars {
     pub const ALLOWED_ROLE_ARNS: &str = "ALLOWED_ROLE_ARNS";
     /// The longest session a caller may ask for, and the default (at most 43200).
     pub const MAX_DURATION_SECONDS: &str = "MAX_DURATION_SECONDS";
-    /// The IAM user's access key id: AssumeRole is called as this user, not as the execution
-    /// role, because role chaining caps sessions at one hour.
+    /// The ARN of the Secrets Manager secret that holds the IAM user's access key, as the JSON
+    /// `{"AccessKeyId": "AKIA...", "SecretAccessKey": "..."}`. AssumeRole is called as this
+    /// user, not as the execution role, because role chaining caps sessions at one hour. The
+    /// secret is read at start-up and again (once) when STS rejects the key, which is how a
+    /// rotated key is picked up.
+    pub const IAM_USER_SECRET_ARN: &str = "IAM_USER_SECRET_ARN";
+    /// Deprecated: the IAM user's access key id in plain sight. Still honoured when
+    /// `IAM_USER_SECRET_ARN` is not set, with a warning at start-up, so that a function's code
+    /// can be updated before its configuration is migrated (`cogadmin lambda deploy`).
     pub const IAM_USER_ACCESS_KEY_ID: &str = "IAM_USER_ACCESS_KEY_ID";
-    /// The IAM user's secret access key.
+    /// Deprecated: the IAM user's secret access key in plain sight (see above).
     pub const IAM_USER_SECRET_ACCESS_KEY: &str = "IAM_USER_SECRET_ACCESS_KEY";
-    /// Optional JWKS URL replacing `<issuer>/.well-known/jwks.json` (used with an emulator).
+    /// `true` refuses requests that carry no `access_token`; `false` (the default, for old
+    /// clients) serves them on the ID token alone, without the revocation check.
+    pub const REQUIRE_ACCESS_TOKEN: &str = "REQUIRE_ACCESS_TOKEN";
+    /// Optional JWKS URL replacing `<issuer>/.well-known/jwks.json` (used with an emulator):
+    /// `https://`, or `http://` to a loopback address only.
     pub const COGAUTH_JWKS_URL: &str = "COGAUTH_JWKS_URL";
+    /// The endpoint of the Cognito user pools API (GetUser), as the AWS SDKs read it.
+    pub const AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: &str =
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER";
+    /// The endpoint of every AWS API, as the AWS SDKs read it.
+    pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    /// `true` makes the AWS SDKs, and so the proxy, ignore the two variables above.
+    pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
     /// The region STS is called in; Lambda sets it. Default: the user pool's region.
     pub const AWS_REGION: &str = "AWS_REGION";
 }
@@ -47,9 +65,48 @@ pub struct Config {
     pub default_role_arn: String,
     pub allowed_role_arns: Vec<String>,
     pub max_duration_seconds: i32,
-    pub iam_user_access_key_id: String,
-    pub iam_user_secret_access_key: SecretString,
+    /// Where the IAM user's access key comes from.
+    pub iam_key: IamKeyConfig,
+    /// Refuse requests without an access token (see [`vars::REQUIRE_ACCESS_TOKEN`]).
+    pub require_access_token: bool,
     pub jwks_url: String,
+    /// The Cognito user pools API, for GetUser (no trailing slash).
+    pub cognito_endpoint: String,
+    /// What the operator should fix, logged once at start-up (never a secret).
+    pub warnings: Vec<String>,
+}
+
+/// Where the IAM user's access key comes from.
+#[derive(Clone)]
+pub enum IamKeyConfig {
+    /// A Secrets Manager secret (`IAM_USER_SECRET_ARN`), read with the execution role.
+    SecretsManager {
+        arn: String,
+        /// The secret's region, from its ARN.
+        region: String,
+    },
+    /// The deprecated plaintext variables.
+    Environment {
+        access_key_id: String,
+        secret_access_key: SecretString,
+    },
+}
+
+impl fmt::Debug for IamKeyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SecretsManager { arn, region } => f
+                .debug_struct("SecretsManager")
+                .field("arn", arn)
+                .field("region", region)
+                .finish(),
+            Self::Environment { access_key_id, .. } => f
+                .debug_struct("Environment")
+                .field("access_key_id", access_key_id)
+                .field("secret_access_key", &"** redacted **")
+                .finish(),
+        }
+    }
 }
 
 impl fmt::Debug for Config {
@@ -61,10 +118,11 @@ impl fmt::Debug for Config {
             .field("default_role_arn", &self.default_role_arn)
             .field("allowed_role_arns", &self.allowed_role_arns)
             .field("max_duration_seconds", &self.max_duration_seconds)
-            .field("iam_user_access_key_id", &self.iam_user_access_key_id)
-            .field("iam_user_secret_access_key", &"** redacted **")
+            .field("iam_key", &self.iam_key)
+            .field("require_access_token", &self.require_access_token)
             .field("jwks_url", &self.jwks_url)
-            .finish()
+            .field("cognito_endpoint", &self.cognito_endpoint)
+            .finish_non_exhaustive()
     }
 }
 
@@ -146,21 +204,60 @@ impl Config {
                 })?,
         };
 
-        let iam_user_access_key_id = require(vars::IAM_USER_ACCESS_KEY_ID)?;
-        let iam_user_secret_access_key =
-            SecretString::from(require(vars::IAM_USER_SECRET_ACCESS_KEY)?);
+        let mut warnings = Vec::new();
+        let iam_key = iam_key(&get, &mut warnings)?;
+
+        let require_access_token = match get(vars::REQUIRE_ACCESS_TOKEN) {
+            None => {
+                warnings.push(format!(
+                    "{} is not set, so requests with an ID token alone are served and a revoked \
+                     or signed-out session keeps getting credentials until its ID token \
+                     expires: set it to true once every client sends its access token",
+                    vars::REQUIRE_ACCESS_TOKEN
+                ));
+                false
+            }
+            Some(v) => parse_bool(&v).ok_or(ConfigError::Invalid {
+                name: vars::REQUIRE_ACCESS_TOKEN,
+                value: v,
+                expected: "true or false",
+            })?,
+        };
 
         let issuer = issuer(&pool_region, &user_pool_id);
         let jwks_url = match get(vars::COGAUTH_JWKS_URL) {
-            Some(url) if url.starts_with("https://") || url.starts_with("http://") => url,
             Some(url) => {
-                return Err(ConfigError::Invalid {
+                check_endpoint_url(&url).map_err(|expected| ConfigError::Invalid {
                     name: vars::COGAUTH_JWKS_URL,
-                    value: url,
-                    expected: "an http(s) URL",
-                });
+                    value: url.clone(),
+                    expected,
+                })?;
+                url
             }
             None => format!("{issuer}/.well-known/jwks.json"),
+        };
+
+        let ignore_endpoints = get(vars::AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)
+            .and_then(|v| parse_bool(&v))
+            .unwrap_or(false);
+        let configured_endpoint = [
+            vars::AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER,
+            vars::AWS_ENDPOINT_URL,
+        ]
+        .into_iter()
+        .filter(|_| !ignore_endpoints)
+        .find_map(|name| get(name).map(|value| (name, value)));
+        let cognito_endpoint = match configured_endpoint {
+            Some((name, url)) => {
+                // GetUser sends the caller's access token: never in clear to another host.
+                check_endpoint_url(&url).map_err(|expected| ConfigError::Invalid {
+                    name,
+                    value: url.clone(),
+                    expected,
+                })?;
+                url.trim_end_matches('/').to_owned()
+            }
+            None => format!("https://cognito-idp.{pool_region}.amazonaws.com"),
         };
         let sts_region = get(vars::AWS_REGION).unwrap_or_else(|| pool_region.clone());
 
@@ -172,9 +269,11 @@ impl Config {
             default_role_arn,
             allowed_role_arns,
             max_duration_seconds,
-            iam_user_access_key_id,
-            iam_user_secret_access_key,
+            iam_key,
+            require_access_token,
             jwks_url,
+            cognito_endpoint,
+            warnings,
         })
     }
 
@@ -186,6 +285,134 @@ impl Config {
 
 fn issuer(region: &str, user_pool_id: &str) -> String {
     format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}")
+}
+
+/// The IAM user's key: the secret when `IAM_USER_SECRET_ARN` is set (it wins over the old
+/// variables), else the deprecated plaintext pair, with a warning either way they are present.
+fn iam_key(
+    get: &impl Fn(&str) -> Option<String>,
+    warnings: &mut Vec<String>,
+) -> Result<IamKeyConfig, ConfigError> {
+    let plaintext = [
+        vars::IAM_USER_ACCESS_KEY_ID,
+        vars::IAM_USER_SECRET_ACCESS_KEY,
+    ]
+    .into_iter()
+    .filter(|name| get(name).is_some())
+    .collect::<Vec<_>>();
+    if let Some(arn) = get(vars::IAM_USER_SECRET_ARN) {
+        let region = secret_arn_region(&arn).ok_or_else(|| ConfigError::Invalid {
+            name: vars::IAM_USER_SECRET_ARN,
+            value: arn.clone(),
+            expected: "a Secrets Manager secret ARN such as \
+                       `arn:aws:secretsmanager:us-east-1:123456789012:secret:name-AbCdEf`",
+        })?;
+        if !plaintext.is_empty() {
+            warnings.push(format!(
+                "{} is set, so {} {} ignored: remove {} from the function's configuration \
+                 (`cogadmin lambda deploy` does)",
+                vars::IAM_USER_SECRET_ARN,
+                plaintext.join(" and "),
+                if plaintext.len() == 1 { "is" } else { "are" },
+                if plaintext.len() == 1 { "it" } else { "them" },
+            ));
+        }
+        return Ok(IamKeyConfig::SecretsManager { arn, region });
+    }
+    if plaintext.is_empty() {
+        return Err(ConfigError::Missing(vars::IAM_USER_SECRET_ARN));
+    }
+    let access_key_id = get(vars::IAM_USER_ACCESS_KEY_ID)
+        .ok_or(ConfigError::Missing(vars::IAM_USER_ACCESS_KEY_ID))?;
+    let secret_access_key = get(vars::IAM_USER_SECRET_ACCESS_KEY)
+        .map(SecretString::from)
+        .ok_or(ConfigError::Missing(vars::IAM_USER_SECRET_ACCESS_KEY))?;
+    warnings.push(format!(
+        "the IAM user's key is read from {} and {}, which anyone allowed \
+         lambda:GetFunctionConfiguration can read: migrate the function with \
+         `cogadmin lambda deploy`, which moves the key to Secrets Manager and sets {}",
+        vars::IAM_USER_ACCESS_KEY_ID,
+        vars::IAM_USER_SECRET_ACCESS_KEY,
+        vars::IAM_USER_SECRET_ARN,
+    ));
+    Ok(IamKeyConfig::Environment {
+        access_key_id,
+        secret_access_key,
+    })
+}
+
+/// `arn:<partition>:secretsmanager:<region>:<12 digits>:secret:<name>` -> the region.
+fn secret_arn_region(arn: &str) -> Option<String> {
+    let [_, _, "secretsmanager", region, account, resource] = arn_fields(arn)? else {
+        return None;
+    };
+    let name = resource.strip_prefix("secret:")?;
+    let name_ok = (1..=512).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b));
+    (is_region(region) && is_account(account) && name_ok).then(|| region.to_owned())
+}
+
+/// The six fields of an ARN, `arn:<partition>:<service>:<region>:<account>:<resource>` (the
+/// resource may hold colons), for an AWS partition.
+fn arn_fields(arn: &str) -> Option<[&str; 6]> {
+    let mut parts = arn.splitn(6, ':');
+    let fields = [
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    ];
+    (fields[0] == "arn" && fields[1].starts_with("aws")).then_some(fields)
+}
+
+/// `us-east-1`: lower-case letters, digits and dashes.
+fn is_region(region: &str) -> bool {
+    !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Twelve digits.
+fn is_account(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An endpoint the proxy sends tokens to or trusts keys from: `https://` anywhere, `http://`
+/// only to a loopback address (an emulator on the same host), where nobody on the network can
+/// read or change what goes over it. `localhost` is refused: a name can resolve elsewhere.
+pub fn check_endpoint_url(url: &str) -> Result<(), &'static str> {
+    const EXPECTED: &str =
+        "an https:// URL, or http:// to a loopback address such as http://127.0.0.1:5000";
+    let parsed = reqwest::Url::parse(url).map_err(|_| EXPECTED)?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(EXPECTED);
+    }
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let host = parsed.host_str().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            match host.parse::<std::net::IpAddr>() {
+                Ok(ip) if ip.is_loopback() => Ok(()),
+                _ => Err(EXPECTED),
+            }
+        }
+        _ => Err(EXPECTED),
+    }
+}
+
+/// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, any case.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
 }
 
 fn split_list(value: &str) -> Vec<String> {
@@ -200,12 +427,8 @@ fn split_list(value: &str) -> Vec<String> {
 /// `us-east-1_AbC123` -> `us-east-1`.
 fn pool_region(user_pool_id: &str) -> Option<String> {
     let (region, rest) = user_pool_id.split_once('_')?;
-    let region_ok = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let rest_ok = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric());
-    (region_ok && rest_ok).then(|| region.to_owned())
+    (is_region(region) && rest_ok).then(|| region.to_owned())
 }
 
 fn is_client_id(id: &str) -> bool {
@@ -214,21 +437,11 @@ fn is_client_id(id: &str) -> bool {
 
 /// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
 pub fn is_role_arn(arn: &str) -> bool {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some([_, _, "iam", "", account, resource]) = arn_fields(arn) else {
         return false;
     };
     let name = resource.strip_prefix("role/").unwrap_or_default();
-    partition.starts_with("aws")
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
+    is_account(account)
         && !name.is_empty()
         && name.len() <= 512
         && name
@@ -252,6 +465,9 @@ mod tests {
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
+    const SECRET_ARN: &str =
+        "arn:aws:secretsmanager:eu-central-1:123456789012:secret:cogauth/proxy-key-AbCdEf";
+
     const BASE: &[(&str, &str)] = &[
         ("USER_POOL_ID", "eu-west-1_AbC123"),
         ("CLIENT_IDS", "client1, client2"),
@@ -259,8 +475,8 @@ mod tests {
             "DEFAULT_ROLE_ARN",
             "arn:aws:iam::123456789012:role/CognitoLongLivedRole",
         ),
-        ("IAM_USER_ACCESS_KEY_ID", "AKIAEXAMPLE"),
-        ("IAM_USER_SECRET_ACCESS_KEY", "secret"),
+        ("IAM_USER_SECRET_ARN", SECRET_ARN),
+        ("REQUIRE_ACCESS_TOKEN", "true"),
     ];
 
     fn with(extra: &[(&'static str, &'static str)]) -> Result<Config, ConfigError> {
@@ -289,8 +505,93 @@ mod tests {
             c.jwks_url,
             "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json"
         );
-        assert_eq!(c.iam_user_secret_access_key.expose_secret(), "secret");
-        assert!(!format!("{c:?}").contains("secret\""));
+        assert_eq!(
+            c.cognito_endpoint,
+            "https://cognito-idp.eu-west-1.amazonaws.com"
+        );
+        match &c.iam_key {
+            IamKeyConfig::SecretsManager { arn, region } => {
+                assert_eq!(
+                    (arn.as_str(), region.as_str()),
+                    (SECRET_ARN, "eu-central-1")
+                );
+            }
+            other => panic!("expected the secret, got {other:?}"),
+        }
+        assert!(c.require_access_token);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn the_old_plaintext_key_still_works_with_a_warning_to_migrate() {
+        let c = with(&[
+            ("IAM_USER_SECRET_ARN", ""),
+            ("IAM_USER_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("IAM_USER_SECRET_ACCESS_KEY", "plain-secret"),
+        ])
+        .unwrap();
+        match &c.iam_key {
+            IamKeyConfig::Environment {
+                access_key_id,
+                secret_access_key,
+            } => {
+                assert_eq!(access_key_id, "AKIAEXAMPLE");
+                assert_eq!(secret_access_key.expose_secret(), "plain-secret");
+            }
+            other => panic!("expected the plaintext key, got {other:?}"),
+        }
+        let shown = format!("{c:?} {:?}", c.warnings);
+        assert!(!shown.contains("plain-secret"), "{shown}");
+        assert_eq!(c.warnings.len(), 1);
+        assert!(
+            c.warnings[0].contains("cogadmin lambda deploy")
+                && c.warnings[0].contains("IAM_USER_SECRET_ARN"),
+            "{:?}",
+            c.warnings
+        );
+    }
+
+    #[test]
+    fn the_secret_wins_over_the_old_variables_which_are_reported() {
+        let c = with(&[
+            ("IAM_USER_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("IAM_USER_SECRET_ACCESS_KEY", "plain-secret"),
+        ])
+        .unwrap();
+        assert!(matches!(c.iam_key, IamKeyConfig::SecretsManager { .. }));
+        assert_eq!(c.warnings.len(), 1);
+        assert!(
+            c.warnings[0]
+                .contains("IAM_USER_ACCESS_KEY_ID and IAM_USER_SECRET_ACCESS_KEY are ignored"),
+            "{:?}",
+            c.warnings
+        );
+        assert!(!format!("{c:?} {:?}", c.warnings).contains("plain-secret"));
+    }
+
+    #[test]
+    fn require_access_token_defaults_to_off_with_a_warning() {
+        let c = with(&[("REQUIRE_ACCESS_TOKEN", "")]).unwrap();
+        assert!(!c.require_access_token);
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("REQUIRE_ACCESS_TOKEN"))
+        );
+        for (value, expected) in [
+            ("true", true),
+            ("TRUE", true),
+            ("1", true),
+            ("on", true),
+            ("yes", true),
+            ("false", false),
+            ("0", false),
+            ("Off", false),
+            ("no", false),
+        ] {
+            let c = env(&[BASE, &[("REQUIRE_ACCESS_TOKEN", value)]].concat()).unwrap();
+            assert_eq!(c.require_access_token, expected, "{value}");
+        }
     }
 
     #[test]
@@ -318,17 +619,83 @@ mod tests {
     }
 
     #[test]
-    fn missing_variables_are_named() {
-        for name in [
-            "USER_POOL_ID",
-            "CLIENT_IDS",
-            "DEFAULT_ROLE_ARN",
-            "IAM_USER_ACCESS_KEY_ID",
-            "IAM_USER_SECRET_ACCESS_KEY",
+    fn the_cognito_endpoint_follows_the_sdk_variables() {
+        let c = with(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566/")]).unwrap();
+        assert_eq!(c.cognito_endpoint, "http://127.0.0.1:4566");
+        let c = with(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+            (
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                "https://idp.example.com",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.cognito_endpoint, "https://idp.example.com");
+        let c = with(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.cognito_endpoint,
+            "https://cognito-idp.eu-west-1.amazonaws.com"
+        );
+        match with(&[("AWS_ENDPOINT_URL", "http://10.0.0.8:4566")]) {
+            Err(ConfigError::Invalid { name, .. }) => assert_eq!(name, "AWS_ENDPOINT_URL"),
+            other => panic!("plain HTTP to another host: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn jwks_over_plain_http_only_from_loopback() {
+        for url in [
+            "https://keys.example.com/jwks.json",
+            "http://127.0.0.1:5000/jwks.json",
+            "http://127.8.9.10/jwks.json",
+            "http://[::1]:8080/jwks.json",
         ] {
+            let c = env(&[BASE, &[("COGAUTH_JWKS_URL", url)]].concat());
+            assert_eq!(c.map(|c| c.jwks_url).as_deref(), Ok(url));
+        }
+        for url in [
+            "http://cognito-idp.us-east-1.amazonaws.com/pool/.well-known/jwks.json",
+            "http://localhost:5000/jwks.json",
+            "http://10.0.0.1/jwks.json",
+            "http://0.0.0.0/jwks.json",
+            "http://[::ffff:10.0.0.1]/jwks.json",
+            "http://127.0.0.1.nip.io/jwks.json",
+            "ftp://127.0.0.1/jwks.json",
+            "file:///etc/passwd",
+            "https://",
+            "not a url",
+        ] {
+            match env(&[BASE, &[("COGAUTH_JWKS_URL", url)]].concat()) {
+                Err(ConfigError::Invalid {
+                    name: "COGAUTH_JWKS_URL",
+                    expected,
+                    ..
+                }) => assert!(expected.contains("loopback"), "{expected}"),
+                other => panic!("{url}: expected invalid, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn missing_variables_are_named() {
+        for name in ["USER_POOL_ID", "CLIENT_IDS", "DEFAULT_ROLE_ARN"] {
             let err = with(&[(name, "")]).unwrap_err();
             assert_eq!(err, ConfigError::Missing(name));
             assert!(err.to_string().contains(name));
+        }
+        let err = with(&[("IAM_USER_SECRET_ARN", "")]).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("IAM_USER_SECRET_ARN"));
+        // Half of the old pair names the other half.
+        for (set, missing) in [
+            ("IAM_USER_ACCESS_KEY_ID", "IAM_USER_SECRET_ACCESS_KEY"),
+            ("IAM_USER_SECRET_ACCESS_KEY", "IAM_USER_ACCESS_KEY_ID"),
+        ] {
+            let err = with(&[("IAM_USER_SECRET_ARN", ""), (set, "x")]).unwrap_err();
+            assert_eq!(err, ConfigError::Missing(missing));
         }
     }
 
@@ -346,6 +713,20 @@ mod tests {
             ("MAX_DURATION_SECONDS", "899"),
             ("MAX_DURATION_SECONDS", "12h"),
             ("COGAUTH_JWKS_URL", "file:///etc/passwd"),
+            ("IAM_USER_SECRET_ARN", "cogauth/proxy-key"),
+            (
+                "IAM_USER_SECRET_ARN",
+                "arn:aws:ssm:us-east-1:123456789012:parameter/x",
+            ),
+            (
+                "IAM_USER_SECRET_ARN",
+                "arn:aws:secretsmanager:us-east-1:1234:secret:x",
+            ),
+            (
+                "IAM_USER_SECRET_ARN",
+                "arn:aws:secretsmanager::123456789012:secret:x",
+            ),
+            ("REQUIRE_ACCESS_TOKEN", "sometimes"),
         ];
         for (name, value) in cases {
             match with(&[(name, value)]) {

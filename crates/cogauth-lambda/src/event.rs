@@ -1,4 +1,5 @@
-//! What a caller sends: `{"id_token", "duration_seconds"?, "role_arn"?}`, either as the event
+//! What a caller sends: `{"id_token", "access_token"?, "duration_seconds"?, "role_arn"?}`,
+//! either as the event
 //! itself (direct Invoke, as the original client does) or as the `body` of an API Gateway or
 //! function-URL event, where the body is a JSON string (possibly base64) or an object.
 
@@ -6,13 +7,16 @@ use base64::Engine as _;
 use secrecy::SecretString;
 use serde_json::Value;
 
-/// ID tokens are a few kilobytes; anything far larger is not one.
+/// ID and access tokens are a few kilobytes; anything far larger is not one.
 const MAX_TOKEN_LEN: usize = 16 * 1024;
 
-/// A parsed request. The token is a secret: it never appears in `Debug` or in logs.
+/// A parsed request. The tokens are secrets: they never appear in `Debug` or in logs.
 #[derive(Debug)]
 pub struct Request {
     pub id_token: SecretString,
+    /// The access token of the same session: when present, the proxy asks Cognito whether the
+    /// session is still alive (GetUser). Old clients do not send it.
+    pub access_token: Option<SecretString>,
     pub duration_seconds: Option<i64>,
     pub role_arn: Option<String>,
 }
@@ -30,6 +34,8 @@ pub enum RequestError {
     MissingToken,
     #[error("`id_token` must be a non-empty string of at most 16 KiB")]
     BadToken,
+    #[error("`access_token` must be a non-empty string of at most 16 KiB")]
+    BadAccessToken,
     #[error("`duration_seconds` must be an integer number of seconds")]
     BadDuration,
     #[error("`role_arn` must be a string")]
@@ -75,6 +81,13 @@ impl Request {
             }
             Some(_) => return Err(RequestError::BadToken),
         };
+        let access_token = match object.get("access_token") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) if !t.is_empty() && t.len() <= MAX_TOKEN_LEN => {
+                Some(SecretString::from(t.clone()))
+            }
+            Some(_) => return Err(RequestError::BadAccessToken),
+        };
         let duration_seconds = match object.get("duration_seconds") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) => Some(n.as_i64().ok_or(RequestError::BadDuration)?),
@@ -89,6 +102,7 @@ impl Request {
         };
         Ok(Self {
             id_token,
+            access_token,
             duration_seconds,
             role_arn,
         })
@@ -125,6 +139,22 @@ mod tests {
         assert_eq!(r.role_arn.as_deref(), Some("arn"));
         let r = parse(json!({"id_token": "t"})).unwrap();
         assert_eq!((r.duration_seconds, r.role_arn), (None, None));
+        assert!(r.access_token.is_none());
+        let r = parse(json!({"id_token": "t", "access_token": "a"})).unwrap();
+        assert_eq!(r.access_token.unwrap().expose_secret(), "a");
+        let r = parse(json!({"id_token": "t", "access_token": null})).unwrap();
+        assert!(r.access_token.is_none());
+    }
+
+    #[test]
+    fn malformed_access_tokens() {
+        let huge = "a".repeat(MAX_TOKEN_LEN + 1);
+        for value in [json!(""), json!(5), json!(["a"]), json!(huge)] {
+            assert_eq!(
+                parse(json!({"id_token": "t", "access_token": value})).unwrap_err(),
+                RequestError::BadAccessToken
+            );
+        }
     }
 
     #[test]
@@ -210,7 +240,8 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_token() {
-        let r = parse(json!({"id_token": "eyJsecret"})).unwrap();
-        assert!(!format!("{r:?}").contains("eyJsecret"));
+        let r = parse(json!({"id_token": "eyJsecret", "access_token": "eyJaccess"})).unwrap();
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("eyJsecret") && !shown.contains("eyJaccess"));
     }
 }

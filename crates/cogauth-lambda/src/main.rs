@@ -28,6 +28,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for warning in &deps.config.warnings {
+        tracing::warn!("{warning}");
+    }
     tracing::info!(config = ?deps.config, "cogauth-lambda ready");
     let deps = &deps;
     let handler = service_fn(move |event: LambdaEvent<Value>| async move {

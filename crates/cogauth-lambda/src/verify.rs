@@ -1,5 +1,5 @@
-//! ID-token verification: RS256 only, against the user pool's JWKS; issuer, audience,
-//! `token_use` and lifetime checked.
+//! Token verification: RS256 only, against the user pool's JWKS; issuer, client (`aud` for ID
+//! tokens, `client_id` for access tokens), `token_use` and lifetime checked.
 //!
 //! The key set is cached for the life of the execution environment and fetched again when a
 //! token names an unknown `kid` (Cognito rotates keys that way), at most once per
@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine as _;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, KeyAlgorithm, PublicKeyUse};
@@ -20,8 +19,9 @@ use crate::clock::Clock;
 
 /// Keys older than this are fetched again on next use (a failed refresh keeps the old ones).
 const MAX_KEY_AGE_SECONDS: i64 = 3600;
-/// A JWKS document larger than this is not a Cognito key set.
-const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// A JWKS document larger than this is not a Cognito key set (Cognito's has two keys, about
+/// 1 KiB). The body is cut off at this size while it streams.
+pub const MAX_JWKS_BYTES: usize = 256 * 1024;
 
 /// Where the pool's public keys come from.
 #[async_trait::async_trait]
@@ -36,6 +36,8 @@ pub enum JwksError {
     Fetch { url: String, message: String },
     #[error("the JWKS at `{url}` is not a valid key set: {message}")]
     Invalid { url: String, message: String },
+    #[error("the JWKS at `{url}` is larger than {limit} bytes: not a user pool's key set")]
+    TooLarge { url: String, limit: usize },
 }
 
 /// Fetches the key set over HTTP(S), with short timeouts.
@@ -48,15 +50,10 @@ pub struct HttpJwks {
 impl HttpJwks {
     pub fn new(url: impl Into<String>) -> Result<Self, JwksError> {
         let url = url.into();
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| JwksError::Fetch {
-                url: url.clone(),
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
+        let client = crate::http::client().map_err(|e| JwksError::Fetch {
+            url: url.clone(),
+            message: format!("cannot build the HTTP client: {e}"),
+        })?;
         Ok(Self { client, url })
     }
 }
@@ -78,16 +75,15 @@ impl JwksSource for HttpJwks {
         if !status.is_success() {
             return Err(fetch_err(format!("HTTP {status}")));
         }
-        let body = response
-            .bytes()
+        let body = crate::http::read_capped(response, MAX_JWKS_BYTES)
             .await
-            .map_err(|e| fetch_err(e.to_string()))?;
-        if body.len() > MAX_JWKS_BYTES {
-            return Err(fetch_err(format!(
-                "response of {} bytes is too large",
-                body.len()
-            )));
-        }
+            .map_err(|e| match e {
+                crate::http::BodyError::TooLarge { limit } => JwksError::TooLarge {
+                    url: self.url.clone(),
+                    limit,
+                },
+                crate::http::BodyError::Read(message) => fetch_err(message),
+            })?;
         serde_json::from_slice(&body).map_err(|e| JwksError::Invalid {
             url: self.url.clone(),
             message: e.to_string(),
@@ -117,11 +113,34 @@ impl VerifierSettings {
     }
 }
 
+/// Which of Cognito's tokens is expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUse {
+    Id,
+    Access,
+}
+
+impl TokenUse {
+    /// The `token_use` claim's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Access => "access",
+        }
+    }
+}
+
 /// Who the token says the caller is, once verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub sub: String,
     pub username: String,
+    /// The app client the token was issued to (`aud` of an ID token, `client_id` of an access
+    /// token).
+    pub client_id: String,
+    /// The `jti` of the refresh token this session's tokens came from (`origin_jti`), where
+    /// the pool puts it.
+    pub origin_jti: Option<String>,
 }
 
 /// Why a token was refused. Logged (it never contains the token); the caller only sees a
@@ -140,12 +159,15 @@ pub enum VerifyError {
     Signature,
     #[error("token issuer is not the configured user pool")]
     Issuer,
-    #[error("token audience is not one of the configured client ids")]
+    #[error("token's app client (`aud` or `client_id`) is not one of the configured client ids")]
     Audience,
     #[error("token has no usable `{0}` claim")]
     MissingClaim(String),
-    #[error("token_use is {0:?}, not \"id\"")]
-    TokenUse(String),
+    #[error("token_use is {found:?}, not {expected:?}")]
+    TokenUse {
+        found: String,
+        expected: &'static str,
+    },
     #[error("token expired at {exp} (now {now})")]
     Expired { exp: i64, now: i64 },
     #[error("token is not valid before {nbf} (now {now})")]
@@ -174,8 +196,16 @@ struct Claims {
     exp: Option<i64>,
     iat: Option<i64>,
     nbf: Option<i64>,
+    /// ID tokens: the app client. Cognito sends one string; a list is refused.
+    aud: Option<serde_json::Value>,
+    /// Access tokens: the app client.
+    client_id: Option<String>,
+    /// ID tokens name the user here...
     #[serde(rename = "cognito:username")]
+    id_username: Option<String>,
+    /// ...access tokens here.
     username: Option<String>,
+    origin_jti: Option<String>,
 }
 
 #[derive(Default)]
@@ -216,15 +246,34 @@ impl Verifier {
         }
     }
 
-    /// Verifies `token` and returns who it identifies.
+    /// Verifies an ID token and returns who it identifies.
     pub async fn verify(&self, token: &str) -> Result<Identity, VerifyError> {
+        self.verify_as(token, TokenUse::Id).await
+    }
+
+    /// Verifies an access token and returns who it identifies.
+    pub async fn verify_access(&self, token: &str) -> Result<Identity, VerifyError> {
+        self.verify_as(token, TokenUse::Access).await
+    }
+
+    /// Verifies `token` as a `use` token of the pool and returns who it identifies.
+    pub async fn verify_as(&self, token: &str, use_: TokenUse) -> Result<Identity, VerifyError> {
         let kid = check_header(token)?;
         let key = self.key_for(&kid).await?;
 
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[&self.settings.issuer]);
-        validation.set_audience(&self.settings.client_ids);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        match use_ {
+            TokenUse::Id => {
+                validation.set_audience(&self.settings.client_ids);
+                validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+            }
+            // Access tokens carry `client_id` instead of `aud`: checked below.
+            TokenUse::Access => {
+                validation.validate_aud = false;
+                validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+            }
+        }
         // Lifetimes are checked below against the injected clock, with the same leeway.
         validation.validate_exp = false;
         validation.validate_nbf = false;
@@ -243,17 +292,20 @@ impl Verifier {
             ErrorKind::InvalidToken => VerifyError::Malformed("not three segments".into()),
             other => VerifyError::Other(format!("{other:?}")),
         })?;
-        self.check_claims(data.claims)
+        self.check_claims(data.claims, use_)
     }
 
-    fn check_claims(&self, claims: Claims) -> Result<Identity, VerifyError> {
+    fn check_claims(&self, claims: Claims, use_: TokenUse) -> Result<Identity, VerifyError> {
         let now = self.clock.now_unix();
         let leeway = self.settings.leeway_seconds.clamp(0, 60);
         let missing = |name: &str| VerifyError::MissingClaim(name.to_owned());
 
         let token_use = claims.token_use.ok_or_else(|| missing("token_use"))?;
-        if token_use != "id" {
-            return Err(VerifyError::TokenUse(token_use));
+        if token_use != use_.as_str() {
+            return Err(VerifyError::TokenUse {
+                found: printable(&token_use),
+                expected: use_.as_str(),
+            });
         }
         let exp = claims.exp.ok_or_else(|| missing("exp"))?;
         if now > exp.saturating_add(leeway) {
@@ -272,11 +324,33 @@ impl Verifier {
             .sub
             .filter(|s| !s.is_empty())
             .ok_or_else(|| missing("sub"))?;
-        let username = claims
-            .username
+        let (client_id, username, username_claim) = match use_ {
+            TokenUse::Id => {
+                // jsonwebtoken checked that `aud` is (or contains) a configured client; the
+                // session's client must be a single one.
+                let aud = match claims.aud {
+                    Some(serde_json::Value::String(aud)) => aud,
+                    _ => return Err(VerifyError::Audience),
+                };
+                (aud, claims.id_username, "cognito:username")
+            }
+            TokenUse::Access => {
+                let client_id = claims.client_id.ok_or_else(|| missing("client_id"))?;
+                if !self.settings.client_ids.contains(&client_id) {
+                    return Err(VerifyError::Audience);
+                }
+                (client_id, claims.username, "username")
+            }
+        };
+        let username = username
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| missing("cognito:username"))?;
-        Ok(Identity { sub, username })
+            .ok_or_else(|| missing(username_claim))?;
+        Ok(Identity {
+            sub,
+            username,
+            client_id,
+            origin_jti: claims.origin_jti.filter(|j| !j.is_empty()),
+        })
     }
 
     /// The key for `kid`: from the cache, or from a fresh fetch when the cache misses it (or is

@@ -3,6 +3,7 @@
 //! envelope a real caller uses, and the whole handler on hostile tokens and claims. Nothing may
 //! panic, a well-formed request must read back as sent, and only a valid token gets credentials.
 
+#[path = "it/common/mod.rs"]
 mod common;
 // One time-budget runner for every fuzz target of the workspace.
 #[path = "../../cogauth-core/tests/fuzz_support/mod.rs"]

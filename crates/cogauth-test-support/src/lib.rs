@@ -7,10 +7,12 @@
 //! - [`fixtures`] creates user pools, clients, users and identity pools on the emulator;
 //!   [`managed_login`] the same served as managed login, and the browser drivers.
 //! - [`TestHome`] is a temporary HOME for driving the real binaries as a user would.
+//! - [`imds`] is an instance metadata service that refuses, for tests without credentials.
 
 pub mod fixtures;
 pub mod harness;
 mod home;
+pub mod imds;
 pub mod managed_login;
 pub mod totp;
 

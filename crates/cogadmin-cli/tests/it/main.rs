@@ -2,14 +2,19 @@
 //! the normal AWS credential chain (static test keys in the environment) and AWS_ENDPOINT_URL.
 //!
 //! Every test makes its own resources with unique names: the emulator is shared with other
-//! test binaries. Assertions read the resulting state back through the AWS SDK.
+//! test binaries. Assertions read the resulting state back through the AWS SDK or the AWS CLI.
+//! One binary for all of them: each test binary links the AWS SDK once more.
 
 mod configure;
+mod credentials;
 mod end_to_end;
+mod hardening;
+mod lambda_deploy;
+mod logging;
 mod policies;
 mod roles;
 mod setup;
-mod snapshots;
+mod targets;
 mod users;
 
 use std::io::Write;
@@ -136,6 +141,17 @@ pub const SETUP_STEPS: [&str; 5] = [
     "IAM role",
     "role attachment",
 ];
+
+/// A lambda package that passes the deploy's checks: a zip of `bootstrap` holding the first
+/// bytes of an x86_64 Linux executable (moto stores the code and never runs it).
+pub fn fake_package() -> Vec<u8> {
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.extend_from_slice(&[0; 8]);
+    elf.extend_from_slice(&2u16.to_le_bytes());
+    elf.extend_from_slice(&62u16.to_le_bytes());
+    elf.extend_from_slice(&[0x90; 1000]);
+    cogauth_admin::lambda_deploy::bundle::zip_bootstrap(&elf).expect("zip the fake bootstrap")
+}
 
 /// A name unique to this run, valid as a user pool, identity pool and role name part.
 pub fn unique_name(prefix: &str) -> String {

@@ -1,7 +1,7 @@
 //! `cogadmin policy create-s3-policy` and `create-dynamodb-policy`: the documents land on the
 //! authenticated role exactly as built, and dry runs call no IAM API at all.
 
-use cogauth_core::admin::policies::{self, decode_document};
+use cogauth_admin::policies::{self, decode_document};
 use cogauth_test_support::{ACCOUNT_ID, fixtures};
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
 //! `cogadmin role info` (text and JSON) and `cogadmin role apply-policy`.
 
-use cogauth_core::admin::policies::decode_document;
+use cogauth_admin::policies::decode_document;
 use cogauth_test_support::fixtures;
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! existing pool, dry runs, and drift repair.
 
 use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
-use cogauth_core::admin::policies::{authenticated_role_trust, decode_document};
+use cogauth_admin::policies::{authenticated_role_trust, decode_document};
 use cogauth_test_support::fixtures;
 
 use crate::{Admin, SETUP_STEPS, setup_from_zero, unique_name};

@@ -227,7 +227,8 @@ fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defa
     session.exp_string(&format!("[{IDENTITY_POOL}]")).unwrap();
     session.send_line("").unwrap();
     session.exp_string("AWS Region").unwrap();
-    session.send_line("eu-west-1").unwrap();
+    // The pools are in us-east-1: another region is refused (issue 11), so name theirs.
+    session.send_line("us-east-1").unwrap();
     session.exp_string(&format!("[{MANAGED_LOGIN}]")).unwrap();
     session.send_line("").unwrap();
     session.exp_string("Lambda proxy").unwrap();
@@ -242,7 +243,7 @@ fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defa
     let status: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(status["settings"]["user_pool_id"]["value"], POOL);
     assert_eq!(status["settings"]["client_id"]["value"], "client123");
-    assert_eq!(status["settings"]["region"]["value"], "eu-west-1");
+    assert_eq!(status["settings"]["region"]["value"], "us-east-1");
     assert_eq!(status["settings"]["region"]["origin"], "file");
     assert_eq!(
         status["settings"]["managed_login_url"]["value"],

@@ -371,3 +371,38 @@ fn no_config_fails_the_first_check_and_skips_what_needs_it() {
     }
     assert_eq!(check(&report, "file permissions")["status"], "pass");
 }
+
+#[test]
+fn without_credentials_the_admin_checks_say_how_to_provide_them_in_one_line() {
+    let world = World::new(PoolOptions::default(), &[]);
+    // No keys, no profile, no region, and an instance metadata service that refuses: the
+    // credential chain fails with a provider error, which used to be logged and dumped.
+    let no_credentials = [
+        ("AWS_EC2_METADATA_DISABLED", "false"),
+        (
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            cogauth_test_support::imds::refusing(),
+        ),
+    ];
+    let out = cogauth_with(
+        &world.home,
+        &["doctor", "--profile", &world.profile],
+        "",
+        &no_credentials,
+    );
+    let text = ok(&out);
+    for name in [
+        "app client auth flows",
+        "identity pool trusts the user pool",
+        "role trust policy",
+    ] {
+        let line = format!(
+            "- {name}: skipped (needs admin rights: no AWS credentials found (set AWS_PROFILE, \
+             or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, to an identity that may read the \
+             Cognito pools and IAM roles))\n"
+        );
+        assert!(text.contains(&line), "{text}");
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, "", "the credential chain is quiet below -v");
+}

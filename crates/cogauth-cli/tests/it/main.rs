@@ -5,6 +5,9 @@ mod browser;
 mod configure;
 mod doctor;
 mod login;
+mod messages;
+mod profiles;
+mod security;
 mod tools;
 mod upgrade;
 
@@ -23,9 +26,13 @@ pub fn cogauth(home: &TestHome, args: &[&str], stdin: &str) -> Output {
 /// [`cogauth`] with extra environment variables.
 pub fn cogauth_with(home: &TestHome, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut cmd = home.command(COGAUTH);
-    cmd.args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
+    cmd.args(args).envs(env.iter().copied());
+    run_piped(cmd, stdin)
+}
+
+/// Runs `cmd` with `stdin` piped in, and collects its output.
+pub fn run_piped(mut cmd: std::process::Command, stdin: &str) -> Output {
+    cmd.stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn cogauth");
@@ -36,6 +43,13 @@ pub fn cogauth_with(home: &TestHome, args: &[&str], stdin: &str, env: &[(&str, &
         .expect("stdin")
         .write_all(stdin.as_bytes());
     child.wait_with_output().expect("wait for cogauth")
+}
+
+/// [`cogauth`] detached from any terminal by `setsid`, as under CI: prompts are impossible.
+pub fn cogauth_without_terminal(home: &TestHome, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = home.command("setsid");
+    cmd.arg(COGAUTH).args(args);
+    run_piped(cmd, stdin)
 }
 
 /// Asserts success and returns stdout.

@@ -241,7 +241,7 @@ fn export_prints_every_format() {
             "powershell",
             "$Env:AWS_ACCESS_KEY_ID = 'TESTACCESSKEY12345'",
         ),
-        ("dotenv", "AWS_ACCESS_KEY_ID=TESTACCESSKEY12345"),
+        ("dotenv", "AWS_ACCESS_KEY_ID='TESTACCESSKEY12345'"),
     ] {
         let text = ok(&cogauth(
             &world.home,

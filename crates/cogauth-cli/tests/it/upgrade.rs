@@ -113,18 +113,28 @@ fn missing_lambda_function_falls_back_with_a_warning() {
     );
 }
 
+/// The real proxy handler behind the emulator's Invoke forwarding: its URL, and every event it
+/// was invoked with.
+struct RealProxy {
+    url: String,
+    events: std::sync::Arc<Mutex<Vec<serde_json::Value>>>,
+}
+
+impl RealProxy {
+    fn invocations(&self) -> usize {
+        self.events.lock().unwrap().len()
+    }
+}
+
 /// Serves `cogauth_lambda::handle_json` over HTTP on 127.0.0.1, for the emulator's Invoke
-/// forwarding; returns the URL and a counter of invocations.
-fn serve_real_handler(
-    deps: cogauth_lambda::Deps,
-) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+/// forwarding.
+fn serve_real_handler(deps: cogauth_lambda::Deps) -> RealProxy {
     use std::io::{BufRead, BufReader, Read, Write};
-    use std::sync::atomic::{AtomicUsize, Ordering};
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/invoke", listener.local_addr().unwrap());
-    let calls = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = calls.clone();
+    let events = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let recorded = events.clone();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -145,8 +155,8 @@ fn serve_real_handler(
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).unwrap();
-            counter.fetch_add(1, Ordering::SeqCst);
             let event: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            recorded.lock().unwrap().push(event.clone());
             let answer = runtime
                 .block_on(cogauth_lambda::handle_json(event, &deps))
                 .to_string();
@@ -157,15 +167,12 @@ fn serve_real_handler(
             );
         }
     });
-    (url, calls)
+    RealProxy { url, events }
 }
 
-#[test]
-fn the_real_proxy_handler_upgrades_a_login_through_a_real_invoke() {
-    let world = World::new(PoolOptions::default(), &[]);
-    let endpoint = emulator().endpoint().to_owned();
-
-    // The proxy's IAM user and its key, on the emulator.
+/// The proxy's IAM user with one access key, kept in a Secrets Manager secret on the emulator
+/// (as `cogadmin lambda deploy` leaves them): the secret's ARN.
+fn proxy_key_secret() -> String {
     let (key_id, secret) = block_on(async {
         let iam = fixtures::iam_client().await;
         let user = fixtures::unique("proxyuser");
@@ -182,31 +189,56 @@ fn the_real_proxy_handler_upgrades_a_login_through_a_real_invoke() {
             key.secret_access_key().to_owned(),
         )
     });
+    let value = serde_json::json!({"AccessKeyId": key_id, "SecretAccessKey": secret});
+    let created = emulator().aws_json(&[
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        &fixtures::unique("cogauth-proxy-key"),
+        "--secret-string",
+        &value.to_string(),
+    ]);
+    created["ARN"].as_str().expect("secret ARN").to_owned()
+}
+
+/// The real handler for `world`'s pool, its key in a secret, answering behind a Lambda
+/// function of the emulator that the profile `dev` upgrades through.
+fn real_proxy_for(
+    world: &World,
+    extra: &[(&str, &str)],
+) -> (RealProxy, cogauth_lambda::config::Config) {
+    let endpoint = emulator().endpoint().to_owned();
     let jwks = format!(
         "{endpoint}/{}/.well-known/jwks.json",
         world.pool.user_pool_id
     );
+    let secret_arn = proxy_key_secret();
     let config = cogauth_lambda::config::Config::from_lookup(|name| {
+        if let Some((_, value)) = extra.iter().find(|(k, _)| *k == name) {
+            return Some((*value).to_owned());
+        }
         Some(match name {
             "USER_POOL_ID" => world.pool.user_pool_id.clone(),
             "CLIENT_IDS" => world.pool.client_id.clone(),
             "DEFAULT_ROLE_ARN" => world.pool.role_arn.clone(),
-            "IAM_USER_ACCESS_KEY_ID" => key_id.clone(),
-            "IAM_USER_SECRET_ACCESS_KEY" => secret.clone(),
+            "IAM_USER_SECRET_ARN" => secret_arn.clone(),
             "COGAUTH_JWKS_URL" => jwks.clone(),
             "AWS_REGION" => "us-east-1".to_owned(),
             _ => return None,
         })
     })
     .expect("proxy configuration");
-    let deps = block_on(cogauth_lambda::Deps::from_config(config, Some(&endpoint)))
-        .expect("proxy dependencies");
-    let (url, calls) = serve_real_handler(deps);
+    let deps = block_on(cogauth_lambda::Deps::from_config_with(
+        config.clone(),
+        cogauth_lambda::AwsOverrides::at(&endpoint, "testing", "testing"),
+    ))
+    .expect("proxy dependencies");
+    let proxy = serve_real_handler(deps);
 
     let function = fixtures::unique("realproxy");
     block_on(fixtures::create_lambda_function_with_env(
         &function,
-        &[("COGAUTH_TEST_FORWARD_URL", &url)],
+        &[("COGAUTH_TEST_FORWARD_URL", &proxy.url)],
     ));
     ok(&cogauth(
         &world.home,
@@ -219,12 +251,19 @@ fn the_real_proxy_handler_upgrades_a_login_through_a_real_invoke() {
         ],
         "",
     ));
+    (proxy, config)
+}
+
+#[test]
+fn the_real_proxy_handler_upgrades_a_login_through_a_real_invoke() {
+    let world = World::new(PoolOptions::default(), &[]);
+    let (proxy, _) = real_proxy_for(&world, &[("REQUIRE_ACCESS_TOKEN", "true")]);
 
     let out = world.login(&["--duration", "10"]);
     ok(&out);
     let report = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
-        calls.load(std::sync::atomic::Ordering::SeqCst),
+        proxy.invocations(),
         1,
         "one Invoke reached the real handler"
     );
@@ -264,4 +303,55 @@ fn the_real_proxy_handler_upgrades_a_login_through_a_real_invoke() {
         me["Arn"].as_str().unwrap().contains(":assumed-role/"),
         "{me}"
     );
+}
+
+#[test]
+fn login_sends_the_access_token_and_logout_revokes_what_the_proxy_serves() {
+    let world = World::new(PoolOptions::default(), &[]);
+    // The proxy refuses requests without the access token: an upgrade proves cogauth sent it.
+    let (proxy, config) = real_proxy_for(&world, &[("REQUIRE_ACCESS_TOKEN", "true")]);
+    assert!(config.require_access_token);
+
+    let out = world.login(&[]);
+    ok(&out);
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        report.contains("Lambda credential proxy") && !report.contains("warning"),
+        "{report}"
+    );
+    let event = proxy.events.lock().unwrap()[0].clone();
+    let access_token = event["access_token"].as_str().expect("`access_token` sent");
+    // It is the session's access token: Cognito answers GetUser with it, for this user.
+    let me = block_on(async {
+        fixtures::idp_client()
+            .await
+            .get_user()
+            .access_token(access_token)
+            .send()
+            .await
+    })
+    .expect("GetUser with the access token cogauth sent");
+    assert_eq!(me.username(), world.user);
+    assert!(event["id_token"].is_string());
+
+    // `cogauth logout` revokes the refresh token, and with it the session's access token: the
+    // very request the proxy served is now refused.
+    ok(&cogauth(&world.home, &["logout", "--profile", "dev"], ""));
+    let deps = block_on(cogauth_lambda::Deps::from_config_with(
+        config,
+        cogauth_lambda::AwsOverrides::at(emulator().endpoint(), "testing", "testing"),
+    ))
+    .expect("proxy dependencies");
+    let answer = block_on(cogauth_lambda::handle_json(event, &deps));
+    assert_eq!(answer["statusCode"], 401, "{answer}");
+
+    // A new login is a new session: served again.
+    let out = world.login(&[]);
+    ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Lambda credential proxy"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(proxy.invocations(), 2);
 }

@@ -202,6 +202,7 @@ impl UpgradeStage for FakeUpgrade {
     async fn upgrade(
         &self,
         _: &SecretString,
+        _: &SecretString,
         _: &Credentials,
         duration_hours: u32,
     ) -> Result<Credentials, UpgradeError> {

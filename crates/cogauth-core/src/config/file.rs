@@ -87,16 +87,7 @@ impl std::fmt::Debug for ProfileConfig {
 impl ConfigFile {
     /// Parses `text` read from `path`; errors carry the line and column.
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            let (line, column) = line_and_column(text, offset);
-            ConfigError::Parse {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: e.message().to_owned(),
-            }
-        })
+        parse_toml(path, text)
     }
 
     /// Reads the file; a missing file is `None`.
@@ -111,8 +102,25 @@ impl ConfigFile {
     }
 }
 
+/// Parses TOML `text` read from `path` as a `T`; errors carry the line and column.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_and_column(text, offset);
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().to_owned(),
+        }
+    })
+}
+
 /// The 1-based line and column (in characters) of a byte offset into `text`, for parse errors.
-pub(crate) fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

@@ -80,6 +80,14 @@ pub fn region_of_user_pool(user_pool_id: &str) -> Option<&str> {
         .filter(|r| is_region(r))
 }
 
+/// The region prefix of an identity pool id (`us-east-1:8f1c...` -> `us-east-1`).
+pub fn region_of_identity_pool(identity_pool_id: &str) -> Option<&str> {
+    identity_pool_id
+        .split_once(':')
+        .map(|(region, _)| region)
+        .filter(|r| is_region(r))
+}
+
 /// The base URL of a user pool domain: `https://<prefix>.auth.<region>.amazoncognito.com` or a
 /// custom domain, with no query or fragment. Plain http only for a loopback host (a local test
 /// server): codes and client secrets never cross a network unencrypted.
@@ -155,6 +163,10 @@ mod tests {
         assert_eq!(
             region_of_user_pool("ap-southeast-2_Zz9"),
             Some("ap-southeast-2")
+        );
+        assert_eq!(
+            region_of_identity_pool("eu-west-2:8f1c2a3b-1234-4abc-9def-0123456789ab"),
+            Some("eu-west-2")
         );
     }
 

@@ -1,11 +1,15 @@
 //! The original tool's `~/.cognito-cli-config.json`, read when no TOML config exists so that
-//! users of `aws-cognito-auth` keep working on day one.
+//! users of `aws-cognito-auth` keep working on day one, and imported by
+//! `cogauth configure --import-legacy`.
+//!
+//! The file has no Lambda proxy key: the original's login always tried the proxy named in its
+//! admin config, which [`super::admin_names`] reads.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{ConfigError, DEFAULT_LAMBDA_FUNCTION, ProfileConfig};
+use super::{ConfigError, ProfileConfig};
 use crate::fsutil;
 
 #[derive(Deserialize)]
@@ -34,8 +38,6 @@ pub fn load(path: &Path) -> Result<Option<ProfileConfig>, ConfigError> {
         identity_pool_id: blank_to_none(legacy.identity_pool_id),
         region: blank_to_none(legacy.region),
         managed_login_url: blank_to_none(legacy.managed_login_url),
-        // The original always tried its Lambda proxy unless told not to.
-        lambda_function: Some(DEFAULT_LAMBDA_FUNCTION.to_owned()),
         ..ProfileConfig::default()
     }))
 }
@@ -56,7 +58,7 @@ mod tests {
         let p = load(&path).unwrap().unwrap();
         assert_eq!(p.user_pool_id.as_deref(), Some("us-east-1_abc"));
         assert_eq!(p.identity_pool_id, None);
-        assert_eq!(p.lambda_function.as_deref(), Some(DEFAULT_LAMBDA_FUNCTION));
+        assert_eq!(p.lambda_function, None, "the admin config names the proxy");
     }
 
     #[test]

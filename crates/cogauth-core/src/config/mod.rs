@@ -12,14 +12,16 @@
 //!
 //! [`mod@file`] reads and writes the file, [`resolve`] applies precedence (flags, then environment,
 //! then file, then defaults) in one place and records where each value came from, [`legacy`]
-//! reads the original tool's JSON, and [`ids`] validates identifiers.
+//! reads the original tool's JSON, [`admin_names`] the one key of the admin config a login
+//! needs, and [`ids`] validates identifiers.
 
+pub mod admin_names;
 pub mod file;
 pub mod ids;
 pub mod legacy;
 pub mod resolve;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -138,20 +140,131 @@ pub enum ConfigError {
         profile: String,
         hint: String,
     },
+    /// The config file exists and lacks the profile (most likely a typo), and neither flags
+    /// nor the environment define it.
     #[error(
-        "profile `{profile}` is not in `{path}` (profiles there: {available}): run `cogauth configure --profile {profile}`"
+        "profile `{profile}` is not in `{}` (profiles there: {}){}",
+        path.display(),
+        list_or_none(available),
+        not_found_fix(profile, available, legacy.as_deref())
     )]
     ProfileNotFound {
         profile: String,
         path: PathBuf,
-        available: String,
+        /// The profiles the file has.
+        available: Vec<String>,
+        /// The original tool's `~/.cognito-cli-config.json`, when it exists: it is read only
+        /// while no config file exists, so it must be imported.
+        legacy: Option<PathBuf>,
     },
+    /// Nothing defines the profile: no config file, no legacy file, no environment.
+    #[error(
+        "profile `{profile}` is not configured: there is no config file `{}`: run `cogauth configure --profile {profile}`, or set COGNITO_USER_POOL_ID, COGNITO_CLIENT_ID and COGNITO_IDENTITY_POOL_ID",
+        path.display()
+    )]
+    NotConfigured { profile: String, path: PathBuf },
     #[error("invalid profile name `{0}`: use letters, digits, `-`, `_` and `.`")]
     BadProfileName(String),
     #[error(transparent)]
     Path(#[from] crate::paths::PathError),
     #[error(transparent)]
     Fs(#[from] crate::fsutil::FsError),
+}
+
+fn list_or_none(names: &[String]) -> String {
+    match names.is_empty() {
+        true => "none".to_owned(),
+        false => names.join(", "),
+    }
+}
+
+/// What to do about a profile missing from the config file: import the legacy file when there
+/// is one, else pick a known profile (the closest first) or create it.
+fn not_found_fix(profile: &str, available: &[String], legacy: Option<&Path>) -> String {
+    let near = closest(profile, available)
+        .map(|p| format!("did you mean `{p}`? "))
+        .unwrap_or_default();
+    match legacy {
+        Some(legacy) => format!(
+            ": {near}the original tool's `{}` is read only while no config file exists: run \
+             `cogauth configure --profile {profile} --import-legacy` to import it as this profile",
+            legacy.display()
+        ),
+        None if available.is_empty() => {
+            format!(": run `cogauth configure --profile {profile}`")
+        }
+        None => format!(
+            ": {near}pass one of those to --profile, or run `cogauth configure --profile \
+             {profile}` to create it"
+        ),
+    }
+}
+
+/// The known profile one or two edits away from `profile`, if exactly one is closest.
+fn closest<'a>(profile: &str, known: &'a [String]) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    let mut tie = false;
+    for name in known {
+        let d = edit_distance(profile, name);
+        match best {
+            _ if d > 2 => {}
+            Some((b, _)) if d > b => {}
+            Some((b, _)) if d == b => tie = true,
+            _ => {
+                best = Some((d, name));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(_, name)| name)
+}
+
+/// Levenshtein distance, with a swap of two neighbours counting as one edit (`wrok` -> `work`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The regions a profile's ids contradict: Cognito answers for a pool only in the pool's own
+/// region, and cogauth calls both pools in `region`. Each entry names the id and its region.
+pub fn region_conflicts(
+    region: &str,
+    user_pool_id: Option<&str>,
+    identity_pool_id: Option<&str>,
+) -> Vec<String> {
+    let mut conflicts = Vec::new();
+    if let Some(pool) = user_pool_id
+        && let Some(own) = ids::region_of_user_pool(pool)
+        && own != region
+    {
+        conflicts.push(format!("user pool `{pool}` is in {own}"));
+    }
+    if let Some(pool) = identity_pool_id
+        && let Some(own) = ids::region_of_identity_pool(pool)
+        && own != region
+    {
+        conflicts.push(format!("identity pool `{pool}` is in {own}"));
+    }
+    conflicts
 }
 
 /// A validated string key: its name, what it is, what is expected, and the check.
@@ -277,4 +390,30 @@ pub fn is_valid_profile_name(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && !name.starts_with('.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_finds_the_profile_it_meant() {
+        let known = ["work".to_owned(), "dev".to_owned(), "prod".to_owned()];
+        assert_eq!(closest("wrok", &known), Some("work"));
+        assert_eq!(closest("dve", &known), Some("dev"));
+        assert_eq!(closest("staging", &known), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn a_region_against_the_pools() {
+        let pool = Some("us-east-1_AbC");
+        let ipool = Some("eu-west-1:8f1c2a3b-1234-4abc-9def-0123456789ab");
+        assert!(region_conflicts("us-east-1", pool, None).is_empty());
+        assert_eq!(
+            region_conflicts("eu-west-1", pool, ipool),
+            vec!["user pool `us-east-1_AbC` is in us-east-1"]
+        );
+        assert_eq!(region_conflicts("us-east-1", pool, ipool).len(), 1);
+    }
 }

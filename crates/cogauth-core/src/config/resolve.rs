@@ -3,7 +3,7 @@
 //! `cogauth status`, and every value is validated here, before any request is made.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
@@ -22,6 +22,8 @@ pub enum Origin {
     Env(&'static str),
     File(PathBuf),
     Legacy(PathBuf),
+    /// The admin config (`admin.toml`, or the original's `~/.cognito-admin-config.json`).
+    AdminConfig(PathBuf),
     Default,
 }
 
@@ -32,19 +34,21 @@ impl fmt::Display for Origin {
             Self::Env(name) => write!(f, "env {name}"),
             Self::File(path) => write!(f, "file {}", path.display()),
             Self::Legacy(path) => write!(f, "legacy file {}", path.display()),
+            Self::AdminConfig(path) => write!(f, "admin config {}", path.display()),
             Self::Default => f.write_str("default"),
         }
     }
 }
 
 impl Origin {
-    /// One word for tables and JSON: flag, env, file, legacy or default.
+    /// One word for tables and JSON: flag, env, file, legacy, admin or default.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Flag => "flag",
             Self::Env(_) => "env",
             Self::File(_) => "file",
             Self::Legacy(_) => "legacy",
+            Self::AdminConfig(_) => "admin",
             Self::Default => "default",
         }
     }
@@ -118,35 +122,71 @@ fn pick<T: Clone>(
     })
 }
 
+/// The profile to use: `--profile`, else `COGAUTH_PROFILE`, else the file's `default_profile`,
+/// else "default". `cogauth configure` and every command that reads a profile agree on it.
+pub fn profile_name(
+    env: &dyn Env,
+    flag: Option<&str>,
+    file: Option<&ConfigFile>,
+    config_path: &Path,
+) -> Result<Sourced<String>, ConfigError> {
+    let profile = match (flag, env.var(vars::COGAUTH_PROFILE)) {
+        (Some(p), _) => Sourced {
+            value: p.to_owned(),
+            origin: Origin::Flag,
+        },
+        (None, Some(p)) => Sourced {
+            value: p,
+            origin: Origin::Env(vars::COGAUTH_PROFILE),
+        },
+        (None, None) => match file.and_then(|f| f.default_profile.clone()) {
+            Some(p) => Sourced {
+                value: p,
+                origin: Origin::File(config_path.to_path_buf()),
+            },
+            None => Sourced {
+                value: DEFAULT_PROFILE.to_owned(),
+                origin: Origin::Default,
+            },
+        },
+    };
+    if !super::is_valid_profile_name(&profile.value) {
+        return Err(ConfigError::BadProfileName(profile.value));
+    }
+    Ok(profile)
+}
+
 impl Settings {
-    /// Resolves the settings of the selected profile.
+    /// Resolves the settings of the selected profile. A profile that nothing defines is an
+    /// error that lists the profiles there are: it is most likely a typo, and going on would
+    /// only fail later with a vaguer message (or, in `status`, not at all).
+    ///
+    /// A profile is defined by the config file; by the original's JSON config while no config
+    /// file exists (it served every profile); or by the flags or the environment when they
+    /// give the user pool id (the original's environment-only setup).
     pub fn load(env: &dyn Env, overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::resolve(env, overrides, true)
+    }
+
+    /// [`Settings::load`] for a profile that may exist only in the session cache, for
+    /// `logout` and for `configure`'s current values: an unknown profile resolves to nothing
+    /// set rather than an error.
+    pub fn load_allowing_unknown_profile(
+        env: &dyn Env,
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
+        Self::resolve(env, overrides, false)
+    }
+
+    fn resolve(env: &dyn Env, overrides: &Overrides, strict: bool) -> Result<Self, ConfigError> {
         let config_path = paths::config_file(env)?;
         let file = ConfigFile::load(&config_path)?;
-
-        let profile = match (&overrides.profile, env.var(vars::COGAUTH_PROFILE)) {
-            (Some(p), _) => Sourced {
-                value: p.clone(),
-                origin: Origin::Flag,
-            },
-            (None, Some(p)) => Sourced {
-                value: p,
-                origin: Origin::Env(vars::COGAUTH_PROFILE),
-            },
-            (None, None) => match file.as_ref().and_then(|f| f.default_profile.clone()) {
-                Some(p) => Sourced {
-                    value: p,
-                    origin: Origin::File(config_path.clone()),
-                },
-                None => Sourced {
-                    value: DEFAULT_PROFILE.to_owned(),
-                    origin: Origin::Default,
-                },
-            },
-        };
-        if !super::is_valid_profile_name(&profile.value) {
-            return Err(ConfigError::BadProfileName(profile.value));
-        }
+        let profile = profile_name(
+            env,
+            overrides.profile.as_deref(),
+            file.as_ref(),
+            &config_path,
+        )?;
 
         let other_profiles = file
             .as_ref()
@@ -174,6 +214,24 @@ impl Settings {
             &stored.user_pool_id,
             &file_origin,
         );
+        let defined_here = match &file {
+            Some(f) => f.profiles.contains_key(&profile.value),
+            None => matches!(file_origin, Origin::Legacy(_)),
+        };
+        if strict && !defined_here && user_pool_id.is_none() {
+            return Err(match &file {
+                Some(f) => ConfigError::ProfileNotFound {
+                    profile: profile.value,
+                    path: config_path,
+                    available: f.profiles.keys().cloned().collect(),
+                    legacy: paths::legacy_config_file(env).filter(|p| p.exists()),
+                },
+                None => ConfigError::NotConfigured {
+                    profile: profile.value,
+                    path: config_path,
+                },
+            });
+        }
         let region = pick(
             &flags.region,
             from_env(vars::AWS_REGION),
@@ -237,12 +295,18 @@ impl Settings {
                 value: DEFAULT_DURATION_HOURS,
                 origin: Origin::Default,
             }),
-            lambda_function: pick(
+            lambda_function: match pick(
                 &flags.lambda_function,
                 None,
                 &stored.lambda_function,
                 &file_origin,
-            ),
+            ) {
+                // The original's login always tried the proxy its admin config named.
+                None if matches!(file_origin, Origin::Legacy(_)) => {
+                    Some(super::admin_names::lambda_function_for_legacy(env)?)
+                }
+                found => found,
+            },
             aws_integration: pick(
                 &flags.aws_integration,
                 None,
@@ -322,10 +386,8 @@ impl Settings {
             return ConfigError::ProfileNotFound {
                 profile: self.profile.value.clone(),
                 path: self.config_path.clone(),
-                available: match others.is_empty() {
-                    true => "none".to_owned(),
-                    false => others.join(", "),
-                },
+                available: others.clone(),
+                legacy: None,
             };
         }
         ConfigError::Missing {
@@ -460,6 +522,95 @@ duration_hours = 8
         let s = Settings::load(&env, &Overrides::default()).unwrap();
         assert_eq!(s.require_user_pool_id().unwrap(), "us-west-2_Legacy");
         assert_eq!(s.user_pool_id.unwrap().origin.kind(), "legacy");
+    }
+
+    #[test]
+    fn an_unknown_profile_is_an_error_that_lists_the_known_ones() {
+        let (dir, env) = home_with(FILE);
+        let typo = Overrides {
+            profile: Some("wrok".into()),
+            ..Default::default()
+        };
+        let err = Settings::load(&env, &typo).unwrap_err().to_string();
+        assert!(
+            err.contains("profile `wrok` is not in")
+                && err.contains("profiles there: default, work")
+                && err.contains("did you mean `work`?"),
+            "{err}"
+        );
+        // With the original's JSON beside it, the error names the import.
+        std::fs::write(dir.path().join(".cognito-cli-config.json"), "{}").unwrap();
+        let err = Settings::load(&env, &typo).unwrap_err().to_string();
+        assert!(
+            err.contains(".cognito-cli-config.json")
+                && err.contains("cogauth configure --profile wrok --import-legacy"),
+            "{err}"
+        );
+        // The environment can define a profile, as in the original.
+        let env = env.with("COGNITO_USER_POOL_ID", "us-east-1_FromEnv");
+        assert_eq!(Settings::load(&env, &typo).unwrap().profile.value, "wrok");
+        // logout and configure may look at a profile that is not there.
+        let (_dir, env) = home_with(FILE);
+        let s = Settings::load_allowing_unknown_profile(&env, &typo).unwrap();
+        assert!(s.user_pool_id.is_none());
+    }
+
+    #[test]
+    fn with_nothing_configured_the_error_says_how_to_configure() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = MapEnv::new().with("HOME", dir.path().to_str().unwrap());
+        let err = Settings::load(&env, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("profile `default` is not configured")
+                && err.contains("cogauth configure --profile default")
+                && err.contains("COGNITO_USER_POOL_ID"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_legacy_profile_takes_the_proxy_name_from_the_admin_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(".cognito-cli-config.json"),
+            r#"{"user_pool_id":"us-west-2_Legacy","client_id":"legacyclient"}"#,
+        )
+        .unwrap();
+        let env = MapEnv::new().with("HOME", dir.path().to_str().unwrap());
+        let s = Settings::load(&env, &Overrides::default()).unwrap();
+        let lambda = s.lambda_function.unwrap();
+        assert_eq!(lambda.value, crate::config::DEFAULT_LAMBDA_FUNCTION);
+        assert_eq!(lambda.origin, Origin::Default);
+
+        let admin = dir.path().join(".cognito-admin-config.json");
+        std::fs::write(
+            &admin,
+            r#"{"aws_service_names": {"lambda_function_name": "team-proxy"}}"#,
+        )
+        .unwrap();
+        let s = Settings::load(&env, &Overrides::default()).unwrap();
+        let lambda = s.lambda_function.unwrap();
+        assert_eq!(lambda.value, "team-proxy");
+        assert_eq!(lambda.origin, Origin::AdminConfig(admin));
+        assert_eq!(lambda.origin.kind(), "admin");
+    }
+
+    #[test]
+    fn profile_names_resolve_flag_env_file_default() {
+        let path = Path::new("/c.toml");
+        let file = ConfigFile {
+            default_profile: Some("work".into()),
+            ..Default::default()
+        };
+        let env = MapEnv::new();
+        let name = |flag, env: &MapEnv, file| profile_name(env, flag, file, path).unwrap();
+        assert_eq!(name(None, &env, None).value, "default");
+        assert_eq!(name(None, &env, Some(&file)).value, "work");
+        let env = env.with("COGAUTH_PROFILE", "team");
+        assert_eq!(name(None, &env, Some(&file)).value, "team");
+        assert_eq!(name(Some("cli"), &env, Some(&file)).origin, Origin::Flag);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The files that hold secrets must be readable by their owner only: the AWS credentials file
 //! (keys), cogauth's config (it may hold a client secret) and the session cache (refresh
-//! tokens). Files that do not exist yet are fine.
+//! tokens). So must the directories cogauth owns (its config directory and the cache
+//! directory): a listable directory tells others who is logged in where, and a writable one
+//! lets them replace files. Files and directories that do not exist yet are fine.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -21,10 +23,9 @@ pub(crate) fn check(env: &dyn Env, config_path: Option<PathBuf>) -> Outcome {
     let mut candidates: Vec<PathBuf> = Vec::new();
     candidates.extend(paths::aws_credentials_file(env).ok());
     candidates.extend(config_path.or_else(|| paths::config_file(env).ok()));
-    let cache_dir = paths::cache_dir(env).ok();
-    candidates.extend(cache_dir.clone());
-    if let Some(dir) = &cache_dir {
-        candidates.extend(session_files(dir));
+    candidates.extend(paths::owned_dirs(env));
+    if let Ok(dir) = paths::cache_dir(env) {
+        candidates.extend(session_files(&dir));
     }
     let exposed: Vec<Exposed> = candidates.iter().filter_map(|p| exposed(p)).collect();
     if exposed.is_empty() {
@@ -156,5 +157,26 @@ mod tests {
                 cache.display()
             )
         );
+    }
+
+    #[test]
+    fn an_open_config_directory_fails_even_with_private_files() {
+        let home = tempfile::tempdir().unwrap();
+        let env = MapEnv::new().with("HOME", home.path().to_str().unwrap());
+        let dir = home.path().join(".config/cogauth");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("config.toml"), "").unwrap();
+        set_mode(&dir.join("config.toml"), 0o600);
+        set_mode(&dir, 0o755);
+        let Outcome::Fail { problem, fix } = check(&env, None) else {
+            panic!("an open config directory must fail")
+        };
+        assert!(
+            problem.contains(&format!("`{}` has mode 0755", dir.display())),
+            "{problem}"
+        );
+        assert_eq!(fix, format!("run `chmod 700 {}`", dir.display()));
+        set_mode(&dir, 0o700);
+        assert_eq!(check(&env, None), Outcome::Pass);
     }
 }

@@ -6,31 +6,22 @@
 //! The checks, in order:
 //! 1. **config**: the profile loads, the keys a login needs are set, the ids are valid;
 //! 2. **endpoints**: cognito-idp, cognito-identity and STS answer (one unsigned request each);
-//! 3. **app client auth flows**: the app client allows the configured flow and refresh, and its
-//!    secret matches the profile (needs admin rights: DescribeUserPoolClient);
-//! 4. **identity pool trusts the user pool**: the identity pool lists this user pool and app
-//!    client as a provider, and allows the basic flow when the profile uses it (needs admin
-//!    rights: DescribeIdentityPool, GetIdentityPoolRoles);
-//! 5. **role trust policy**: the role trusts cognito-identity with `aud` = this identity pool
-//!    and `amr` = authenticated (needs admin rights: IAM GetRole);
-//! 6. **clock skew**: the local clock against the `Date` of an AWS answer;
-//! 7. **file permissions**: the files holding secrets are private.
-//!
-//! The admin checks use an [`SdkConfig`] from the normal AWS credential chain. Without
-//! credentials, or when AWS refuses the read, they are skipped with "needs admin rights: ...":
-//! a user without IAM rights still gets every other check.
+//! 3. the **admin checks**, given as an [`AdminChecks`]: the checks that read the pools and the
+//!    role with administrative AWS rights (`cogauth_admin::doctor` implements them, so this
+//!    crate needs no IAM SDK);
+//! 4. **clock skew**: the local clock against the `Date` of an AWS answer;
+//! 5. **file permissions**: the files holding secrets are private.
 
-mod admin;
 mod files;
 mod probe;
-mod trust;
 
-use aws_types::SdkConfig;
 use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, IdentityFlow, Origin, Overrides, Settings};
 use crate::env::Env;
+/// A shell word, quoted when it needs to be (for the fixes the checks suggest).
+pub use crate::shell::word as shell_word;
 
 /// One check and how it went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +48,7 @@ pub enum Outcome {
 }
 
 impl Check {
-    fn new(name: impl Into<String>, outcome: Outcome) -> Self {
+    pub fn new(name: impl Into<String>, outcome: Outcome) -> Self {
         Self {
             name: name.into(),
             outcome,
@@ -69,14 +60,16 @@ impl Check {
     }
 }
 
-fn fail(problem: impl Into<String>, fix: impl Into<String>) -> Outcome {
+/// A failed check's outcome: what is wrong, and what to do about it.
+pub fn fail(problem: impl Into<String>, fix: impl Into<String>) -> Outcome {
     Outcome::Fail {
         problem: problem.into(),
         fix: fix.into(),
     }
 }
 
-fn skipped(why: impl Into<String>) -> Outcome {
+/// A skipped check's outcome, and why it could not run.
+pub fn skipped(why: impl Into<String>) -> Outcome {
     Outcome::Skipped { why: why.into() }
 }
 
@@ -110,9 +103,6 @@ pub mod names {
     pub const COGNITO_IDP_ENDPOINT: &str = "cognito-idp endpoint";
     pub const COGNITO_IDENTITY_ENDPOINT: &str = "cognito-identity endpoint";
     pub const STS_ENDPOINT: &str = "sts endpoint";
-    pub const AUTH_FLOWS: &str = "app client auth flows";
-    pub const PROVIDER: &str = "identity pool trusts the user pool";
-    pub const ROLE_TRUST: &str = "role trust policy";
     pub const CLOCK_SKEW: &str = "clock skew";
     pub const FILE_PERMISSIONS: &str = "file permissions";
 }
@@ -124,14 +114,25 @@ pub struct Inputs<'a> {
     pub clock: &'a dyn Clock,
     /// The profile to check (`--profile`), as for every other command.
     pub overrides: &'a Overrides,
-    /// Administrative access for the checks that read the pools and the role. `None` skips
-    /// them.
-    pub admin: Option<&'a SdkConfig>,
+    /// The checks that read the pools and the role with administrative rights, run after the
+    /// endpoint checks; `None` runs none.
+    pub admin: Option<&'a dyn AdminChecks>,
+}
+
+/// Checks of a profile's AWS resources that need more than the login's public APIs. The doctor
+/// runs them once the config check has passed, and reports them skipped (with their names)
+/// when it has not.
+#[async_trait::async_trait]
+pub trait AdminChecks: Send + Sync + std::fmt::Debug {
+    /// The names of the checks [`AdminChecks::check`] returns, in order.
+    fn names(&self) -> Vec<&'static str>;
+    /// Runs the checks. Never fails: what goes wrong is a failed or skipped check.
+    async fn check(&self, target: &Target) -> Vec<Check>;
 }
 
 /// The ids a login needs, once the config check passed.
 #[derive(Debug, Clone)]
-pub(crate) struct Target {
+pub struct Target {
     pub profile: String,
     pub user_pool_id: String,
     pub client_id: String,
@@ -169,13 +170,14 @@ pub async fn diagnose(inputs: Inputs<'_>) -> Report {
         }
     }
 
-    match &target {
-        Some(t) => checks.extend(admin::check(inputs.admin, t).await),
-        None => {
-            for name in [names::AUTH_FLOWS, names::PROVIDER, names::ROLE_TRUST] {
+    match (&target, inputs.admin) {
+        (Some(t), Some(admin)) => checks.extend(admin.check(t).await),
+        (None, Some(admin)) => {
+            for name in admin.names() {
                 checks.push(Check::new(name, skipped(NEEDS_CONFIG)));
             }
         }
+        (_, None) => {}
     }
 
     checks.push(Check::new(
@@ -262,6 +264,9 @@ fn check_config(
         );
         return (Check::new(names::CONFIG, fail(problem, fix)), None);
     }
+    if let Some(region_check) = check_region(&settings) {
+        return (region_check, None);
+    }
     let target = Target {
         profile,
         user_pool_id: user_pool_id.unwrap_or_default(),
@@ -272,6 +277,58 @@ fn check_config(
         settings,
     };
     (Check::new(names::CONFIG, Outcome::Pass), Some(target))
+}
+
+/// A region that contradicts the pool ids sends every Cognito call to a region where the
+/// pools do not exist: AWS answers "not found", which reads like a wrong id.
+fn check_region(settings: &Settings) -> Option<Check> {
+    let region = settings.region.as_ref()?;
+    let conflicts = crate::config::region_conflicts(
+        &region.value,
+        settings.user_pool_id.as_ref().map(|v| v.value.as_str()),
+        settings.identity_pool_id.as_ref().map(|v| v.value.as_str()),
+    );
+    if conflicts.is_empty() {
+        return None;
+    }
+    let profile = &settings.profile.value;
+    let wanted = settings
+        .user_pool_id
+        .as_ref()
+        .and_then(|p| crate::config::ids::region_of_user_pool(&p.value))
+        .unwrap_or_default();
+    let (problem, fix) = match &region.origin {
+        // No region set: it is the user pool's, so the identity pool is in another one.
+        Origin::Default => (
+            format!(
+                "the pools are in different regions ({}, the user pool in {}), but cogauth calls \
+                 both in one region",
+                conflicts.join(", "),
+                region.value
+            ),
+            format!(
+                "run `cogauth configure --profile {profile} --identity-pool-id ID` with an \
+                 identity pool in {wanted}"
+            ),
+        ),
+        origin => (
+            format!(
+                "region `{}` (from {origin}) contradicts the pools: {}; every Cognito call would \
+                 go to {} and find no pool",
+                region.value,
+                conflicts.join(", "),
+                region.value
+            ),
+            match origin {
+                Origin::Env(name) => format!(
+                    "unset {name} (it overrides the profile's region), or set it to {wanted}"
+                ),
+                Origin::Legacy(path) => format!("correct `region` in `{}`", path.display()),
+                _ => format!("run `cogauth configure --profile {profile} --region {wanted}`"),
+            },
+        ),
+    };
+    Some(Check::new(names::CONFIG, fail(problem, fix)))
 }
 
 /// The fix for a config that does not load: where to correct it.
@@ -294,15 +351,22 @@ fn config_error_fix(err: &ConfigError, profile: &str) -> String {
                 "run `cogauth configure --profile {profile} --{} <value>`",
                 key.replace('_', "-")
             ),
-            Origin::Legacy(path) => format!(
+            Origin::Legacy(path) | Origin::AdminConfig(path) => format!(
                 "correct `{key}` in `{}`, or run `cogauth configure --profile {profile}` to \
                  write a TOML profile",
                 path.display()
             ),
         },
-        ConfigError::Missing { .. } | ConfigError::ProfileNotFound { .. } => {
+        ConfigError::ProfileNotFound {
+            profile,
+            legacy: Some(_),
+            ..
+        } => format!("run `cogauth configure --profile {profile} --import-legacy`"),
+        ConfigError::ProfileNotFound { profile, .. }
+        | ConfigError::NotConfigured { profile, .. } => {
             format!("run `cogauth configure --profile {profile}`")
         }
+        ConfigError::Missing { .. } => format!("run `cogauth configure --profile {profile}`"),
         ConfigError::BadProfileName(_) => {
             "name the profile with letters, digits, `-`, `_` and `.` only".to_owned()
         }
@@ -314,18 +378,6 @@ fn config_error_fix(err: &ConfigError, profile: &str) -> String {
              another file"
                 .to_owned()
         }
-    }
-}
-
-/// A shell word: quoted when it needs to be.
-fn shell_word(text: &str) -> String {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"/._-+~@%:,".contains(&b))
-    {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
@@ -381,13 +433,59 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_profile_says_it_is_not_configured() {
-        let (_dir, loaded) = load("[profiles.other]\nclient_id = \"c\"\n");
-        let (check, _) = check_config(loaded, &Overrides::default());
-        let Outcome::Fail { problem, .. } = check.outcome else {
+    fn a_region_that_contradicts_the_pools_fails_with_the_region_to_use() {
+        let (_dir, loaded) = load(
+            "[profiles.default]\nuser_pool_id = \"us-east-1_Pool\"\nclient_id = \"c1\"\n\
+             identity_pool_id = \"us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab\"\n\
+             region = \"eu-west-1\"\n",
+        );
+        let (check, target) = check_config(loaded, &Overrides::default());
+        assert!(target.is_none());
+        let Outcome::Fail { problem, fix } = check.outcome else {
             panic!("{check:?}")
         };
-        assert!(problem.contains("is not configured"), "{problem}");
+        assert!(
+            problem.contains("region `eu-west-1`")
+                && problem.contains("user pool `us-east-1_Pool` is in us-east-1"),
+            "{problem}"
+        );
+        assert_eq!(
+            fix,
+            "run `cogauth configure --profile default --region us-east-1`"
+        );
+
+        // Without a region, the identity pool in another region is the problem.
+        let (_dir, loaded) = load(
+            "[profiles.default]\nuser_pool_id = \"us-east-1_Pool\"\nclient_id = \"c1\"\n\
+             identity_pool_id = \"eu-west-1:8f1c2a3b-1234-4abc-9def-0123456789ab\"\n",
+        );
+        let (check, _) = check_config(loaded, &Overrides::default());
+        let Outcome::Fail { problem, fix } = check.outcome else {
+            panic!("{check:?}")
+        };
+        assert!(
+            problem.starts_with("the pools are in different regions"),
+            "{problem}"
+        );
+        assert!(
+            fix.contains("--identity-pool-id ID` with an identity pool in us-east-1"),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_profile_names_the_known_ones() {
+        let (_dir, loaded) = load("[profiles.other]\nclient_id = \"c\"\n");
+        let (check, _) = check_config(loaded, &Overrides::default());
+        let Outcome::Fail { problem, fix } = check.outcome else {
+            panic!("{check:?}")
+        };
+        assert!(
+            problem.contains("profile `default` is not in")
+                && problem.contains("profiles there: other"),
+            "{problem}"
+        );
+        assert_eq!(fix, "run `cogauth configure --profile default`");
     }
 
     #[test]
@@ -414,15 +512,6 @@ mod tests {
             panic!("{check:?}")
         };
         assert!(fix.contains("COGNITO_USER_POOL_ID"), "{fix}");
-    }
-
-    #[test]
-    fn shell_words_are_quoted_only_when_needed() {
-        assert_eq!(
-            shell_word("/home/a/.aws/credentials"),
-            "/home/a/.aws/credentials"
-        );
-        assert_eq!(shell_word("/home/a b/it's"), r"'/home/a b/it'\''s'");
     }
 
     #[test]

@@ -411,6 +411,10 @@ impl Login<'_> {
                 offered: offered.join(", "),
             });
         }
+        // Before the secret exists: without someone to scan it, it would only be shown to a log.
+        if !self.prompter.is_interactive() {
+            return Err(UserPoolError::MfaSetupNeedsTerminal);
+        }
         let session = challenge
             .session
             .clone()
@@ -517,7 +521,12 @@ mod tests {
             Err(crate::prompt::PromptError::Cancelled)
         }
         fn show(&self, _: &str) {}
-        fn show_otpauth(&self, _: &str, _: &str) {}
+        fn show_otpauth(&self, _: &str, _: &str) {
+            panic!("no secret may be shown without a user to see it")
+        }
+        fn is_interactive(&self) -> bool {
+            false
+        }
     }
 
     fn offline_pool(auth_flow: AuthFlow) -> CognitoUserPool {
@@ -588,6 +597,18 @@ mod tests {
         let err = login.answer(sms_only).await.err().expect("an error");
         assert!(
             matches!(err, UserPoolError::MfaSetupUnsupported { .. }),
+            "{err:?}"
+        );
+        // Without a user at a terminal, setup stops before any secret is fetched (this pool is
+        // offline: a call to AssociateSoftwareToken would fail differently).
+        let mut totp = challenge("MFA_SETUP");
+        totp.parameters.insert(
+            "MFAS_CAN_SETUP".to_owned(),
+            r#"["SOFTWARE_TOKEN_MFA"]"#.to_owned(),
+        );
+        let err = login.answer(totp).await.err().expect("an error");
+        assert!(
+            matches!(err, UserPoolError::MfaSetupNeedsTerminal),
             "{err:?}"
         );
     }

@@ -83,6 +83,12 @@ pub enum UserPoolError {
          authenticator app (SOFTWARE_TOKEN_MFA): ask an administrator to enable it on the pool"
     )]
     MfaSetupUnsupported { offered: String },
+    #[error(
+        "the user pool wants this user to set up an authenticator app (MFA), which needs a \
+         terminal to show its secret and read the first code: run `cogauth login` once in a \
+         terminal; later logins can pass --mfa-code"
+    )]
+    MfaSetupNeedsTerminal,
     #[error("the login did not finish after {0} challenges: log in again")]
     TooManyChallenges(usize),
     #[error("cognito user pools are throttling requests ({failure}): wait a moment and try again")]

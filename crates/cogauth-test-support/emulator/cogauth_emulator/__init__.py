@@ -20,6 +20,7 @@ from . import (
     role_mapping,
     rotation,
     signin,
+    sts_keys,
     tags,
     unanswerable_challenges,
     user_auth,
@@ -44,6 +45,7 @@ MODULES = [
     role_mapping,
     federation,
     tags,
+    sts_keys,
     unanswerable_challenges,
 ]
 

@@ -1,0 +1,607 @@
+//! The checks of `cogauth doctor` that read the pools and the role with administrative AWS
+//! credentials: the app client's auth flows and secret, the identity pool's providers, the
+//! role's trust policy. [`AdminChecks`] plugs them into `cogauth_core::doctor`.
+//!
+//! The facts are read first (DescribeUserPoolClient, DescribeIdentityPool,
+//! GetIdentityPoolRoles, GetRole), then judged, so every fix can name the real resources.
+//! Missing credentials or a refused read skip a check with "needs admin rights: ...".
+
+mod trust;
+
+use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_types::SdkConfig;
+use cogauth_core::aws::{self, Failure, error_code, in_region};
+use cogauth_core::config::{AuthFlow, IdentityFlow, ids};
+use cogauth_core::doctor::{Check, Outcome, Target, fail, shell_word, skipped};
+
+use crate::CredentialsProblem;
+use crate::policies::{authenticated_role_trust, decode_document, role_name_of_arn};
+
+/// The names of the checks, stable for scripts reading `cogauth doctor --json`.
+pub mod names {
+    pub const AUTH_FLOWS: &str = "app client auth flows";
+    pub const PROVIDER: &str = "identity pool trusts the user pool";
+    pub const ROLE_TRUST: &str = "role trust policy";
+}
+
+const ADMIN_CHECKS: [&str; 3] = [names::AUTH_FLOWS, names::PROVIDER, names::ROLE_TRUST];
+
+/// The admin checks, with the administrative SDK config ([`crate::sdk::load`]) they read with;
+/// `None` skips them, saying so.
+#[derive(Debug, Clone)]
+pub struct AdminChecks {
+    sdk: Option<SdkConfig>,
+}
+
+impl AdminChecks {
+    pub fn new(sdk: Option<SdkConfig>) -> Self {
+        Self { sdk }
+    }
+}
+
+#[async_trait::async_trait]
+impl cogauth_core::doctor::AdminChecks for AdminChecks {
+    fn names(&self) -> Vec<&'static str> {
+        ADMIN_CHECKS.to_vec()
+    }
+
+    async fn check(&self, target: &Target) -> Vec<Check> {
+        let Some(sdk) = &self.sdk else {
+            return skip_all("needs admin rights: no administrative AWS configuration was given");
+        };
+        if let Err(problem) = crate::sdk::check_credentials(sdk).await {
+            return skip_all(&format!(
+                "needs admin rights: {}",
+                why_no_credentials(&problem)
+            ));
+        }
+        let facts = Facts::read(sdk, target).await;
+        vec![
+            Check::new(names::AUTH_FLOWS, auth_flows(&facts, target)),
+            Check::new(names::PROVIDER, provider(&facts, target)),
+            Check::new(names::ROLE_TRUST, role_trust(&facts, target)),
+        ]
+    }
+}
+
+fn skip_all(why: &str) -> Vec<Check> {
+    ADMIN_CHECKS
+        .iter()
+        .map(|name| Check::new(*name, skipped(why)))
+        .collect()
+}
+
+/// Why the checks cannot run, in one line that says how to give them credentials.
+fn why_no_credentials(problem: &CredentialsProblem) -> String {
+    const HOW: &str = "set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, to an \
+                       identity that may read the Cognito pools and IAM roles";
+    match problem {
+        CredentialsProblem::NotFound => format!("no AWS credentials found ({HOW})"),
+        CredentialsProblem::Unusable { reason } => {
+            format!("the AWS credentials could not be loaded: {reason} ({HOW})")
+        }
+    }
+}
+
+/// Why a read failed, in terms of the check.
+#[derive(Debug, Clone)]
+enum ReadError {
+    /// The resource does not exist.
+    NotFound,
+    /// The check becomes this outcome (refused: skipped; unreachable: failed).
+    Outcome(Outcome),
+}
+
+fn read_error<E, R>(operation: &str, err: &SdkError<E, R>) -> ReadError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    if matches!(
+        error_code(err),
+        Some("ResourceNotFoundException" | "NoSuchEntity")
+    ) {
+        return ReadError::NotFound;
+    }
+    let failure = aws::classify(err);
+    ReadError::Outcome(match &failure {
+        Failure::Service { code, .. } if is_refusal(code) => skipped(format!(
+            "needs admin rights: {operation} was refused ({failure})"
+        )),
+        Failure::Unreachable { .. } | Failure::TimedOut => fail(
+            format!("cannot call {operation}: {failure}"),
+            "check the network (and AWS_ENDPOINT_URL, if set), then run `cogauth doctor` again",
+        ),
+        _ => fail(
+            format!("{operation} failed: {failure}"),
+            "run `cogauth doctor -vv` to see the request, and check the administrative \
+             identity's AWS configuration",
+        ),
+    })
+}
+
+/// The codes AWS uses when the caller may not make the call, or is not a valid caller.
+fn is_refusal(code: &str) -> bool {
+    code.contains("AccessDenied")
+        || matches!(
+            code,
+            "UnauthorizedOperation"
+                | "NotAuthorizedException"
+                | "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "ExpiredToken"
+                | "ExpiredTokenException"
+                | "SignatureDoesNotMatch"
+                | "InvalidSignatureException"
+                | "MissingAuthenticationToken"
+        )
+}
+
+/// The app client as the doctor needs it.
+#[derive(Debug)]
+struct ClientFacts {
+    name: String,
+    flows: Vec<Flow>,
+    has_secret: bool,
+}
+
+#[derive(Debug)]
+struct IdentityPoolFacts {
+    name: String,
+    /// (provider name, client id) of every Cognito user-pool provider.
+    providers: Vec<(String, String)>,
+    allow_classic_flow: bool,
+}
+
+/// A role the login assumes, and what is wrong with its trust policy.
+#[derive(Debug)]
+struct RoleFacts {
+    name: String,
+    max_session_hours: Option<u32>,
+    problems: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Facts {
+    client: Result<ClientFacts, ReadError>,
+    identity_pool: Result<IdentityPoolFacts, ReadError>,
+    /// The identity pool's authenticated role ARN, if one is attached.
+    authenticated_role: Result<Option<String>, ReadError>,
+    /// The roles the profile's logins assume, by ARN.
+    roles: Vec<(String, Result<RoleFacts, ReadError>)>,
+}
+
+impl Facts {
+    async fn read(sdk: &SdkConfig, t: &Target) -> Self {
+        let pool_region = ids::region_of_user_pool(&t.user_pool_id).unwrap_or(&t.region);
+        let idp = aws_sdk_cognitoidentityprovider::Client::new(&in_region(sdk, pool_region));
+        let client = idp
+            .describe_user_pool_client()
+            .user_pool_id(&t.user_pool_id)
+            .client_id(&t.client_id)
+            .send()
+            .await
+            .map_err(|e| read_error("DescribeUserPoolClient", &e))
+            .map(|out| {
+                let c = out.user_pool_client();
+                ClientFacts {
+                    name: c
+                        .and_then(|c| c.client_name())
+                        .unwrap_or(&t.client_id)
+                        .to_owned(),
+                    flows: c
+                        .map(|c| c.explicit_auth_flows().to_vec())
+                        .unwrap_or_default(),
+                    has_secret: c.and_then(|c| c.client_secret()).is_some(),
+                }
+            });
+
+        let identity_region = t
+            .identity_pool_id
+            .split_once(':')
+            .map_or(t.region.as_str(), |(r, _)| r);
+        let identity = aws_sdk_cognitoidentity::Client::new(&in_region(sdk, identity_region));
+        let identity_pool = identity
+            .describe_identity_pool()
+            .identity_pool_id(&t.identity_pool_id)
+            .send()
+            .await
+            .map_err(|e| read_error("DescribeIdentityPool", &e))
+            .map(|out| IdentityPoolFacts {
+                name: out.identity_pool_name().to_owned(),
+                providers: out
+                    .cognito_identity_providers()
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.provider_name().unwrap_or_default().to_owned(),
+                            p.client_id().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect(),
+                allow_classic_flow: out.allow_classic_flow().unwrap_or(false),
+            });
+        let authenticated_role = identity
+            .get_identity_pool_roles()
+            .identity_pool_id(&t.identity_pool_id)
+            .send()
+            .await
+            .map_err(|e| read_error("GetIdentityPoolRoles", &e))
+            .map(|out| {
+                out.roles()
+                    .and_then(|roles| roles.get("authenticated"))
+                    .cloned()
+            });
+
+        // The enhanced flow gets the pool's authenticated role; the basic flow (and a custom
+        // role of the enhanced flow) assumes the profile's role_arn.
+        let mut arns: Vec<String> = Vec::new();
+        if t.settings.identity_flow.value == IdentityFlow::Enhanced
+            && let Ok(Some(arn)) = &authenticated_role
+        {
+            arns.push(arn.clone());
+        }
+        if let Some(arn) = &t.settings.role_arn
+            && !arns.contains(&arn.value)
+        {
+            arns.push(arn.value.clone());
+        }
+        let iam = aws_sdk_iam::Client::new(&in_region(sdk, &t.region));
+        let mut roles = Vec::new();
+        for arn in arns {
+            let name = role_name_of_arn(&arn).unwrap_or(&arn).to_owned();
+            let facts = iam
+                .get_role()
+                .role_name(&name)
+                .send()
+                .await
+                .map_err(|e| read_error("GetRole", &e))
+                .map(|out| {
+                    let role = out.role();
+                    let problems = match role.and_then(|r| r.assume_role_policy_document()) {
+                        None => vec!["there is none".to_owned()],
+                        Some(raw) => match decode_document(raw) {
+                            Ok(doc) => trust::problems(&doc, &t.identity_pool_id),
+                            Err(e) => vec![format!("not valid JSON: {e}")],
+                        },
+                    };
+                    RoleFacts {
+                        name: name.clone(),
+                        max_session_hours: role
+                            .and_then(|r| r.max_session_duration())
+                            .and_then(|s| u32::try_from(s).ok())
+                            .filter(|s| s % 3600 == 0 && (1..=12).contains(&(s / 3600)))
+                            .map(|s| s / 3600),
+                        problems,
+                    }
+                });
+            roles.push((arn, facts));
+        }
+        Self {
+            client,
+            identity_pool,
+            authenticated_role,
+            roles,
+        }
+    }
+
+    /// The `cogadmin setup` command that repairs the identity pool and role in place, when the
+    /// identity pool's name is known.
+    fn setup_command(&self, t: &Target, role_name: Option<&str>) -> Option<String> {
+        let pool = self.identity_pool.as_ref().ok()?;
+        let mut command = format!(
+            "cogadmin setup --user-pool-id {} --client-id {} --identity-pool-name {}",
+            t.user_pool_id,
+            t.client_id,
+            shell_word(&pool.name)
+        );
+        let attached = self
+            .authenticated_role
+            .as_ref()
+            .ok()
+            .and_then(Option::as_deref)
+            .and_then(role_name_of_arn);
+        if let Some(role) = role_name.or(attached) {
+            command.push_str(&format!(" --role-name {}", shell_word(role)));
+            let hours = self.roles.iter().find_map(|(_, r)| {
+                r.as_ref()
+                    .ok()
+                    .filter(|r| r.name == role)
+                    .and_then(|r| r.max_session_hours)
+            });
+            if let Some(hours) = hours {
+                command.push_str(&format!(" --duration-hours {hours}"));
+            }
+        }
+        if t.settings.identity_flow.value == IdentityFlow::Basic {
+            command.push_str(" --basic-flow");
+        }
+        Some(command)
+    }
+}
+
+/// Which flows the client allows, as Cognito reads its list.
+fn allowed(flows: &[Flow]) -> (bool, bool, bool) {
+    if flows.is_empty() {
+        // Cognito's default for a client created without a list.
+        return (true, false, true);
+    }
+    if !flows.iter().any(|f| f.as_str().starts_with("ALLOW_")) {
+        // Legacy values: SRP and refresh are always on.
+        return (true, flows.contains(&Flow::UserPasswordAuth), true);
+    }
+    (
+        flows.contains(&Flow::AllowUserSrpAuth),
+        flows.contains(&Flow::AllowUserPasswordAuth),
+        flows.contains(&Flow::AllowRefreshTokenAuth),
+    )
+}
+
+fn auth_flows(facts: &Facts, t: &Target) -> Outcome {
+    let client = match &facts.client {
+        Ok(c) => c,
+        Err(ReadError::NotFound) => {
+            return fail(
+                format!(
+                    "app client `{}` is not in user pool `{}` (or the pool does not exist)",
+                    t.client_id, t.user_pool_id
+                ),
+                format!(
+                    "check the ids in the Cognito console and run `cogauth configure --profile \
+                     {} --user-pool-id ... --client-id ...`",
+                    t.profile
+                ),
+            );
+        }
+        Err(ReadError::Outcome(o)) => return o.clone(),
+    };
+    let (srp, password, refresh) = allowed(&client.flows);
+    let auth_flow = t.settings.auth_flow.value;
+    let mut missing = Vec::new();
+    let mut problems = Vec::new();
+    let mut fixes = Vec::new();
+    match auth_flow {
+        AuthFlow::Srp if !srp => missing.push("ALLOW_USER_SRP_AUTH"),
+        AuthFlow::Password if !password => missing.push("ALLOW_USER_PASSWORD_AUTH"),
+        _ => {}
+    }
+    if !refresh {
+        missing.push("ALLOW_REFRESH_TOKEN_AUTH");
+    }
+    if !missing.is_empty() {
+        problems.push(format!(
+            "app client `{}` ({}) does not allow {} (the profile logs in with the {auth_flow} \
+             flow and refreshes its session with the refresh token)",
+            client.name,
+            t.client_id,
+            missing.join(" and ")
+        ));
+        fixes.push(format!(
+            "add {} to the app client's authentication flows (Cognito console: App clients > \
+             {} > Edit)",
+            missing.join(" and "),
+            client.name
+        ));
+        if auth_flow == AuthFlow::Srp && !srp && password {
+            fixes.push(format!(
+                "or use the password flow it allows: `cogauth configure --profile {} \
+                 --auth-flow password`",
+                t.profile
+            ));
+        }
+        if auth_flow == AuthFlow::Password && !password && srp {
+            fixes.push(format!(
+                "or use SRP, which it allows: `cogauth configure --profile {} --auth-flow srp`",
+                t.profile
+            ));
+        }
+    }
+    match (client.has_secret, t.has_client_secret) {
+        (true, false) => {
+            problems.push(format!(
+                "app client `{}` has a secret and profile `{}` has none: logins fail with \
+                 `Unable to verify secret hash`",
+                client.name, t.profile
+            ));
+            fixes.push(format!(
+                "give the profile the secret (Cognito console: App clients > {} > Client \
+                 secret): `cogauth configure --profile {} --client-secret-stdin`",
+                client.name, t.profile
+            ));
+        }
+        (false, true) => {
+            problems.push(format!(
+                "profile `{}` has a client secret, and app client `{}` has none",
+                t.profile, client.name
+            ));
+            fixes.push(format!(
+                "remove `client_secret` from `[profiles.{}]` in `{}`",
+                t.profile,
+                t.settings.config_path.display()
+            ));
+        }
+        _ => {}
+    }
+    if problems.is_empty() {
+        Outcome::Pass
+    } else {
+        fail(problems.join("; "), fixes.join("; "))
+    }
+}
+
+fn provider(facts: &Facts, t: &Target) -> Outcome {
+    let pool = match &facts.identity_pool {
+        Ok(p) => p,
+        Err(ReadError::NotFound) => {
+            return fail(
+                format!("identity pool `{}` does not exist", t.identity_pool_id),
+                format!(
+                    "check the id in the Cognito console and run `cogauth configure --profile \
+                     {} --identity-pool-id ...`, or create one with `cogadmin setup \
+                     --user-pool-id {} --client-id {}`",
+                    t.profile, t.user_pool_id, t.client_id
+                ),
+            );
+        }
+        Err(ReadError::Outcome(o)) => return o.clone(),
+    };
+    let region = ids::region_of_user_pool(&t.user_pool_id).unwrap_or(&t.region);
+    let provider_name = format!("cognito-idp.{region}.amazonaws.com/{}", t.user_pool_id);
+    let linked = pool
+        .providers
+        .iter()
+        .any(|(name, client)| *name == provider_name && *client == t.client_id);
+    let mut problems = Vec::new();
+    if !linked {
+        let other_clients: Vec<String> = pool
+            .providers
+            .iter()
+            .filter(|(name, _)| *name == provider_name)
+            .map(|(_, client)| format!("`{client}`"))
+            .collect();
+        problems.push(if !other_clients.is_empty() {
+            format!(
+                "identity pool `{}` ({}) trusts user pool `{}` only through app client {}, not \
+                 `{}`",
+                pool.name,
+                t.identity_pool_id,
+                t.user_pool_id,
+                other_clients.join(", "),
+                t.client_id
+            )
+        } else if pool.providers.is_empty() {
+            format!(
+                "identity pool `{}` ({}) has no Cognito user pool provider",
+                pool.name, t.identity_pool_id
+            )
+        } else {
+            format!(
+                "identity pool `{}` ({}) does not trust user pool `{}` (its providers: {})",
+                pool.name,
+                t.identity_pool_id,
+                t.user_pool_id,
+                pool.providers
+                    .iter()
+                    .map(|(name, client)| format!("`{name}` client `{client}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+    }
+    if t.settings.identity_flow.value == IdentityFlow::Basic && !pool.allow_classic_flow {
+        problems.push(format!(
+            "profile `{}` uses the basic flow, and identity pool `{}` has AllowClassicFlow off",
+            t.profile, pool.name
+        ));
+    }
+    if problems.is_empty() {
+        return Outcome::Pass;
+    }
+    let command = facts
+        .setup_command(t, None)
+        .unwrap_or_else(|| "cogadmin setup".to_owned());
+    fail(
+        problems.join("; "),
+        format!(
+            "run `{command}`: it links app client `{}` of user pool `{}` to the identity pool \
+             and turns on what is missing, and removes nothing",
+            t.client_id, t.user_pool_id
+        ),
+    )
+}
+
+fn role_trust(facts: &Facts, t: &Target) -> Outcome {
+    match &facts.authenticated_role {
+        Err(ReadError::Outcome(o)) => return o.clone(),
+        Err(ReadError::NotFound) => {
+            return skipped(format!(
+                "identity pool `{}` does not exist (see the identity pool check)",
+                t.identity_pool_id
+            ));
+        }
+        Ok(None) if t.settings.identity_flow.value == IdentityFlow::Enhanced => {
+            let command = facts
+                .setup_command(t, None)
+                .unwrap_or_else(|| "cogadmin setup".to_owned());
+            return fail(
+                format!(
+                    "identity pool `{}` has no authenticated role: it cannot give credentials",
+                    t.identity_pool_id
+                ),
+                format!("run `{command}`: it creates the role and attaches it"),
+            );
+        }
+        Ok(_) => {}
+    }
+    let mut problems = Vec::new();
+    let mut fixes = Vec::new();
+    for (arn, role) in &facts.roles {
+        let role = match role {
+            Ok(r) => r,
+            Err(ReadError::NotFound) => {
+                problems.push(format!("role `{arn}` does not exist"));
+                fixes.push(format!(
+                    "attach an existing role, or let `cogadmin setup` create one, and set it with \
+                     `cogauth configure --profile {} --role-arn ...` if the profile names it",
+                    t.profile
+                ));
+                continue;
+            }
+            Err(ReadError::Outcome(o)) => return o.clone(),
+        };
+        if role.problems.is_empty() {
+            continue;
+        }
+        problems.push(format!(
+            "the trust policy of role `{}`: {}",
+            role.name,
+            role.problems.join("; ")
+        ));
+        let document = authenticated_role_trust(&t.identity_pool_id).to_json();
+        let by_hand = format!(
+            "aws iam update-assume-role-policy --role-name {} --policy-document '{document}'",
+            shell_word(&role.name)
+        );
+        fixes.push(match facts.setup_command(t, Some(&role.name)) {
+            Some(command) => format!(
+                "run `{command}`, which rewrites it with aud = {} and amr = authenticated (or \
+                 by hand: `{by_hand}`)",
+                t.identity_pool_id
+            ),
+            None => format!("give the role the trust policy cogadmin writes: `{by_hand}`"),
+        });
+    }
+    if problems.is_empty() {
+        Outcome::Pass
+    } else {
+        fail(problems.join("; "), fixes.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_are_read_as_cognito_reads_them() {
+        assert_eq!(allowed(&[]), (true, false, true));
+        assert_eq!(allowed(&[Flow::UserPasswordAuth]), (true, true, true));
+        assert_eq!(allowed(&[Flow::AdminNoSrpAuth]), (true, false, true));
+        assert_eq!(
+            allowed(&[Flow::AllowUserPasswordAuth, Flow::AllowRefreshTokenAuth]),
+            (false, true, true)
+        );
+        assert_eq!(allowed(&[Flow::AllowUserSrpAuth]), (true, false, false));
+    }
+
+    #[test]
+    fn refusals_are_told_apart_from_failures() {
+        assert!(is_refusal("AccessDeniedException"));
+        assert!(is_refusal("AccessDenied"));
+        assert!(is_refusal("InvalidClientTokenId"));
+        assert!(!is_refusal("ResourceNotFoundException"));
+        assert!(!is_refusal("InternalErrorException"));
+    }
+}

@@ -1,0 +1,941 @@
+//! `cogadmin setup`: everything a user pool needs to hand out AWS credentials, created only
+//! where missing, so it is safe to run again.
+//!
+//! 1. the user pool and a public app client (SRP, password and refresh flows), when asked to
+//!    create them; found by name first;
+//! 2. the identity pool (found by name), linked to the pool and client, without
+//!    unauthenticated identities, with `AllowClassicFlow` when the basic flow is wanted;
+//! 3. the authenticated IAM role (found by name), trusted by cognito-identity for this pool's
+//!    authenticated identities only, with the wanted MaxSessionDuration;
+//! 4. the role attachment (SetIdentityPoolRoles), which the original never made.
+//!
+//! Drift is repaired and reported: a trust policy or MaxSessionDuration that differs, a client
+//! missing from the identity pool, a role not attached. Nothing is ever deleted or turned off.
+
+use aws_sdk_cognitoidentity as identity;
+use aws_sdk_cognitoidentityprovider as idp;
+use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
+use aws_types::SdkConfig;
+use secrecy::SecretString;
+use serde::Serialize;
+
+use super::config::{RecordedSetup, validate_identity_pool_name};
+use super::plan::{Action, Plan, Resource, Step};
+use super::policies::{authenticated_role_trust, decode_document, validate_role_name};
+use super::users::user_pool_region;
+use crate::{AdminError, aws_error, collect_pages, region_of};
+use cogauth_core::aws::{Service, error_code, in_region};
+use cogauth_core::config::{IdentityFlow, ProfileConfig};
+
+/// The app client `cogadmin setup --create-user-pool` finds or creates.
+pub const DEFAULT_CLIENT_NAME: &str = "cogauth";
+
+/// The auth flows cogauth uses: SRP (its default), password, and refresh for the session cache.
+pub const REQUIRED_FLOWS: [Flow; 3] = [
+    Flow::AllowUserSrpAuth,
+    Flow::AllowUserPasswordAuth,
+    Flow::AllowRefreshTokenAuth,
+];
+
+/// Where the user pool comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserPoolChoice {
+    /// A pool and client that exist; setup checks them and changes neither.
+    Existing {
+        user_pool_id: String,
+        client_id: String,
+    },
+    /// Find the pool and client by name, creating them if missing.
+    Create {
+        pool_name: String,
+        client_name: String,
+    },
+}
+
+/// What `cogadmin setup` is asked to do.
+#[derive(Debug, Clone)]
+pub struct SetupRequest {
+    pub user_pool: UserPoolChoice,
+    pub identity_pool_name: String,
+    /// Default: [`default_role_name`] of the identity pool name.
+    pub role_name: Option<String>,
+    /// Turn on `AllowClassicFlow` (the basic flow: up to MaxSessionDuration, no Lambda).
+    pub basic_flow: bool,
+    /// The role's MaxSessionDuration, 1 to 12.
+    pub duration_hours: u32,
+    pub dry_run: bool,
+}
+
+/// The AWS console's name for an identity pool's authenticated role.
+pub fn default_role_name(identity_pool_name: &str) -> String {
+    format!("Cognito_{}Auth_Role", identity_pool_name.replace(' ', "_"))
+}
+
+/// What setup did, and the ids a user's profile needs. Ids are `None` only in a dry run, for
+/// resources that would be created.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetupOutcome {
+    pub plan: Plan,
+    pub region: String,
+    pub user_pool_id: Option<String>,
+    pub client_id: Option<String>,
+    /// The app client's secret, when an existing client has one (profiles need it).
+    #[serde(skip)]
+    pub client_secret: Option<SecretString>,
+    pub identity_pool_name: String,
+    pub identity_pool_id: Option<String>,
+    pub role_name: String,
+    pub role_arn: Option<String>,
+    pub basic_flow: bool,
+    pub duration_hours: u32,
+}
+
+impl SetupOutcome {
+    /// What `admin.toml` records, once every id is known.
+    pub fn recorded(&self) -> Option<RecordedSetup> {
+        Some(RecordedSetup {
+            region: self.region.clone(),
+            user_pool_id: self.user_pool_id.clone()?,
+            client_id: self.client_id.clone()?,
+            identity_pool_id: self.identity_pool_id.clone()?,
+            identity_pool_name: self.identity_pool_name.clone(),
+            role_arn: self.role_arn.clone()?,
+            role_name: self.role_name.clone(),
+            basic_flow: self.basic_flow,
+            duration_hours: self.duration_hours,
+        })
+    }
+
+    /// The user profile that logs in through what was set up.
+    pub fn profile(&self) -> Option<ProfileConfig> {
+        let recorded = self.recorded()?;
+        let mut profile = ProfileConfig {
+            user_pool_id: Some(recorded.user_pool_id),
+            client_id: Some(recorded.client_id),
+            client_secret: self.client_secret.clone(),
+            identity_pool_id: Some(recorded.identity_pool_id),
+            region: Some(recorded.region),
+            ..ProfileConfig::default()
+        };
+        if self.basic_flow {
+            profile.identity_flow = Some(IdentityFlow::Basic);
+            profile.role_arn = Some(recorded.role_arn);
+            profile.duration_hours = Some(self.duration_hours);
+        }
+        Some(profile)
+    }
+
+    /// The `cogauth configure` command a user runs to log in through what was set up.
+    pub fn configure_command(&self, profile: &str) -> Option<String> {
+        let recorded = self.recorded()?;
+        let mut command = format!(
+            "cogauth configure --profile {profile} --user-pool-id {} --client-id {} \
+             --identity-pool-id {} --region {}",
+            recorded.user_pool_id, recorded.client_id, recorded.identity_pool_id, recorded.region
+        );
+        if self.basic_flow {
+            command.push_str(&format!(
+                " --identity-flow basic --role-arn {} --duration-hours {}",
+                recorded.role_arn, self.duration_hours
+            ));
+        }
+        Some(command)
+    }
+}
+
+/// Runs the setup (or, with `dry_run`, reads everything and says what it would do).
+pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutcome, AdminError> {
+    validate_identity_pool_name(&request.identity_pool_name)?;
+    let role_name = request
+        .role_name
+        .clone()
+        .unwrap_or_else(|| default_role_name(&request.identity_pool_name));
+    validate_role_name(&role_name)?;
+    if !(1..=12).contains(&request.duration_hours) {
+        return Err(AdminError::InvalidInput {
+            what: "duration",
+            value: format!("{} hours", request.duration_hours),
+            expected: "1 to 12 hours (IAM's MaxSessionDuration range)".to_owned(),
+        });
+    }
+    let region = match &request.user_pool {
+        UserPoolChoice::Existing { user_pool_id, .. } => user_pool_region(user_pool_id)?.to_owned(),
+        UserPoolChoice::Create { .. } => region_of(sdk)?,
+    };
+    let regional = in_region(sdk, &region);
+    let ctx = Clients {
+        idp: idp::Client::new(&regional),
+        identity: identity::Client::new(&regional),
+        iam: aws_sdk_iam::Client::new(sdk),
+        dry_run: request.dry_run,
+    };
+    let mut plan = Plan::new(request.dry_run);
+
+    let (user_pool_id, client) = match &request.user_pool {
+        UserPoolChoice::Existing {
+            user_pool_id,
+            client_id,
+        } => {
+            let client = check_existing(&ctx, user_pool_id, client_id, &mut plan).await?;
+            (Some(user_pool_id.clone()), Some(client))
+        }
+        UserPoolChoice::Create {
+            pool_name,
+            client_name,
+        } => {
+            let pool_id = ensure_user_pool(&ctx, pool_name, &mut plan).await?;
+            let client = match &pool_id {
+                Some(pool_id) => ensure_client(&ctx, pool_id, client_name, &mut plan).await?,
+                None => {
+                    plan.push(Step::new(
+                        Resource::AppClient,
+                        client_name,
+                        Action::WouldCreate,
+                    ));
+                    None
+                }
+            };
+            (pool_id, client)
+        }
+    };
+
+    let provider = match (&user_pool_id, &client) {
+        (Some(pool), Some(client)) => Some((
+            format!("cognito-idp.{region}.amazonaws.com/{pool}"),
+            client.id.clone(),
+        )),
+        _ => None,
+    };
+    let identity_pool_id = ensure_identity_pool(
+        &ctx,
+        &request.identity_pool_name,
+        provider.as_ref(),
+        request.basic_flow,
+        &mut plan,
+    )
+    .await?;
+    let role_arn = ensure_role(
+        &ctx,
+        &role_name,
+        identity_pool_id.as_deref(),
+        request.duration_hours,
+        &mut plan,
+    )
+    .await?;
+    ensure_attachment(
+        &ctx,
+        identity_pool_id.as_deref(),
+        &role_name,
+        role_arn.as_deref(),
+        &mut plan,
+    )
+    .await?;
+
+    Ok(SetupOutcome {
+        plan,
+        region,
+        user_pool_id,
+        client_id: client.as_ref().map(|c| c.id.clone()),
+        client_secret: client.and_then(|c| c.secret),
+        identity_pool_name: request.identity_pool_name.clone(),
+        identity_pool_id,
+        role_name,
+        role_arn,
+        basic_flow: request.basic_flow,
+        duration_hours: request.duration_hours,
+    })
+}
+
+struct Clients {
+    idp: idp::Client,
+    identity: identity::Client,
+    iam: aws_sdk_iam::Client,
+    dry_run: bool,
+}
+
+struct AppClient {
+    id: String,
+    secret: Option<SecretString>,
+}
+
+fn missing_flows(flows: &[Flow]) -> Vec<Flow> {
+    REQUIRED_FLOWS
+        .iter()
+        .filter(|wanted| {
+            let legacy = match wanted {
+                Flow::AllowUserPasswordAuth => Some(Flow::UserPasswordAuth),
+                _ => None,
+            };
+            !flows.contains(wanted) && legacy.is_none_or(|l| !flows.contains(&l))
+        })
+        .cloned()
+        .collect()
+}
+
+fn flow_names(flows: &[Flow]) -> String {
+    flows
+        .iter()
+        .map(Flow::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A pool and client given by id: they must exist; they are reported, never changed.
+async fn check_existing(
+    ctx: &Clients,
+    user_pool_id: &str,
+    client_id: &str,
+    plan: &mut Plan,
+) -> Result<AppClient, AdminError> {
+    let pool = ctx
+        .idp
+        .describe_user_pool()
+        .user_pool_id(user_pool_id)
+        .send()
+        .await
+        .map_err(|e| not_found_or(e, "user pool", user_pool_id, "DescribeUserPool"))?;
+    let pool_name = pool
+        .user_pool()
+        .and_then(|p| p.name())
+        .unwrap_or(user_pool_id)
+        .to_owned();
+    plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(user_pool_id));
+
+    let described = ctx
+        .idp
+        .describe_user_pool_client()
+        .user_pool_id(user_pool_id)
+        .client_id(client_id)
+        .send()
+        .await
+        .map_err(|e| not_found_or(e, "app client", client_id, "DescribeUserPoolClient"))?;
+    let client = described.user_pool_client();
+    let name = client
+        .and_then(|c| c.client_name())
+        .unwrap_or(client_id)
+        .to_owned();
+    let missing = missing_flows(client.map(|c| c.explicit_auth_flows()).unwrap_or_default());
+    if !missing.is_empty() {
+        plan.warnings.push(format!(
+            "app client `{name}` ({client_id}) does not allow {}: cogauth logs in with SRP by \
+             default and refreshes sessions with the refresh token; add the flows in the \
+             Cognito console, or let `cogadmin setup --create-user-pool` make a client",
+            flow_names(&missing)
+        ));
+    }
+    plan.push(Step::new(Resource::AppClient, name, Action::Unchanged).with_id(client_id));
+    Ok(AppClient {
+        id: client_id.to_owned(),
+        secret: client
+            .and_then(|c| c.client_secret())
+            .map(|s| SecretString::from(s.to_owned())),
+    })
+}
+
+fn not_found_or<E, R>(
+    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    what: &'static str,
+    name: &str,
+    operation: &'static str,
+) -> AdminError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    if error_code(&err) == Some("ResourceNotFoundException") {
+        AdminError::NotFound {
+            what,
+            name: name.to_owned(),
+            hint: ": check the id (and the region in it)".to_owned(),
+        }
+    } else {
+        aws_error(Service::CognitoIdentityProvider, operation)(err)
+    }
+}
+
+fn one_by_name(
+    what: &'static str,
+    name: &str,
+    mut ids: Vec<String>,
+) -> Result<Option<String>, AdminError> {
+    match ids.len() {
+        0 => Ok(None),
+        1 => Ok(ids.pop()),
+        count => {
+            ids.sort();
+            Err(AdminError::Ambiguous {
+                what,
+                name: name.to_owned(),
+                count,
+                ids: ids.join(", "),
+            })
+        }
+    }
+}
+
+async fn ensure_user_pool(
+    ctx: &Clients,
+    pool_name: &str,
+    plan: &mut Plan,
+) -> Result<Option<String>, AdminError> {
+    let pools = collect_pages(|token| {
+        let request = ctx
+            .idp
+            .list_user_pools()
+            .max_results(60)
+            .set_next_token(token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(aws_error(Service::CognitoIdentityProvider, "ListUserPools"))?;
+            let ids = page
+                .user_pools()
+                .iter()
+                .filter(|p| p.name() == Some(pool_name))
+                .filter_map(|p| p.id().map(str::to_owned))
+                .collect();
+            Ok((ids, page.next_token().map(str::to_owned)))
+        }
+    })
+    .await?;
+    if let Some(id) = one_by_name("user pool", pool_name, pools)? {
+        plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(&id));
+        return Ok(Some(id));
+    }
+    if ctx.dry_run {
+        plan.push(Step::new(
+            Resource::UserPool,
+            pool_name,
+            Action::WouldCreate,
+        ));
+        return Ok(None);
+    }
+    let created = ctx
+        .idp
+        .create_user_pool()
+        .pool_name(pool_name)
+        // Only administrators create users: anyone who could sign up would get AWS credentials.
+        .admin_create_user_config(
+            idp::types::AdminCreateUserConfigType::builder()
+                .allow_admin_create_user_only(true)
+                .build(),
+        )
+        .username_configuration(
+            idp::types::UsernameConfigurationType::builder()
+                .case_sensitive(false)
+                .build()
+                .expect("case_sensitive is set"),
+        )
+        .send()
+        .await
+        .map_err(aws_error(
+            Service::CognitoIdentityProvider,
+            "CreateUserPool",
+        ))?;
+    let id = created
+        .user_pool()
+        .and_then(|p| p.id())
+        .ok_or_else(|| {
+            AdminError::bad_answer(
+                Service::CognitoIdentityProvider,
+                "CreateUserPool",
+                "the answer has no pool id",
+            )
+        })?
+        .to_owned();
+    plan.push(Step::new(Resource::UserPool, pool_name, Action::Created).with_id(&id));
+    Ok(Some(id))
+}
+
+async fn ensure_client(
+    ctx: &Clients,
+    user_pool_id: &str,
+    client_name: &str,
+    plan: &mut Plan,
+) -> Result<Option<AppClient>, AdminError> {
+    let clients = collect_pages(|token| {
+        let request = ctx
+            .idp
+            .list_user_pool_clients()
+            .user_pool_id(user_pool_id)
+            .max_results(60)
+            .set_next_token(token);
+        async move {
+            let page = request.send().await.map_err(aws_error(
+                Service::CognitoIdentityProvider,
+                "ListUserPoolClients",
+            ))?;
+            let ids = page
+                .user_pool_clients()
+                .iter()
+                .filter(|c| c.client_name() == Some(client_name))
+                .filter_map(|c| c.client_id().map(str::to_owned))
+                .collect();
+            Ok((ids, page.next_token().map(str::to_owned)))
+        }
+    })
+    .await?;
+    let Some(client_id) = one_by_name("app client", client_name, clients)? else {
+        if ctx.dry_run {
+            plan.push(Step::new(
+                Resource::AppClient,
+                client_name,
+                Action::WouldCreate,
+            ));
+            return Ok(None);
+        }
+        let created = ctx
+            .idp
+            .create_user_pool_client()
+            .user_pool_id(user_pool_id)
+            .client_name(client_name)
+            // Public: a command-line tool cannot keep a secret.
+            .generate_secret(false)
+            .set_explicit_auth_flows(Some(REQUIRED_FLOWS.to_vec()))
+            .prevent_user_existence_errors(idp::types::PreventUserExistenceErrorTypes::Enabled)
+            .send()
+            .await
+            .map_err(aws_error(
+                Service::CognitoIdentityProvider,
+                "CreateUserPoolClient",
+            ))?;
+        let id = created
+            .user_pool_client()
+            .and_then(|c| c.client_id())
+            .unwrap_or_default()
+            .to_owned();
+        plan.push(
+            Step::new(Resource::AppClient, client_name, Action::Created)
+                .with_id(&id)
+                .with_details(vec![format!("public, {}", flow_names(&REQUIRED_FLOWS))]),
+        );
+        return Ok(Some(AppClient { id, secret: None }));
+    };
+
+    let described = ctx
+        .idp
+        .describe_user_pool_client()
+        .user_pool_id(user_pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .map_err(aws_error(
+            Service::CognitoIdentityProvider,
+            "DescribeUserPoolClient",
+        ))?;
+    let current = described.user_pool_client();
+    let secret = current
+        .and_then(|c| c.client_secret())
+        .map(|s| SecretString::from(s.to_owned()));
+    let flows = current
+        .map(|c| c.explicit_auth_flows().to_vec())
+        .unwrap_or_default();
+    let missing = missing_flows(&flows);
+    if missing.is_empty() {
+        plan.push(
+            Step::new(Resource::AppClient, client_name, Action::Unchanged).with_id(&client_id),
+        );
+        return Ok(Some(AppClient {
+            id: client_id,
+            secret,
+        }));
+    }
+    if !ctx.dry_run
+        && let Some(current) = current
+    {
+        let mut wanted = flows.clone();
+        wanted.extend(missing.iter().cloned());
+        update_client_flows(ctx, user_pool_id, current, wanted).await?;
+    }
+    plan.push(
+        Step::new(
+            Resource::AppClient,
+            client_name,
+            Action::update(ctx.dry_run),
+        )
+        .with_id(&client_id)
+        .with_details(vec![format!("allow {}", flow_names(&missing))]),
+    );
+    Ok(Some(AppClient {
+        id: client_id,
+        secret,
+    }))
+}
+
+/// UpdateUserPoolClient resets every setting it is not given, so all current settings are
+/// passed back with only the auth flows changed.
+async fn update_client_flows(
+    ctx: &Clients,
+    user_pool_id: &str,
+    current: &idp::types::UserPoolClientType,
+    flows: Vec<Flow>,
+) -> Result<(), AdminError> {
+    let non_empty = |v: &[String]| (!v.is_empty()).then(|| v.to_vec());
+    ctx.idp
+        .update_user_pool_client()
+        .user_pool_id(user_pool_id)
+        .set_client_id(current.client_id().map(str::to_owned))
+        .set_client_name(current.client_name().map(str::to_owned))
+        .refresh_token_validity(current.refresh_token_validity())
+        .set_access_token_validity(current.access_token_validity())
+        .set_id_token_validity(current.id_token_validity())
+        .set_token_validity_units(current.token_validity_units().cloned())
+        .set_read_attributes(non_empty(current.read_attributes()))
+        .set_write_attributes(non_empty(current.write_attributes()))
+        .set_explicit_auth_flows(Some(flows))
+        .set_supported_identity_providers(non_empty(current.supported_identity_providers()))
+        .set_callback_urls(non_empty(current.callback_urls()))
+        .set_logout_urls(non_empty(current.logout_urls()))
+        .set_default_redirect_uri(current.default_redirect_uri().map(str::to_owned))
+        .set_allowed_o_auth_flows(
+            (!current.allowed_o_auth_flows().is_empty())
+                .then(|| current.allowed_o_auth_flows().to_vec()),
+        )
+        .set_allowed_o_auth_scopes(non_empty(current.allowed_o_auth_scopes()))
+        .set_allowed_o_auth_flows_user_pool_client(current.allowed_o_auth_flows_user_pool_client())
+        .set_analytics_configuration(current.analytics_configuration().cloned())
+        .set_prevent_user_existence_errors(current.prevent_user_existence_errors().cloned())
+        .set_enable_token_revocation(current.enable_token_revocation())
+        .set_enable_propagate_additional_user_context_data(
+            current.enable_propagate_additional_user_context_data(),
+        )
+        .set_auth_session_validity(current.auth_session_validity())
+        .send()
+        .await
+        .map_err(aws_error(
+            Service::CognitoIdentityProvider,
+            "UpdateUserPoolClient",
+        ))?;
+    Ok(())
+}
+
+async fn ensure_identity_pool(
+    ctx: &Clients,
+    name: &str,
+    provider: Option<&(String, String)>,
+    basic_flow: bool,
+    plan: &mut Plan,
+) -> Result<Option<String>, AdminError> {
+    let pools = collect_pages(|token| {
+        let request = ctx
+            .identity
+            .list_identity_pools()
+            .max_results(60)
+            .set_next_token(token);
+        async move {
+            let page = request
+                .send()
+                .await
+                .map_err(aws_error(Service::CognitoIdentity, "ListIdentityPools"))?;
+            let ids = page
+                .identity_pools()
+                .iter()
+                .filter(|p| p.identity_pool_name() == Some(name))
+                .filter_map(|p| p.identity_pool_id().map(str::to_owned))
+                .collect();
+            Ok((ids, page.next_token().map(str::to_owned)))
+        }
+    })
+    .await?;
+    let provider_type = provider.map(|(provider_name, client_id)| {
+        identity::types::CognitoIdentityProvider::builder()
+            .provider_name(provider_name)
+            .client_id(client_id)
+            .build()
+    });
+
+    let Some(id) = one_by_name("identity pool", name, pools)? else {
+        if ctx.dry_run {
+            plan.push(Step::new(Resource::IdentityPool, name, Action::WouldCreate));
+            return Ok(None);
+        }
+        let created = ctx
+            .identity
+            .create_identity_pool()
+            .identity_pool_name(name)
+            .allow_unauthenticated_identities(false)
+            .allow_classic_flow(basic_flow)
+            .set_cognito_identity_providers(provider_type.map(|p| vec![p]))
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "CreateIdentityPool"))?;
+        let mut details = vec!["no unauthenticated identities".to_owned()];
+        if basic_flow {
+            details.push("AllowClassicFlow on".to_owned());
+        }
+        plan.push(
+            Step::new(Resource::IdentityPool, name, Action::Created)
+                .with_id(created.identity_pool_id())
+                .with_details(details),
+        );
+        return Ok(Some(created.identity_pool_id().to_owned()));
+    };
+
+    let current = ctx
+        .identity
+        .describe_identity_pool()
+        .identity_pool_id(&id)
+        .send()
+        .await
+        .map_err(aws_error(Service::CognitoIdentity, "DescribeIdentityPool"))?;
+    let mut details = Vec::new();
+    let mut providers = current.cognito_identity_providers().to_vec();
+    match (provider, &provider_type) {
+        (Some((provider_name, client_id)), Some(wanted)) => {
+            let linked = providers.iter().any(|p| {
+                p.provider_name() == Some(provider_name.as_str())
+                    && p.client_id() == Some(client_id.as_str())
+            });
+            if !linked {
+                details.push(format!("link app client {client_id} of {provider_name}"));
+                providers.push(wanted.clone());
+            }
+        }
+        _ => details.push("link the new app client".to_owned()),
+    }
+    if current.allow_unauthenticated_identities() {
+        details.push("turn off unauthenticated identities".to_owned());
+    }
+    let classic = current.allow_classic_flow().unwrap_or(false);
+    if basic_flow && !classic {
+        details.push("turn on AllowClassicFlow".to_owned());
+    }
+    if details.is_empty() {
+        plan.push(Step::new(Resource::IdentityPool, name, Action::Unchanged).with_id(&id));
+        return Ok(Some(id));
+    }
+    if !ctx.dry_run {
+        // UpdateIdentityPool replaces the whole pool: pass every current setting back.
+        ctx.identity
+            .update_identity_pool()
+            .identity_pool_id(&id)
+            .identity_pool_name(current.identity_pool_name())
+            .allow_unauthenticated_identities(false)
+            .allow_classic_flow(classic || basic_flow)
+            .set_cognito_identity_providers(Some(providers))
+            .set_supported_login_providers(current.supported_login_providers().cloned())
+            .set_developer_provider_name(current.developer_provider_name().map(str::to_owned))
+            .set_open_id_connect_provider_arns(Some(
+                current.open_id_connect_provider_arns().to_vec(),
+            ))
+            .set_saml_provider_arns(Some(current.saml_provider_arns().to_vec()))
+            .set_identity_pool_tags(current.identity_pool_tags().cloned())
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "UpdateIdentityPool"))?;
+    }
+    plan.push(
+        Step::new(Resource::IdentityPool, name, Action::update(ctx.dry_run))
+            .with_id(&id)
+            .with_details(details),
+    );
+    Ok(Some(id))
+}
+
+async fn ensure_role(
+    ctx: &Clients,
+    role_name: &str,
+    identity_pool_id: Option<&str>,
+    duration_hours: u32,
+    plan: &mut Plan,
+) -> Result<Option<String>, AdminError> {
+    let trust = authenticated_role_trust(identity_pool_id.unwrap_or("<new identity pool id>"));
+    let max_session = i32::try_from(duration_hours * 3600).unwrap_or(43200);
+    let Some(role) = crate::iam::find_role(&ctx.iam, role_name).await? else {
+        if ctx.dry_run {
+            plan.push(Step::new(Resource::Role, role_name, Action::WouldCreate));
+            return Ok(None);
+        }
+        let created = ctx
+            .iam
+            .create_role()
+            .role_name(role_name)
+            .assume_role_policy_document(trust.to_json())
+            .max_session_duration(max_session)
+            .description(format!(
+                "cogauth: authenticated identities of identity pool {}",
+                identity_pool_id.unwrap_or_default()
+            ))
+            .send()
+            .await
+            .map_err(aws_error(Service::Iam, "CreateRole"))?;
+        let arn = created
+            .role()
+            .map(|r| r.arn().to_owned())
+            .unwrap_or_default();
+        plan.push(
+            Step::new(Resource::Role, role_name, Action::Created)
+                .with_id(&arn)
+                .with_details(vec![format!("MaxSessionDuration {max_session}")]),
+        );
+        return Ok(Some(arn));
+    };
+
+    let mut details = Vec::new();
+    let current_trust = role
+        .assume_role_policy_document()
+        .map(decode_document)
+        .transpose()
+        .map_err(|message| AdminError::UnreadablePolicy {
+            role_name: role_name.to_owned(),
+            policy_name: "trust policy".to_owned(),
+            message,
+        })?;
+    let trust_differs = current_trust.as_ref() != Some(&trust.to_value());
+    if trust_differs {
+        details.push("trust policy".to_owned());
+    }
+    let current_max = role.max_session_duration().unwrap_or(3600);
+    if current_max != max_session {
+        details.push(format!("MaxSessionDuration {current_max} -> {max_session}"));
+    }
+    if details.is_empty() {
+        plan.push(Step::new(Resource::Role, role_name, Action::Unchanged).with_id(role.arn()));
+        return Ok(Some(role.arn().to_owned()));
+    }
+    if !ctx.dry_run {
+        if trust_differs {
+            ctx.iam
+                .update_assume_role_policy()
+                .role_name(role_name)
+                .policy_document(trust.to_json())
+                .send()
+                .await
+                .map_err(aws_error(Service::Iam, "UpdateAssumeRolePolicy"))?;
+        }
+        if current_max != max_session {
+            ctx.iam
+                .update_role()
+                .role_name(role_name)
+                .max_session_duration(max_session)
+                .set_description(role.description().map(str::to_owned))
+                .send()
+                .await
+                .map_err(aws_error(Service::Iam, "UpdateRole"))?;
+        }
+    }
+    plan.push(
+        Step::new(Resource::Role, role_name, Action::update(ctx.dry_run))
+            .with_id(role.arn())
+            .with_details(details),
+    );
+    Ok(Some(role.arn().to_owned()))
+}
+
+async fn ensure_attachment(
+    ctx: &Clients,
+    identity_pool_id: Option<&str>,
+    role_name: &str,
+    role_arn: Option<&str>,
+    plan: &mut Plan,
+) -> Result<(), AdminError> {
+    let name = format!("authenticated -> {role_name}");
+    let (Some(pool_id), Some(role_arn)) = (identity_pool_id, role_arn) else {
+        plan.push(Step::new(
+            Resource::RoleAttachment,
+            name,
+            Action::WouldCreate,
+        ));
+        return Ok(());
+    };
+    let current = ctx
+        .identity
+        .get_identity_pool_roles()
+        .identity_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(aws_error(Service::CognitoIdentity, "GetIdentityPoolRoles"))?;
+    let mut roles = current.roles().cloned().unwrap_or_default();
+    let attached = roles.get("authenticated").cloned();
+    if attached.as_deref() == Some(role_arn) {
+        plan.push(Step::new(Resource::RoleAttachment, name, Action::Unchanged).with_id(pool_id));
+        return Ok(());
+    }
+    let (action, details) = match &attached {
+        Some(other) => (Action::update(ctx.dry_run), vec![format!("was {other}")]),
+        None => (Action::create(ctx.dry_run), Vec::new()),
+    };
+    if !ctx.dry_run {
+        roles.insert("authenticated".to_owned(), role_arn.to_owned());
+        ctx.identity
+            .set_identity_pool_roles()
+            .identity_pool_id(pool_id)
+            .set_roles(Some(roles))
+            .set_role_mappings(current.role_mappings().cloned())
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "SetIdentityPoolRoles"))?;
+    }
+    plan.push(
+        Step::new(Resource::RoleAttachment, name, action)
+            .with_id(pool_id)
+            .with_details(details),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_names_follow_the_console() {
+        assert_eq!(default_role_name("My Pool"), "Cognito_My_PoolAuth_Role");
+    }
+
+    #[test]
+    fn legacy_password_flow_counts() {
+        assert_eq!(
+            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth]),
+            vec![Flow::AllowRefreshTokenAuth]
+        );
+        assert!(missing_flows(&REQUIRED_FLOWS).is_empty());
+    }
+
+    fn outcome(basic_flow: bool) -> SetupOutcome {
+        SetupOutcome {
+            plan: Plan::new(false),
+            region: "us-east-1".into(),
+            user_pool_id: Some("us-east-1_abc".into()),
+            client_id: Some("client1".into()),
+            client_secret: None,
+            identity_pool_name: "P".into(),
+            identity_pool_id: Some("us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab".into()),
+            role_name: "Cognito_PAuth_Role".into(),
+            role_arn: Some("arn:aws:iam::123456789012:role/Cognito_PAuth_Role".into()),
+            basic_flow,
+            duration_hours: 8,
+        }
+    }
+
+    #[test]
+    fn the_profile_and_command_match_what_was_set_up() {
+        let enhanced = outcome(false);
+        let profile = enhanced.profile().unwrap();
+        assert_eq!(profile.identity_flow, None);
+        assert_eq!(profile.role_arn, None);
+        assert_eq!(
+            enhanced.configure_command("dev").unwrap(),
+            "cogauth configure --profile dev --user-pool-id us-east-1_abc --client-id client1 \
+             --identity-pool-id us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab --region us-east-1"
+        );
+        let basic = outcome(true);
+        let profile = basic.profile().unwrap();
+        assert_eq!(profile.identity_flow, Some(IdentityFlow::Basic));
+        assert_eq!(profile.duration_hours, Some(8));
+        assert!(
+            basic
+                .configure_command("dev")
+                .unwrap()
+                .ends_with("--identity-flow basic --role-arn arn:aws:iam::123456789012:role/Cognito_PAuth_Role --duration-hours 8")
+        );
+        let mut dry = outcome(false);
+        dry.identity_pool_id = None;
+        assert!(dry.recorded().is_none() && dry.configure_command("x").is_none());
+    }
+}

@@ -1,0 +1,64 @@
+//! The layering ARCHITECTURE.md states, read from the manifests: `cogauth-core` depends on
+//! neither the IAM SDK nor `zip` (the admin code that needs them lives here), and `cogauth`
+//! takes this crate without the Lambda deploy.
+
+use std::path::Path;
+
+fn manifest(crate_dir: &str) -> toml::Table {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(crate_dir)
+        .join("Cargo.toml");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+        .parse()
+        .expect("a valid manifest")
+}
+
+fn dependencies(manifest: &toml::Table) -> Vec<String> {
+    manifest
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .map(|deps| deps.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_core_links_no_iam_and_no_zip() {
+    let deps = dependencies(&manifest("cogauth-core"));
+    assert!(
+        deps.iter().any(|d| d == "aws-sdk-lambda"),
+        "read the right file: {deps:?}"
+    );
+    for forbidden in ["aws-sdk-iam", "zip", "cogauth-admin"] {
+        assert!(
+            !deps.iter().any(|d| d == forbidden),
+            "cogauth-core depends on {forbidden}"
+        );
+    }
+}
+
+#[test]
+fn cogauth_takes_the_admin_crate_without_the_lambda_deploy() {
+    let cli = manifest("cogauth-cli");
+    let admin = &cli["dependencies"]["cogauth-admin"];
+    let features = admin
+        .get("features")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        !features.iter().any(|f| f.as_str() == Some("lambda-deploy")),
+        "{admin}"
+    );
+    let workspace: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+    assert_eq!(
+        workspace["workspace"]["dependencies"]["cogauth-admin"]["default-features"].as_bool(),
+        Some(false),
+        "the workspace dependency must not turn the deploy on"
+    );
+}
