@@ -6,6 +6,7 @@
 //! GetIdentityPoolRoles, GetRole), then judged, so every fix can name the real resources.
 //! Missing credentials or a refused read skip a check with "needs admin rights: ...".
 
+mod managed_login;
 mod trust;
 
 use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
@@ -24,6 +25,8 @@ pub mod names {
     pub const AUTH_FLOWS: &str = "app client auth flows";
     pub const PROVIDER: &str = "identity pool trusts the user pool";
     pub const ROLE_TRUST: &str = "role trust policy";
+    /// Only for profiles that sign in through the browser or may finish there.
+    pub const MANAGED_LOGIN_SETTINGS: &str = "managed login settings";
 }
 
 const ADMIN_CHECKS: [&str; 3] = [names::AUTH_FLOWS, names::PROVIDER, names::ROLE_TRUST];
@@ -58,11 +61,18 @@ impl cogauth_core::doctor::AdminChecks for AdminChecks {
             ));
         }
         let facts = Facts::read(sdk, target).await;
-        vec![
+        let mut checks = vec![
             Check::new(names::AUTH_FLOWS, auth_flows(&facts, target)),
             Check::new(names::PROVIDER, provider(&facts, target)),
             Check::new(names::ROLE_TRUST, role_trust(&facts, target)),
-        ]
+        ];
+        if managed_login::applies(target) {
+            checks.push(Check::new(
+                names::MANAGED_LOGIN_SETTINGS,
+                managed_login::check(sdk, &facts, target).await,
+            ));
+        }
+        checks
     }
 }
 
@@ -145,6 +155,8 @@ struct ClientFacts {
     name: String,
     flows: Vec<Flow>,
     has_secret: bool,
+    /// Its hosted UI (managed login) settings.
+    oauth: managed_login::OAuthFacts,
 }
 
 #[derive(Debug)]
@@ -195,6 +207,7 @@ impl Facts {
                         .map(|c| c.explicit_auth_flows().to_vec())
                         .unwrap_or_default(),
                     has_secret: c.and_then(|c| c.client_secret()).is_some(),
+                    oauth: managed_login::OAuthFacts::of(c),
                 }
             });
 

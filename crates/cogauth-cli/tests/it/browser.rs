@@ -97,6 +97,7 @@ impl BrowserWorld {
     fn normalized(&self, text: &str) -> String {
         let mut out = text
             .replace(&self.ml.base_url, "[MANAGED_LOGIN_URL]")
+            .replace(&self.ml.domain, "[DOMAIN]")
             .replace(&self.ml.redirect_uri, "[REDIRECT_URI]")
             .replace(&self.ml.port.to_string(), "[PORT]")
             .replace(&self.ml.pool.client_id, "[CLIENT_ID]")
@@ -650,4 +651,166 @@ fn a_challenge_the_terminal_cannot_answer_is_finished_in_the_browser() {
     assert_eq!(browser["outcome"], "called_back", "{browser}");
     assert_eq!(world.token_calls()[0]["outcome"], "ok");
     world.assert_aws_cli_works();
+}
+
+/// The emulator accepts any keys: these stand for an administrator's credentials.
+const ADMIN: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_REGION", "us-east-1"),
+];
+
+/// `cogauth doctor --profile dev --json` with admin credentials: the report and whether it passed.
+fn doctor(world: &BrowserWorld) -> (bool, Value) {
+    let out = cogauth_with(
+        &world.home,
+        &["doctor", "--profile", "dev", "--json"],
+        "",
+        ADMIN,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("doctor --json printed no JSON ({e}): {}", stderr(&out));
+    });
+    (out.status.success(), report)
+}
+
+#[track_caller]
+fn doctor_check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check `{name}` in {report:#}"))
+}
+
+#[test]
+fn doctor_checks_the_managed_login_of_a_browser_profile() {
+    let world = BrowserWorld::new(
+        Options {
+            identity_provider: Some("CorpIdP".to_owned()),
+            ..Default::default()
+        },
+        "browser",
+        &[],
+    );
+    let (healthy, report) = doctor(&world);
+    assert!(healthy, "{report:#}");
+    for name in ["managed login", "managed login settings"] {
+        assert_eq!(doctor_check(&report, name)["status"], "pass", "{report:#}");
+    }
+
+    // A callback the client does not list: the domain says redirect_mismatch, the client's
+    // settings say which callbacks it has; both say how to fix it.
+    let configure = |args: &[&str]| {
+        let mut all = vec!["configure", "--profile", "dev"];
+        all.extend_from_slice(args);
+        ok(&cogauth(&world.home, &all, ""));
+    };
+    configure(&["--redirect-uri", "http://127.0.0.1:9/elsewhere"]);
+    let (healthy, report) = doctor(&world);
+    assert!(!healthy);
+    let probe = doctor_check(&report, "managed login");
+    assert_eq!(probe["status"], "fail", "{report:#}");
+    let problem = probe["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("redirect_mismatch") && problem.contains("http://127.0.0.1:9/elsewhere"),
+        "{problem}"
+    );
+    assert!(
+        probe["fix"].as_str().unwrap().contains("--managed-login"),
+        "{probe}"
+    );
+    let settings = doctor_check(&report, "managed login settings");
+    assert_eq!(settings["status"], "fail", "{report:#}");
+    assert!(
+        settings["problem"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("it lists {}", world.ml.redirect_uri)),
+        "{settings}"
+    );
+
+    // Scopes the client does not allow, and an identity provider it does not offer.
+    configure(&[
+        "--redirect-uri",
+        &world.ml.redirect_uri,
+        "--oauth-scopes",
+        "openid phone",
+        "--identity-provider",
+        "OtherIdP",
+    ]);
+    let (_, report) = doctor(&world);
+    let probe = doctor_check(&report, "managed login");
+    assert!(
+        probe["problem"].as_str().unwrap().contains("invalid_scope"),
+        "{probe}"
+    );
+    let problem = doctor_check(&report, "managed login settings")["problem"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(problem.contains("scopes phone"), "{problem}");
+    assert!(
+        problem.contains("identity provider `OtherIdP`") && problem.contains("COGNITO, CorpIdP"),
+        "{problem}"
+    );
+    insta::assert_snapshot!(
+        "doctor_settings_fix",
+        world.normalized(
+            doctor_check(&report, "managed login settings")["fix"]
+                .as_str()
+                .unwrap()
+        )
+    );
+}
+
+#[test]
+fn doctor_finds_a_pool_without_a_domain() {
+    // A pool without a domain, and a browser profile without managed_login_url.
+    let pool = block_on(fixtures::create_pool(fixtures::PoolOptions::default()));
+    let home = TestHome::new();
+    ok(&cogauth(
+        &home,
+        &[
+            "configure",
+            "--profile",
+            "dev",
+            "--user-pool-id",
+            &pool.user_pool_id,
+            "--client-id",
+            &pool.client_id,
+            "--identity-pool-id",
+            &pool.identity_pool_id,
+            "--auth-flow",
+            "browser",
+        ],
+        "",
+    ));
+    let out = cogauth_with(&home, &["doctor", "--profile", "dev", "--json"], "", ADMIN);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!out.status.success());
+    let probe = doctor_check(&report, "managed login");
+    assert!(
+        probe["problem"].as_str().unwrap().contains("has no domain"),
+        "{probe}"
+    );
+    assert!(
+        probe["fix"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("--user-pool-id {} ", pool.user_pool_id)),
+        "{probe}"
+    );
+    let settings = doctor_check(&report, "managed login settings");
+    assert!(
+        settings["problem"]
+            .as_str()
+            .unwrap()
+            .contains("has no domain"),
+        "{settings}"
+    );
+    // And login says the same, before any browser opens.
+    let err = fails(&cogauth(&home, &["login", "--profile", "dev"], ""));
+    assert!(err.contains("has no domain"), "{err}");
 }

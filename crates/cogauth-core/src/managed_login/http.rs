@@ -37,9 +37,11 @@ impl std::fmt::Display for HttpFailure {
     }
 }
 
-/// An answer: its status and its body (zeroized when dropped: it may hold tokens).
+/// An answer: its status, its `Location` (redirects are not followed) and its body (zeroized
+/// when dropped: it may hold tokens).
 pub(crate) struct Answer {
     pub status: u16,
+    pub location: Option<String>,
     pub body: Zeroizing<Vec<u8>>,
 }
 
@@ -117,12 +119,14 @@ impl Http {
                 .await
                 .map_err(|e| HttpFailure::Unreachable(crate::aws::error_chain(Some(&e))))?;
             let status = response.status().as_u16();
+            let location = response.headers().get("location").map(str::to_owned);
             let body = ByteStream::new(response.into_body())
                 .collect()
                 .await
                 .map_err(|e| HttpFailure::Unreachable(crate::aws::error_chain(Some(&e))))?;
             Ok(Answer {
                 status,
+                location,
                 body: Zeroizing::new(body.into_bytes().to_vec()),
             })
         };

@@ -32,6 +32,7 @@ mod endpoints;
 mod fallback;
 mod http;
 mod loopback;
+mod probe;
 mod request;
 mod token;
 
@@ -43,6 +44,7 @@ use url::Url;
 
 pub use endpoints::Endpoints;
 pub use fallback::BrowserFallback;
+pub use probe::Probe;
 
 use self::http::Http;
 use self::loopback::{Loopback, Page};
@@ -168,6 +170,8 @@ pub enum ManagedLoginError {
     },
     #[error("{}", token_message(error, description))]
     TokenRefused { error: String, description: String },
+    #[error("the managed login at {url} does not answer ({detail}): check `managed_login_url`")]
+    Unreachable { url: String, detail: String },
     #[error("cannot exchange the sign-in code at the token endpoint: {detail}")]
     TokenEndpoint { detail: String },
     #[error(
