@@ -56,14 +56,19 @@ pub struct Common {
     /// Also write a cogauth user profile with this name for what was set up.
     #[arg(long, value_name = "PROFILE")]
     write_profile: Option<String>,
-    /// Browser sign-in: create the user pool domain PREFIX.auth.<region>.amazoncognito.com, allow the app client the authorization code flow with cogauth's callback and scopes, and write `auth_flow = "browser"` into the profile.
+    /// Browser sign-in: create the user pool domain PREFIX.auth.REGION.amazoncognito.com, allow the app client the authorization code flow with cogauth's callback and scopes, and write `auth_flow = "browser"` into the profile.
     #[arg(long, value_name = "PREFIX")]
     managed_login: Option<String>,
     /// With --managed-login: an identity provider of the pool (Google, or a SAML/OIDC provider's name) the app client offers; repeat for several.
     #[arg(long, value_name = "NAME", requires = "managed_login")]
     identity_provider: Vec<String>,
-    /// With --managed-login: the callback to register (default: http://localhost:28435/callback, cogauth's default).
-    #[arg(long, value_name = "URL", requires = "managed_login")]
+    // The help is an attribute, not a doc comment: rustdoc refuses bare URLs in docs.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "managed_login",
+        help = "With --managed-login: the callback to register (default: http://localhost:28435/callback, cogauth's default)."
+    )]
     redirect_uri: Option<String>,
     /// Read everything and say what would change; change nothing.
     #[arg(long)]

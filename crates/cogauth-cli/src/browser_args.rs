@@ -6,11 +6,18 @@ use cogauth_core::config::ProfileConfig;
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct BrowserArgs {
-    /// Base URL of the user pool's domain, for browser sign-in, e.g. https://myapp.auth.eu-west-1.amazoncognito.com (default: from the pool's OpenID configuration).
-    #[arg(long, value_name = "URL")]
+    // The help is an attribute, not a doc comment: rustdoc refuses bare URLs in docs.
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "Base URL of the user pool's domain, for browser sign-in, e.g. https://myapp.auth.eu-west-1.amazoncognito.com (default: from the pool's OpenID configuration)."
+    )]
     pub managed_login_url: Option<String>,
-    /// Browser sign-in's callback, exactly as registered on the app client (default: http://localhost:28435/callback).
-    #[arg(long, value_name = "URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "Browser sign-in's callback, exactly as registered on the app client (default: http://localhost:28435/callback)."
+    )]
     pub redirect_uri: Option<String>,
     /// Browser sign-in goes straight to this identity provider of the pool (e.g. Google, or your SAML/OIDC provider's name).
     #[arg(long, value_name = "NAME")]

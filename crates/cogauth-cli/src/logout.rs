@@ -18,7 +18,7 @@ pub struct LogoutArgs {
     /// Log out of every cached profile.
     #[arg(long, conflicts_with = "profile")]
     pub all: bool,
-    /// Also end the managed login session: open <managed login URL>/logout in the browser (browser sign-in).
+    /// Also end the managed login session: open MANAGED_LOGIN_URL/logout in the browser (browser sign-in).
     #[arg(long, conflicts_with = "all")]
     pub browser: bool,
     /// With --browser: print the logout URL to open in the browser you signed in with, instead of opening one here.

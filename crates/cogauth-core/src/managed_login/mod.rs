@@ -7,16 +7,16 @@
 //! sign in.
 //!
 //! 1. The endpoints come from `managed_login_url` (`<base>/oauth2/authorize`, `/oauth2/token`,
-//!    `/logout`), else from the pool's OpenID discovery document ([`endpoints`]).
+//!    `/logout`), else from the pool's OpenID discovery document (`endpoints.rs`).
 //! 2. An authorization request with a fresh `state`, PKCE S256 verifier and `nonce`
-//!    ([`request`]); `-u` becomes `login_hint`, `identity_provider` skips the sign-in page.
+//!    (`request.rs`); `-u` becomes `login_hint`, `identity_provider` skips the sign-in page.
 //! 3. The user's browser opens it, through the [`Prompter`] (the core never starts programs),
-//!    and comes back to a one-shot loopback listener on `redirect_uri` ([`loopback`]) with a
+//!    and comes back to a one-shot loopback listener on `redirect_uri` (`loopback.rs`) with a
 //!    bounded wait (`COGAUTH_CALLBACK_TIMEOUT`). With no browser on this machine
 //!    ([`BrowserAccess::Remote`], `--no-browser`), the URL is shown and the URL the browser
 //!    ends at is pasted back instead.
 //! 4. The code and the verifier go to the token endpoint, with HTTP Basic client
-//!    authentication when the profile has a client secret ([`token`]). The page the browser
+//!    authentication when the profile has a client secret (`token.rs`). The page the browser
 //!    shows says how that went.
 //! 5. A refresh uses the token endpoint's `refresh_token` grant, which needs no SECRET_HASH
 //!    (the user name a federated user would hash it with is Cognito's business).
