@@ -167,6 +167,16 @@ fn error_line(out: &Output) -> String {
         .to_owned()
 }
 
+/// The query parameters of a URL.
+fn url_query(url: &str) -> std::collections::HashMap<String, String> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
 fn result(path: &std::path::Path) -> Value {
     managed_login::wait_for_result(path, RESULT_WAIT)
 }
@@ -248,9 +258,31 @@ fn the_scripted_browser_signs_in_with_the_pools_discovery_document() {
     world
         .home
         .write(".config/cogauth/config.toml", &without_url);
-    let (out, result_path) = world.login(&[]);
+    // Logged at trace level, every HTTP exchange included: no secret may show.
+    let (out, result_path) = world.run(
+        &["-vvv", "login", "--profile", "dev", "-u", &world.user],
+        &[],
+    );
     ok(&out);
     let browser = result(&result_path);
+    let log = stderr(&out);
+    let callback = url_query(browser["callback"]["url"].as_str().unwrap());
+    let code = &callback["code"];
+    let cache: Value = serde_json::from_str(&world.home.read(".cache/cogauth/dev.json")).unwrap();
+    let refresh_token = cache["refresh_token"].as_str().unwrap();
+    let secret_key = cache["credentials"]["secret_access_key"].as_str().unwrap();
+    for (what, secret) in [
+        ("the code", code.as_str()),
+        ("the refresh token", refresh_token),
+        ("the secret key", secret_key),
+        ("the password", PASSWORD),
+    ] {
+        assert!(!log.contains(secret), "{what} is in the log:\n{log}");
+    }
+    assert!(
+        log.contains("oauth2/authorize"),
+        "the log is a trace: {log}"
+    );
     assert_eq!(browser["callback"]["status"], 200, "{browser}");
     assert!(
         browser["callback"]["body"]
