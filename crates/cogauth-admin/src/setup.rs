@@ -25,7 +25,10 @@ use super::policies::{authenticated_role_trust, decode_document, validate_role_n
 use super::users::user_pool_region;
 use crate::{AdminError, aws_error, collect_pages, region_of};
 use cogauth_core::aws::{Service, error_code, in_region};
-use cogauth_core::config::{IdentityFlow, ProfileConfig};
+use cogauth_core::config::{AuthFlow, DEFAULT_REDIRECT_URI, IdentityFlow, ProfileConfig};
+use cogauth_core::doctor::shell_word;
+
+use crate::managed_login::{ManagedLoginOutcome, ManagedLoginRequest};
 
 /// The app client `cogadmin setup --create-user-pool` finds or creates.
 pub const DEFAULT_CLIENT_NAME: &str = "cogauth";
@@ -63,6 +66,8 @@ pub struct SetupRequest {
     pub basic_flow: bool,
     /// The role's MaxSessionDuration, 1 to 12.
     pub duration_hours: u32,
+    /// `--managed-login`: the domain and the app client's OAuth settings for browser sign-in.
+    pub managed_login: Option<ManagedLoginRequest>,
     pub dry_run: bool,
 }
 
@@ -88,6 +93,8 @@ pub struct SetupOutcome {
     pub role_arn: Option<String>,
     pub basic_flow: bool,
     pub duration_hours: u32,
+    /// What browser sign-in needs, with `--managed-login`.
+    pub managed_login: Option<ManagedLoginOutcome>,
 }
 
 impl SetupOutcome {
@@ -122,6 +129,11 @@ impl SetupOutcome {
             profile.role_arn = Some(recorded.role_arn);
             profile.duration_hours = Some(self.duration_hours);
         }
+        if let Some(ml) = &self.managed_login {
+            profile.auth_flow = Some(AuthFlow::Browser);
+            profile.managed_login_url = Some(ml.managed_login_url.clone());
+            profile.redirect_uri = Some(ml.redirect_uri.clone());
+        }
         Some(profile)
     }
 
@@ -139,6 +151,15 @@ impl SetupOutcome {
                 recorded.role_arn, self.duration_hours
             ));
         }
+        if let Some(ml) = &self.managed_login {
+            command.push_str(&format!(
+                " --auth-flow browser --managed-login-url {}",
+                ml.managed_login_url
+            ));
+            if ml.redirect_uri != DEFAULT_REDIRECT_URI {
+                command.push_str(&format!(" --redirect-uri {}", shell_word(&ml.redirect_uri)));
+            }
+        }
         Some(command)
     }
 }
@@ -146,6 +167,9 @@ impl SetupOutcome {
 /// Runs the setup (or, with `dry_run`, reads everything and says what it would do).
 pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutcome, AdminError> {
     validate_identity_pool_name(&request.identity_pool_name)?;
+    if let Some(managed_login) = &request.managed_login {
+        crate::managed_login::validate(managed_login)?;
+    }
     let role_name = request
         .role_name
         .clone()
@@ -199,6 +223,22 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         }
     };
 
+    let managed_login = match &request.managed_login {
+        Some(wanted) => Some(
+            crate::managed_login::ensure(
+                &ctx.idp,
+                &region,
+                user_pool_id.as_deref(),
+                client.as_ref().map(|c| c.id.as_str()),
+                wanted,
+                request.dry_run,
+                &mut plan,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+
     let provider = match (&user_pool_id, &client) {
         (Some(pool), Some(client)) => Some((
             format!("cognito-idp.{region}.amazonaws.com/{pool}"),
@@ -243,6 +283,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         role_arn,
         basic_flow: request.basic_flow,
         duration_hours: request.duration_hours,
+        managed_login,
     })
 }
 
@@ -929,6 +970,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/Cognito_PAuth_Role".into()),
             basic_flow,
             duration_hours: 8,
+            managed_login: None,
         }
     }
 
@@ -956,5 +998,21 @@ mod tests {
         let mut dry = outcome(false);
         dry.identity_pool_id = None;
         assert!(dry.recorded().is_none() && dry.configure_command("x").is_none());
+
+        let mut browser = outcome(false);
+        browser.managed_login = Some(ManagedLoginOutcome {
+            managed_login_url: "https://myapp.auth.us-east-1.amazoncognito.com".into(),
+            redirect_uri: DEFAULT_REDIRECT_URI.into(),
+        });
+        let profile = browser.profile().unwrap();
+        assert_eq!(profile.auth_flow, Some(AuthFlow::Browser));
+        assert_eq!(
+            profile.managed_login_url.as_deref(),
+            Some("https://myapp.auth.us-east-1.amazoncognito.com")
+        );
+        assert_eq!(profile.redirect_uri.as_deref(), Some(DEFAULT_REDIRECT_URI));
+        assert!(browser.configure_command("dev").unwrap().ends_with(
+            "--auth-flow browser --managed-login-url https://myapp.auth.us-east-1.amazoncognito.com"
+        ));
     }
 }

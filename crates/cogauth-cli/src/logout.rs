@@ -2,10 +2,15 @@
 //! wrote in the AWS files for the profile (never anyone else's sections). This machine's
 //! remembered device stays for the next login, unless `--forget-device`.
 
-use anyhow::Result;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
 use clap::Args;
 use cogauth_core::cache::{FileSessionStore, SessionStore};
+use cogauth_core::clock::SystemClock;
 use cogauth_core::env::ProcessEnv;
+use cogauth_core::managed_login::{ManagedLogin, ManagedLoginConfig, SignOut};
+use cogauth_core::prompt::BrowserAccess;
 
 #[derive(Args, Debug)]
 pub struct LogoutArgs {
@@ -18,6 +23,12 @@ pub struct LogoutArgs {
     /// forget it here: the next login asks for MFA again.
     #[arg(long)]
     pub forget_device: bool,
+    /// Also end the managed login session: open MANAGED_LOGIN_URL/logout in the browser (browser sign-in).
+    #[arg(long, conflicts_with = "all")]
+    pub browser: bool,
+    /// With --browser: print the logout URL to open in the browser you signed in with, instead of opening one here.
+    #[arg(long, requires = "browser")]
+    pub no_browser: bool,
 }
 
 pub fn run(args: LogoutArgs) -> Result<()> {
@@ -40,8 +51,9 @@ pub fn run(args: LogoutArgs) -> Result<()> {
         return Ok(());
     }
     let runtime = crate::context::runtime()?;
-    for profile in profiles {
+    for profile in &profiles {
         let broker = crate::context::broker_allowing_unknown(Some(profile.clone()))?;
+        let settings = broker.settings().clone();
         let report = runtime.block_on(broker.logout(args.forget_device))?;
         match &report.device_forgotten {
             Ok(Some(key)) => eprintln!("profile `{profile}`: the user pool forgot device {key}"),
@@ -76,6 +88,29 @@ pub fn run(args: LogoutArgs) -> Result<()> {
             eprintln!(
                 "profile `{profile}`: kept this machine's remembered device {key} for the next login (`cogauth logout --forget-device` forgets it)"
             );
+        }
+        if args.browser {
+            let prompter = crate::terminal::TerminalPrompter::new("run without --browser")
+                .with_browser_access(match args.no_browser {
+                    true => BrowserAccess::Remote,
+                    false => BrowserAccess::Local,
+                });
+            let managed_login = ManagedLogin::new(
+                ManagedLoginConfig::from_settings(&settings)?,
+                &ProcessEnv,
+                Arc::new(SystemClock),
+            );
+            let ended = runtime
+                .block_on(managed_login.sign_out(&prompter))
+                .with_context(|| {
+                    format!(
+                        "profile `{profile}` is logged out here, but its managed login session \
+                         in the browser may still be open"
+                    )
+                })?;
+            if ended == SignOut::Ended {
+                eprintln!("profile `{profile}`: ended the managed login session in the browser");
+            }
         }
     }
     Ok(())

@@ -5,19 +5,29 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 
-use cogauth_core::prompt::{PromptError, Prompter};
+use cogauth_core::prompt::{BrowserAccess, PromptError, Prompter};
 use secrecy::SecretString;
 
 /// A prompter on `/dev/tty`. (`--mfa-code` is answered by the core from the login request,
 /// so the prompter never guesses which question a pre-supplied answer belongs to.)
 pub struct TerminalPrompter {
     hint: String,
+    browser: BrowserAccess,
 }
 
 impl TerminalPrompter {
     /// `hint` says what to do when there is no terminal (e.g. "pass --password-stdin").
     pub fn new(hint: impl Into<String>) -> Self {
-        Self { hint: hint.into() }
+        Self {
+            hint: hint.into(),
+            browser: BrowserAccess::Local,
+        }
+    }
+
+    /// `--no-browser`: browser sign-in shows the URL and reads back the pasted address.
+    pub fn with_browser_access(mut self, browser: BrowserAccess) -> Self {
+        self.browser = browser;
+        self
     }
 
     fn tty(&self, what: &str) -> Result<File, PromptError> {
@@ -108,6 +118,14 @@ impl Prompter for TerminalPrompter {
 
     fn is_interactive(&self) -> bool {
         has_terminal()
+    }
+
+    fn browser_access(&self) -> BrowserAccess {
+        self.browser
+    }
+
+    fn open_browser(&self, url: &str) -> Result<(), String> {
+        crate::browser::open(url)
     }
 }
 

@@ -15,10 +15,7 @@ use crate::env::Env;
 use crate::identity::{CognitoIdentity, IdentityConfig, IdentityError, IdentityStage};
 use crate::prompt::Prompter;
 use crate::upgrade::{LambdaProxy, UpgradeError, UpgradeStage};
-use crate::userpool::{
-    CognitoUserPool, LoginRequest, RefreshGrant, UserPoolConfig, UserPoolError, UserPoolSession,
-    UserPoolStage,
-};
+use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError, UserPoolSession, UserPoolStage};
 
 /// Why the pipeline gave no credentials. A failed upgrade is not one of them (see
 /// [`Outcome::upgrade_failure`]).
@@ -90,7 +87,8 @@ impl Authenticator {
         }
     }
 
-    /// The pipeline the settings describe: Cognito user pool, Cognito identity pool (enhanced
+    /// The pipeline the settings describe: Cognito user pool (the terminal, or the browser with
+    /// `auth_flow = "browser"`), Cognito identity pool (enhanced
     /// or basic flow), and the Lambda proxy when `lambda_function` is set and
     /// `use_lambda_proxy` is true.
     pub fn from_settings(
@@ -100,19 +98,8 @@ impl Authenticator {
         use_lambda_proxy: bool,
     ) -> Result<Self, ConfigError> {
         let region = settings.require_region()?.to_owned();
-        let user_pool = CognitoUserPool::new(
-            UserPoolConfig {
-                region: region.clone(),
-                user_pool_id: settings.require_user_pool_id()?.to_owned(),
-                client_id: settings.require_client_id()?.to_owned(),
-                client_secret: settings.client_secret.as_ref().map(|s| s.value.clone()),
-                auth_flow: settings.auth_flow.value,
-                preferred_challenge: settings.preferred_challenge.as_ref().map(|p| p.value),
-                custom_with_srp: settings.custom_with_srp.value,
-            },
-            env,
-            clock,
-        );
+        // The terminal (SRP or password), or the browser (managed login).
+        let user_pool = crate::managed_login::user_pool_stage(settings, env, clock)?;
         let identity = CognitoIdentity::new(
             IdentityConfig {
                 region: region.clone(),
@@ -133,7 +120,7 @@ impl Authenticator {
             _ => None,
         };
         Ok(Self::new(
-            Arc::new(user_pool),
+            user_pool,
             Arc::new(identity),
             upgrade,
             settings.duration_hours.value,

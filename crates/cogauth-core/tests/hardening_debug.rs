@@ -14,6 +14,7 @@ use cogauth_core::clock::FixedClock;
 use cogauth_core::config::{AuthFlow, ConfigFile, Overrides, ProfileConfig, Settings};
 use cogauth_core::env::MapEnv;
 use cogauth_core::identity::IdentityCredentials;
+use cogauth_core::managed_login::{ManagedLogin, ManagedLoginConfig};
 use cogauth_core::provider::CogauthCredentialsProvider;
 use cogauth_core::srp::SrpClient;
 use cogauth_core::userpool::{LoginRequest, RefreshGrant, UserPoolConfig, UserPoolSession};
@@ -103,6 +104,19 @@ fn profile_config() -> ProfileConfig {
         client_secret: Some(secret("canary-client-secret")),
         identity_pool_id: Some("us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab".into()),
         ..ProfileConfig::default()
+    }
+}
+
+fn managed_login_config() -> ManagedLoginConfig {
+    ManagedLoginConfig {
+        region: "us-east-1".into(),
+        user_pool_id: "us-east-1_Pool".into(),
+        client_id: "client123".into(),
+        client_secret: Some(secret("canary-client-secret")),
+        managed_login_url: Some("https://d.auth.us-east-1.amazoncognito.com".into()),
+        redirect_uri: "http://localhost:28435/callback".into(),
+        scopes: "openid".into(),
+        identity_provider: None,
     }
 }
 
@@ -230,6 +244,10 @@ fn no_debug_output_shows_a_secret() {
         "PasswordKey" => password_key,
         "Ini" => Ini::parse("[dev]\naws_secret_access_key = canary-secret-access-key\n").unwrap(),
         "SecretString" => secret("canary-password"),
+        "ManagedLoginConfig" => managed_login_config(),
+        "ManagedLogin" => ManagedLogin::new(managed_login_config(), &env, Arc::new(FixedClock::new(
+            DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        ))),
     );
-    assert_eq!(checked, 21);
+    assert_eq!(checked, 23);
 }

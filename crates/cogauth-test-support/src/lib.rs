@@ -4,7 +4,8 @@
 //!   (set by `cargo xtask test`), or one this process installs and starts itself. When neither
 //!   works the calling test **fails** with instructions; it never passes or skips.
 //! - [`harness`] installs the pinned emulator into a venv under `target/` and starts it.
-//! - [`fixtures`] creates user pools, clients, users and identity pools on the emulator.
+//! - [`fixtures`] creates user pools, clients, users and identity pools on the emulator;
+//!   [`managed_login`] the same served as managed login, and the browser drivers.
 //! - [`TestHome`] is a temporary HOME for driving the real binaries as a user would.
 //! - [`imds`] is an instance metadata service that refuses, for tests without credentials.
 
@@ -12,6 +13,7 @@ pub mod fixtures;
 pub mod harness;
 mod home;
 pub mod imds;
+pub mod managed_login;
 pub mod totp;
 
 use std::path::PathBuf;

@@ -11,6 +11,7 @@ mod end_to_end;
 mod hardening;
 mod lambda_deploy;
 mod logging;
+mod managed_login;
 mod policies;
 mod roles;
 mod setup;

@@ -7,6 +7,7 @@
 //! GetIdentityPoolRoles, GetRole), then judged, so every fix can name the real resources.
 //! Missing credentials or a refused read skip a check with "needs admin rights: ...".
 
+mod managed_login;
 mod trust;
 
 use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
@@ -28,6 +29,8 @@ pub mod names {
     pub const DEVICES: &str = "remembered devices";
     pub const PROVIDER: &str = "identity pool trusts the user pool";
     pub const ROLE_TRUST: &str = "role trust policy";
+    /// Only for profiles that sign in through the browser or may finish there.
+    pub const MANAGED_LOGIN_SETTINGS: &str = "managed login settings";
 }
 
 const ADMIN_CHECKS: [&str; 5] = [
@@ -68,13 +71,20 @@ impl cogauth_core::doctor::AdminChecks for AdminChecks {
             ));
         }
         let facts = Facts::read(sdk, target).await;
-        vec![
+        let mut checks = vec![
             Check::new(names::AUTH_FLOWS, auth_flows(&facts, target)),
             Check::new(names::ROTATION, rotation(&facts)),
             Check::new(names::DEVICES, devices(&facts, target)),
             Check::new(names::PROVIDER, provider(&facts, target)),
             Check::new(names::ROLE_TRUST, role_trust(&facts, target)),
-        ]
+        ];
+        if managed_login::applies(target) {
+            checks.push(Check::new(
+                names::MANAGED_LOGIN_SETTINGS,
+                managed_login::check(sdk, &facts, target).await,
+            ));
+        }
+        checks
     }
 }
 
@@ -159,6 +169,8 @@ struct ClientFacts {
     has_secret: bool,
     /// The retry grace period in seconds, when the client rotates refresh tokens.
     rotation_grace: Option<i32>,
+    /// Its hosted UI (managed login) settings.
+    oauth: managed_login::OAuthFacts,
 }
 
 /// The user pool's device settings: `None` when it does not track devices, else
@@ -222,6 +234,7 @@ impl Facts {
                         .and_then(|c| c.refresh_token_rotation())
                         .filter(|r| *r.feature() == FeatureType::Enabled)
                         .map(|r| r.retry_grace_period_seconds().unwrap_or(0)),
+                    oauth: managed_login::OAuthFacts::of(c),
                 }
             });
         let pool = idp
@@ -412,14 +425,17 @@ fn allowed(flows: &[Flow]) -> Allowed {
     }
 }
 
-/// The ExplicitAuthFlows value a login flow needs, and whether `allowed` has it.
-fn login_flow(flow: AuthFlow, allowed: Allowed) -> (&'static str, bool) {
-    match flow {
+/// The ExplicitAuthFlows value a login flow needs, and whether `allowed` has it; `None` for
+/// browser sign-in, which goes through the managed login pages and the token endpoint (the
+/// managed login check covers its settings).
+fn login_flow(flow: AuthFlow, allowed: Allowed) -> Option<(&'static str, bool)> {
+    Some(match flow {
         AuthFlow::Srp => ("ALLOW_USER_SRP_AUTH", allowed.srp),
         AuthFlow::Password => ("ALLOW_USER_PASSWORD_AUTH", allowed.password),
         AuthFlow::Choice => ("ALLOW_USER_AUTH", allowed.user_auth),
         AuthFlow::Custom => ("ALLOW_CUSTOM_AUTH", allowed.custom),
-    }
+        AuthFlow::Browser => return None,
+    })
 }
 
 fn auth_flows(facts: &Facts, t: &Target) -> Outcome {
@@ -446,8 +462,7 @@ fn auth_flows(facts: &Facts, t: &Target) -> Outcome {
     let mut missing = Vec::new();
     let mut problems = Vec::new();
     let mut fixes = Vec::new();
-    let (needed, ok) = login_flow(auth_flow, allowed);
-    if !ok {
+    if let Some((needed, false)) = login_flow(auth_flow, allowed) {
         missing.push(needed);
     }
     // A client that rotates refresh tokens refuses REFRESH_TOKEN_AUTH (and Cognito refuses

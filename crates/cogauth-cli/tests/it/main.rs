@@ -1,6 +1,7 @@
 //! Integration tests of the real `cogauth` binary, driven as a user would: a temporary HOME,
 //! a clean environment, `--password-stdin`, and the emulator as the AWS endpoint.
 
+mod browser;
 mod configure;
 mod devices;
 mod doctor;

@@ -306,7 +306,7 @@ impl CognitoUserPool {
 /// A string claim of an ID token, read without verifying the token: the claims read here only
 /// pick the name SECRET_HASH is computed with (which Cognito checks itself) and the key of the
 /// cached identity id (the identity pool verifies the token the id is used with).
-fn claim(id_token: &str, name: &str) -> Option<String> {
+pub(crate) fn claim(id_token: &str, name: &str) -> Option<String> {
     let payload = id_token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
@@ -378,7 +378,8 @@ impl Login<'_> {
             parameters.insert("DEVICE_KEY".to_owned(), device.key.clone());
         }
         let (step, flow) = match self.pool.config.auth_flow {
-            AuthFlow::Srp => {
+            // Browser sign-in is `crate::managed_login`'s stage; asked here, SRP it is.
+            AuthFlow::Srp | AuthFlow::Browser => {
                 parameters.insert("SRP_A".to_owned(), self.start_srp()?);
                 (Step::InitiateSrp, AuthFlowType::UserSrpAuth)
             }

@@ -71,20 +71,20 @@ pub enum UserPoolError {
     /// already exchanged for a successor that this machine does not have (another copy of the
     /// session used it, or a process ended between the refresh and saving its answer).
     #[error(
-        "the refresh token was already replaced by refresh-token rotation, and its successor was          not saved here: log in again with `cogauth login`"
+        "the refresh token was already replaced by refresh-token rotation, and its successor was not saved here: log in again with `cogauth login`"
     )]
     RefreshTokenReused,
     /// REFRESH_TOKEN_AUTH refused, on an endpoint without GetTokensFromRefreshToken.
     #[error(
-        "app client `{client_id}` does not allow REFRESH_TOKEN_AUTH, and {endpoint} does not offer          GetTokensFromRefreshToken: add ALLOW_REFRESH_TOKEN_AUTH to the app client's          ExplicitAuthFlows (a client that rotates refresh tokens must leave it out, and needs an          endpoint that offers GetTokensFromRefreshToken), or log in again when the credentials          expire"
+        "app client `{client_id}` does not allow REFRESH_TOKEN_AUTH, and {endpoint} does not offer GetTokensFromRefreshToken: add ALLOW_REFRESH_TOKEN_AUTH to the app client's ExplicitAuthFlows (a client that rotates refresh tokens must leave it out, and needs an endpoint that offers GetTokensFromRefreshToken), or log in again when the credentials expire"
     )]
     RefreshFlowNotEnabled { client_id: String, endpoint: String },
     #[error(
-        "the user pool asks for a passkey (WEB_AUTHN), and passkeys need the browser: sign in with          the browser (the profile needs the pool's `managed_login_url`), or choose another way to          sign in (`--preferred-challenge`, e.g. EMAIL_OTP or PASSWORD_SRP)"
+        "the user pool asks for a passkey (WEB_AUTHN), and passkeys need the browser: sign in with the browser (the profile needs the pool's `managed_login_url`), or choose another way to sign in (`--preferred-challenge`, e.g. EMAIL_OTP or PASSWORD_SRP)"
     )]
     PasskeyNeedsBrowser,
     #[error(
-        "the user pool offers several ways to sign in ({offered}) and there is no terminal to          choose on: set `preferred_challenge` in the profile or pass `--preferred-challenge`"
+        "the user pool offers several ways to sign in ({offered}) and there is no terminal to choose on: set `preferred_challenge` in the profile or pass `--preferred-challenge`"
     )]
     ChoiceNeeded { offered: String },
     /// DEVICE_PASSWORD_VERIFIER refused: the device was forgotten at the pool, or the secret
@@ -100,13 +100,13 @@ pub enum UserPoolError {
     /// A custom sign-in ended by the pool's DefineAuthChallenge trigger (failAuthentication,
     /// usually after wrong answers).
     #[error(
-        "the custom sign-in was refused (a wrong answer, or the user pool's challenge triggers          decided so): log in again"
+        "the custom sign-in was refused (a wrong answer, or the user pool's challenge triggers decided so): log in again"
     )]
     CustomAuthRefused,
     /// A Lambda trigger of the pool failed (UserLambdaValidationException,
     /// InvalidLambdaResponseException, UnexpectedLambdaException).
     #[error(
-        "a Lambda trigger of user pool `{user_pool_id}` failed ({failure}): ask an administrator          to check the pool's triggers"
+        "a Lambda trigger of user pool `{user_pool_id}` failed ({failure}): ask an administrator to check the pool's triggers"
     )]
     TriggerFailed {
         user_pool_id: String,
@@ -117,8 +117,10 @@ pub enum UserPoolError {
     #[error("the new password and its confirmation did not match {attempts} times: log in again")]
     NewPasswordMismatch { attempts: usize },
     #[error(
-        "the user pool asked for the {0} challenge, which cogauth does not support: ask an \
-         administrator to change the user pool's sign-in settings"
+        "the user pool asked for the {0} challenge, which cogauth cannot answer on the terminal: \
+         sign in with the browser (`cogauth login --auth-flow browser`; the profile needs the \
+         pool's `managed_login_url`), or ask an administrator to change the pool's sign-in \
+         settings"
     )]
     UnsupportedChallenge(String),
     #[error(
@@ -159,6 +161,9 @@ pub enum UserPoolError {
     Srp(SrpError),
     #[error(transparent)]
     Prompt(#[from] PromptError),
+    /// Browser sign-in (also when a terminal login finishes in the browser).
+    #[error(transparent)]
+    ManagedLogin(Box<crate::managed_login::ManagedLoginError>),
 }
 
 impl From<SrpError> for UserPoolError {

@@ -35,6 +35,7 @@ use std::fmt;
 use secrecy::SecretString;
 
 pub use cognito::CognitoUserPool;
+pub(crate) use cognito::claim;
 pub use error::UserPoolError;
 pub use secret_hash::secret_hash;
 
@@ -123,6 +124,17 @@ impl fmt::Debug for LoginRequest {
             .field("remember_device", &self.remember_device)
             .field("device_name", &self.device_name)
             .finish()
+    }
+}
+
+impl LoginRequest {
+    /// A browser sign-in: `login_hint` (`-u`) prefills the sign-in page; there is no password,
+    /// the managed login pages ask for what the pool needs.
+    pub fn browser(login_hint: Option<String>) -> Self {
+        Self {
+            username: login_hint.unwrap_or_default(),
+            ..Default::default()
+        }
     }
 }
 
