@@ -28,7 +28,10 @@ use super::policies::{authenticated_role_trust, decode_document, validate_role_n
 use super::users::user_pool_region;
 use crate::{AdminError, aws_error, collect_pages, region_of};
 use cogauth_core::aws::{Service, error_code, in_region};
-use cogauth_core::config::{IdentityFlow, ProfileConfig};
+use cogauth_core::config::{AuthFlow, DEFAULT_REDIRECT_URI, IdentityFlow, ProfileConfig};
+use cogauth_core::doctor::shell_word;
+
+use crate::managed_login::{ManagedLoginOutcome, ManagedLoginRequest};
 
 /// The app client `cogadmin setup --create-user-pool` finds or creates.
 pub const DEFAULT_CLIENT_NAME: &str = "cogauth";
@@ -69,6 +72,8 @@ pub struct SetupRequest {
     /// Token-based role mapping for the app client, deciding ambiguous tokens this way;
     /// `None` leaves the role mapping as it is.
     pub token_role_mapping: Option<Ambiguous>,
+    /// `--managed-login`: the domain and the app client's OAuth settings for browser sign-in.
+    pub managed_login: Option<ManagedLoginRequest>,
     pub dry_run: bool,
 }
 
@@ -115,6 +120,8 @@ pub struct SetupOutcome {
     pub role_arn: Option<String>,
     pub basic_flow: bool,
     pub duration_hours: u32,
+    /// What browser sign-in needs, with `--managed-login`.
+    pub managed_login: Option<ManagedLoginOutcome>,
 }
 
 impl SetupOutcome {
@@ -149,6 +156,11 @@ impl SetupOutcome {
             profile.role_arn = Some(recorded.role_arn);
             profile.duration_hours = Some(self.duration_hours);
         }
+        if let Some(ml) = &self.managed_login {
+            profile.auth_flow = Some(AuthFlow::Browser);
+            profile.managed_login_url = Some(ml.managed_login_url.clone());
+            profile.redirect_uri = Some(ml.redirect_uri.clone());
+        }
         Some(profile)
     }
 
@@ -166,6 +178,15 @@ impl SetupOutcome {
                 recorded.role_arn, self.duration_hours
             ));
         }
+        if let Some(ml) = &self.managed_login {
+            command.push_str(&format!(
+                " --auth-flow browser --managed-login-url {}",
+                ml.managed_login_url
+            ));
+            if ml.redirect_uri != DEFAULT_REDIRECT_URI {
+                command.push_str(&format!(" --redirect-uri {}", shell_word(&ml.redirect_uri)));
+            }
+        }
         Some(command)
     }
 }
@@ -173,6 +194,9 @@ impl SetupOutcome {
 /// Runs the setup (or, with `dry_run`, reads everything and says what it would do).
 pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutcome, AdminError> {
     validate_identity_pool_name(&request.identity_pool_name)?;
+    if let Some(managed_login) = &request.managed_login {
+        crate::managed_login::validate(managed_login)?;
+    }
     let role_name = request
         .role_name
         .clone()
@@ -224,6 +248,22 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
             };
             (pool_id, client)
         }
+    };
+
+    let managed_login = match &request.managed_login {
+        Some(wanted) => Some(
+            crate::managed_login::ensure(
+                &ctx.idp,
+                &region,
+                user_pool_id.as_deref(),
+                client.as_ref().map(|c| c.id.as_str()),
+                wanted,
+                request.dry_run,
+                &mut plan,
+            )
+            .await?,
+        ),
+        None => None,
     };
 
     let provider = match (&user_pool_id, &client) {
@@ -284,6 +324,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         role_arn,
         basic_flow: request.basic_flow,
         duration_hours: request.duration_hours,
+        managed_login,
     })
 }
 
@@ -299,9 +340,13 @@ struct AppClient {
     secret: Option<SecretString>,
 }
 
-fn missing_flows(flows: &[Flow]) -> Vec<Flow> {
+/// The required flows `client` lacks. A client that rotates refresh tokens needs no
+/// ALLOW_REFRESH_TOKEN_AUTH, and must not get it: Cognito refuses rotation with it, and cogauth
+/// refreshes such a client with GetTokensFromRefreshToken.
+fn missing_flows(flows: &[Flow], rotates: bool) -> Vec<Flow> {
     REQUIRED_FLOWS
         .iter()
+        .filter(|wanted| !(rotates && **wanted == Flow::AllowRefreshTokenAuth))
         .filter(|wanted| {
             let legacy = match wanted {
                 Flow::AllowUserPasswordAuth => Some(Flow::UserPasswordAuth),
@@ -355,7 +400,10 @@ async fn check_existing(
         .and_then(|c| c.client_name())
         .unwrap_or(client_id)
         .to_owned();
-    let missing = missing_flows(client.map(|c| c.explicit_auth_flows()).unwrap_or_default());
+    let missing = missing_flows(
+        client.map(|c| c.explicit_auth_flows()).unwrap_or_default(),
+        rotates(client),
+    );
     if !missing.is_empty() {
         plan.warnings.push(format!(
             "app client `{name}` ({client_id}) does not allow {}: cogauth logs in with SRP by \
@@ -576,7 +624,7 @@ async fn ensure_client(
     let flows = current
         .map(|c| c.explicit_auth_flows().to_vec())
         .unwrap_or_default();
-    let missing = missing_flows(&flows);
+    let missing = missing_flows(&flows, rotates(current));
     if missing.is_empty() {
         plan.push(
             Step::new(Resource::AppClient, client_name, Action::Unchanged).with_id(&client_id),
@@ -606,6 +654,13 @@ async fn ensure_client(
         id: client_id,
         secret,
     }))
+}
+
+/// Whether the app client rotates refresh tokens.
+fn rotates(client: Option<&idp::types::UserPoolClientType>) -> bool {
+    client
+        .and_then(|c| c.refresh_token_rotation())
+        .is_some_and(|r| *r.feature() == idp::types::FeatureType::Enabled)
 }
 
 /// UpdateUserPoolClient resets every setting it is not given, so all current settings are
@@ -646,6 +701,7 @@ async fn update_client_flows(
             current.enable_propagate_additional_user_context_data(),
         )
         .set_auth_session_validity(current.auth_session_validity())
+        .set_refresh_token_rotation(current.refresh_token_rotation().cloned())
         .send()
         .await
         .map_err(aws_error(
@@ -1051,10 +1107,14 @@ mod tests {
     #[test]
     fn legacy_password_flow_counts() {
         assert_eq!(
-            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth]),
+            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth], false),
             vec![Flow::AllowRefreshTokenAuth]
         );
-        assert!(missing_flows(&REQUIRED_FLOWS).is_empty());
+        assert!(missing_flows(&REQUIRED_FLOWS, false).is_empty());
+        // A rotating client is complete without REFRESH_TOKEN_AUTH, and never gets it.
+        assert!(
+            missing_flows(&[Flow::AllowUserPasswordAuth, Flow::AllowUserSrpAuth], true).is_empty()
+        );
     }
 
     fn outcome(basic_flow: bool) -> SetupOutcome {
@@ -1070,6 +1130,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/Cognito_PAuth_Role".into()),
             basic_flow,
             duration_hours: 8,
+            managed_login: None,
         }
     }
 
@@ -1097,5 +1158,21 @@ mod tests {
         let mut dry = outcome(false);
         dry.identity_pool_id = None;
         assert!(dry.recorded().is_none() && dry.configure_command("x").is_none());
+
+        let mut browser = outcome(false);
+        browser.managed_login = Some(ManagedLoginOutcome {
+            managed_login_url: "https://myapp.auth.us-east-1.amazoncognito.com".into(),
+            redirect_uri: DEFAULT_REDIRECT_URI.into(),
+        });
+        let profile = browser.profile().unwrap();
+        assert_eq!(profile.auth_flow, Some(AuthFlow::Browser));
+        assert_eq!(
+            profile.managed_login_url.as_deref(),
+            Some("https://myapp.auth.us-east-1.amazoncognito.com")
+        );
+        assert_eq!(profile.redirect_uri.as_deref(), Some(DEFAULT_REDIRECT_URI));
+        assert!(browser.configure_command("dev").unwrap().ends_with(
+            "--auth-flow browser --managed-login-url https://myapp.auth.us-east-1.amazoncognito.com"
+        ));
     }
 }

@@ -54,7 +54,11 @@ pub fn run(args: ConsoleArgs) -> Result<()> {
         );
         return Ok(());
     }
-    crate::open_url::open(url.expose_secret())?;
+    crate::browser::open(url.expose_secret()).map_err(|why| {
+        anyhow::anyhow!(
+            "cannot open a browser ({why}): set $BROWSER, or pass --print and open the URL yourself"
+        )
+    })?;
     eprintln!(
         "cogauth: opened the AWS console for profile `{}` ({})",
         broker.profile(),

@@ -2,6 +2,8 @@
 //!
 //! Thin: argument parsing, prompts and output. The work is done by `cogauth_core`.
 
+mod browser;
+mod browser_args;
 mod completions;
 mod configure;
 mod console;
@@ -13,7 +15,6 @@ mod export;
 mod login;
 mod logout;
 mod obtain;
-mod open_url;
 mod profile_args;
 mod report;
 mod roles;

@@ -25,10 +25,7 @@ use crate::identity::{CognitoIdentity, IdentityConfig, IdentityError, IdentitySt
 use crate::prompt::{PromptError, Prompter};
 use crate::roles::{RoleError, TokenRoles};
 use crate::upgrade::{LambdaProxy, UpgradeError, UpgradeStage};
-use crate::userpool::{
-    CognitoUserPool, LoginRequest, RefreshGrant, UserPoolConfig, UserPoolError, UserPoolSession,
-    UserPoolStage,
-};
+use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError, UserPoolSession, UserPoolStage};
 
 /// Why the pipeline gave no credentials. A failed upgrade is not one of them (see
 /// [`Outcome::upgrade_failure`]).
@@ -118,7 +115,8 @@ impl Authenticator {
         self
     }
 
-    /// The pipeline the settings describe: Cognito user pool, Cognito identity pool (enhanced
+    /// The pipeline the settings describe: Cognito user pool (the terminal, or the browser with
+    /// `auth_flow = "browser"`), Cognito identity pool (enhanced
     /// or basic flow), and the Lambda proxy when `lambda_function` is set and
     /// `use_lambda_proxy` is true.
     pub fn from_settings(
@@ -128,17 +126,8 @@ impl Authenticator {
         use_lambda_proxy: bool,
     ) -> Result<Self, ConfigError> {
         let region = settings.require_region()?.to_owned();
-        let user_pool = CognitoUserPool::new(
-            UserPoolConfig {
-                region: region.clone(),
-                user_pool_id: settings.require_user_pool_id()?.to_owned(),
-                client_id: settings.require_client_id()?.to_owned(),
-                client_secret: settings.client_secret.as_ref().map(|s| s.value.clone()),
-                auth_flow: settings.auth_flow.value,
-            },
-            env,
-            clock,
-        );
+        // The terminal (SRP or password), or the browser (managed login).
+        let user_pool = crate::managed_login::user_pool_stage(settings, env, clock)?;
         let identity = CognitoIdentity::new(
             IdentityConfig {
                 region: region.clone(),
@@ -160,7 +149,7 @@ impl Authenticator {
             _ => None,
         };
         Ok(Self::new(
-            Arc::new(user_pool),
+            user_pool,
             Arc::new(identity),
             upgrade,
             settings.duration_hours.value,
@@ -178,7 +167,7 @@ impl Authenticator {
     ) -> Result<Outcome, PipelineError> {
         let user = self.user_pool.login(request, prompter).await?;
         let role = self.choose_role(&user, Some(prompter))?;
-        self.finish(user, known, role).await
+        self.finish_as(user, known, role).await
     }
 
     /// A silent re-login with `grant`. The outcome's user carries the refresh token and device
@@ -188,19 +177,8 @@ impl Authenticator {
         grant: &RefreshGrant,
         known: Option<&KnownIdentity>,
     ) -> Result<Outcome, PipelineError> {
-        let user = grant.renewed_by(self.user_pool.refresh(grant).await?);
-        let role = self.choose_role(&user, None)?;
-        self.finish(user, known, role).await
-    }
-
-    /// New user-pool tokens for `grant`, and nothing else: no identity pool, no upgrade (for
-    /// the callers that need only the ID or access token). The session carries the refresh
-    /// token and device key to keep, as [`Self::refresh`]'s does.
-    pub async fn refresh_tokens(
-        &self,
-        grant: &RefreshGrant,
-    ) -> Result<UserPoolSession, PipelineError> {
-        Ok(grant.renewed_by(self.user_pool.refresh(grant).await?))
+        let user = self.refresh_user(grant).await?;
+        self.finish(user, known).await
     }
 
     /// The role to ask of the identity stage for `user` (see the module documentation), and
@@ -246,7 +224,30 @@ impl Authenticator {
         }
     }
 
-    async fn finish(
+    /// The user-pool half of [`Self::refresh`]: new tokens for `grant`, with the refresh token
+    /// and device key to keep (rotated ones, else the grant's). A caller that stores sessions
+    /// stores a rotated refresh token now, before [`Self::finish`] can fail: the grant's token
+    /// is already dead.
+    pub async fn refresh_user(
+        &self,
+        grant: &RefreshGrant,
+    ) -> Result<UserPoolSession, PipelineError> {
+        Ok(grant.renewed_by(self.user_pool.refresh(grant).await?))
+    }
+
+    /// The identity and upgrade stages for a `user` signed in by a refresh, with the role asked
+    /// for ([`Self::with_role`]; no prompt: none is asked for, the identity pool chooses).
+    pub async fn finish(
+        &self,
+        user: UserPoolSession,
+        known: Option<&KnownIdentity>,
+    ) -> Result<Outcome, PipelineError> {
+        let role = self.choose_role(&user, None)?;
+        self.finish_as(user, known, role).await
+    }
+
+    /// The identity and upgrade stages for a signed-in `user`, asking for `role`.
+    async fn finish_as(
         &self,
         user: UserPoolSession,
         known: Option<&KnownIdentity>,

@@ -102,4 +102,10 @@ pub mod vars {
     /// Replaces the AWS federation endpoint of `cogauth console` (both the sign-in token and
     /// the login URL), e.g. for a test's fake endpoint; https, or http to loopback only.
     pub const COGAUTH_FEDERATION_ENDPOINT: &str = "COGAUTH_FEDERATION_ENDPOINT";
+    /// How long browser sign-in waits for the browser to come back, in whole seconds (default
+    /// 300, at most 3600).
+    pub const COGAUTH_CALLBACK_TIMEOUT: &str = "COGAUTH_CALLBACK_TIMEOUT";
+    /// The web browser for browser sign-in: commands separated by `:`, each with `%s` where the
+    /// URL goes (else the URL is appended); unset, the platform's opener (read by the CLI).
+    pub const BROWSER: &str = "BROWSER";
 }

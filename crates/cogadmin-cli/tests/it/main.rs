@@ -12,6 +12,7 @@ mod groups;
 mod hardening;
 mod lambda_deploy;
 mod logging;
+mod managed_login;
 mod policies;
 mod roles;
 mod setup;

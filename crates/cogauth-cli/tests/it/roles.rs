@@ -134,8 +134,11 @@ fn login_with_a_role_takes_it_and_silent_refreshes_keep_it() {
     );
 
     // A silent refresh asks for the same role, not the preferred one.
-    let refreshes =
-        || emulator().initiate_auth_calls(&w.world.pool.client_id, "REFRESH_TOKEN_AUTH");
+    let refreshes = || {
+        let client = &w.world.pool.client_id;
+        emulator().get_tokens_calls(client)
+            + emulator().initiate_auth_calls(client, "REFRESH_TOKEN_AUTH")
+    };
     let before = refreshes();
     expire_cached_credentials(&w.world.home);
     assert_eq!(w.caller_role(), name_of(&w.dev));

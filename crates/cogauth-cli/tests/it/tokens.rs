@@ -71,7 +71,9 @@ fn token(world: &World, args: &[&str]) -> String {
 }
 
 fn refreshes(world: &World) -> u64 {
-    emulator().initiate_auth_calls(&world.pool.client_id, "REFRESH_TOKEN_AUTH")
+    // By either operation: GetTokensFromRefreshToken, or REFRESH_TOKEN_AUTH where it is not offered.
+    emulator().get_tokens_calls(&world.pool.client_id)
+        + emulator().initiate_auth_calls(&world.pool.client_id, "REFRESH_TOKEN_AUTH")
 }
 
 /// Ages the cached tokens past their expiry, as an hour would.
