@@ -55,6 +55,11 @@ pub struct Common {
     /// Also write a cogauth user profile with this name for what was set up.
     #[arg(long, value_name = "PROFILE")]
     write_profile: Option<String>,
+    /// Take over what setup finds by name but did not create (it lacks the tag
+    /// `cogauth:managed = true`): tag it, then set it up. Also accepts the names a
+    /// ./admin-config.json sets.
+    #[arg(long)]
+    adopt: bool,
     /// Read everything and say what would change; change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -174,6 +179,7 @@ async fn run_setup(
         duration_hours: common
             .duration_hours
             .unwrap_or(admin.config.aws_configuration.max_session_duration / 3600),
+        adopt: common.adopt,
         dry_run: common.dry_run,
     };
     let outcome = setup::setup(sdk, &request).await?;

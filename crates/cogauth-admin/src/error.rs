@@ -124,6 +124,12 @@ pub enum AdminError {
     },
     #[error("admin config `{path}` is not valid: {message}")]
     ConfigInvalid { path: PathBuf, message: String },
+    /// Resources cogadmin found but did not create (they lack `cogauth:managed = true`), which
+    /// the run would have changed; nothing was changed. The fix is `--adopt`.
+    #[error("{}", crate::ownership::refusal(foreign))]
+    NotManaged {
+        foreign: Vec<crate::ownership::Foreign>,
+    },
     #[error(transparent)]
     Target(#[from] crate::target::TargetError),
     #[error(transparent)]
@@ -198,6 +204,7 @@ fn action_prefix(service: Service) -> &'static str {
         Service::Sts => "sts",
         Service::Lambda => "lambda",
         Service::Iam => "iam",
+        Service::SecretsManager => "secretsmanager",
     }
 }
 

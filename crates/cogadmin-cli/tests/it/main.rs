@@ -131,6 +131,16 @@ impl Run {
             .unwrap_or_else(|| panic!("no `{resource}` step in:\n{}", self.stdout));
         line.rsplit(": ").next().unwrap_or_default().to_owned()
     }
+
+    /// The actions of every step on `resource`, in order (an adoption comes before the step
+    /// that changes the adopted resource).
+    pub fn actions_of(&self, resource: &str) -> Vec<String> {
+        self.stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with(resource))
+            .map(|l| l.rsplit(": ").next().unwrap_or_default().to_owned())
+            .collect()
+    }
 }
 
 /// The five steps of a setup, in order.

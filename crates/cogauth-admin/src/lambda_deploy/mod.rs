@@ -316,7 +316,7 @@ pub async fn deploy(
     validate(options)?;
     let region = options.region.clone();
     let sdk = &in_region(sdk, &region);
-    let (partition, account) = caller(sdk).await?;
+    let (partition, account) = crate::caller(sdk).await?;
     let names = &options.names;
     let dry_run = options.dry_run;
     let mut steps = Vec::new();
@@ -513,31 +513,6 @@ fn validate(options: &DeployOptions) -> Result<(), DeployError> {
         return Err(invalid("access key id", access_key_id, "an IAM access key id").into());
     }
     Ok(())
-}
-
-/// The partition and account of the administrator's credentials.
-async fn caller(sdk: &SdkConfig) -> Result<(String, String), DeployError> {
-    let me = aws_sdk_sts::Client::new(sdk)
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(aws_error(Service::Sts, "GetCallerIdentity"))?;
-    let account = me.account().unwrap_or_default().to_owned();
-    let partition = me
-        .arn()
-        .and_then(|arn| arn.split(':').nth(1))
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws")
-        .to_owned();
-    if account.is_empty() {
-        return Err(AdminError::bad_answer(
-            Service::Sts,
-            "GetCallerIdentity",
-            "the answer names no account",
-        )
-        .into());
-    }
-    Ok((partition, account))
 }
 
 /// The key the function will hold, and the cogauth-created keys to delete once it does.
