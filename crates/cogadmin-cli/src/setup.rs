@@ -67,6 +67,7 @@ pub struct Common {
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, args.common.adopt)?;
     let mut common = args.common;
     let user_pool = match (args.create_user_pool, args.user_pool_id, args.client_id) {
         (Some(pool_name), _, _) => UserPoolChoice::Create {
@@ -131,6 +132,7 @@ pub struct IdentityPoolArgs {
 /// the client, then does what `setup` does with them (now including the role).
 pub async fn run_identity_pool(mut args: IdentityPoolArgs, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, args.common.adopt)?;
     if args.user_pool_id.is_none() || args.client_id.is_none() {
         output::note("Cognito Identity Pool setup (the user pool must already exist)");
     }
