@@ -429,7 +429,8 @@ pub async fn deploy(
         &mut owner,
         format!(
             "`lambda deploy` would rewrite its trust policy to trust IAM user `{}` and set its \
-             MaxSessionDuration to {} s: every user of the pool would get its permissions",
+             MaxSessionDuration to {} s, so that every user of the pool would get its \
+             permissions",
             user.name, options.max_session_duration
         ),
     )
