@@ -127,7 +127,10 @@ async fn deploy_lambda_twice_creates_then_updates_without_a_new_key() {
         !stdout.contains(&secret) && !stderr.contains(&secret),
         "secret printed"
     );
-    assert!(!config.to_string().contains(&secret), "secret in the configuration");
+    assert!(
+        !config.to_string().contains(&secret),
+        "secret in the configuration"
+    );
 
     let second = xtask(&home, &args);
     let stdout = String::from_utf8_lossy(&second.stdout);

@@ -7,7 +7,9 @@
 //! tag, the run stops before any change, naming it, or adopts it with `--adopt`. The plain
 //! finders are for reads.
 
-use aws_sdk_iam::types::{Role, User};
+use aws_sdk_iam::types::Role;
+#[cfg(feature = "lambda-deploy")]
+use aws_sdk_iam::types::User;
 use cogauth_core::aws::{Service, error_code};
 
 use crate::ownership::{Found, Ownership};
@@ -29,6 +31,7 @@ pub(crate) async fn claim_role(
 }
 
 /// The user named `name`, registered with `owner` (see [`claim_role`]).
+#[cfg(feature = "lambda-deploy")]
 pub(crate) async fn claim_user(
     iam: &aws_sdk_iam::Client,
     name: &str,
@@ -54,7 +57,9 @@ pub(crate) async fn find_role(
     }
 }
 
-/// The user named `name`, or `None` when there is none.
+/// The user named `name`, or `None` when there is none. (Only the proxy's deploy has an IAM
+/// user.)
+#[cfg(feature = "lambda-deploy")]
 pub(crate) async fn find_user(
     iam: &aws_sdk_iam::Client,
     name: &str,

@@ -532,8 +532,16 @@ fn defined_flags() -> BTreeSet<String> {
 fn every_flag_is_documented_in_the_usage_page() {
     let page = read(&docs_dir().join("usage.md"));
     let flags = defined_flags();
-    for expected in ["adopt", "password-stdin", "client-id", "secret-access-key-stdin"] {
-        assert!(flags.contains(expected), "the parser missed --{expected}: {flags:?}");
+    for expected in [
+        "adopt",
+        "password-stdin",
+        "client-id",
+        "secret-access-key-stdin",
+    ] {
+        assert!(
+            flags.contains(expected),
+            "the parser missed --{expected}: {flags:?}"
+        );
     }
     assert!(flags.len() > 60, "only {} flags found", flags.len());
     // `-v` is documented as such, with `-vv` and `-vvv`.

@@ -574,17 +574,13 @@ pub async fn deploy(
         let changes = function::Changes::of(existing, &desired);
         function::update_code(&lambda, &desired, &changes).await?;
     }
-    let secret_arn = secret::write(
-        &secrets,
-        &secret_name,
-        found_secret.as_ref(),
-        stored.as_ref(),
-        new_key.as_ref(),
-        dry_run,
-        &planned_secret_arn,
-        &mut steps,
-    )
-    .await?;
+    let found = secret::Found {
+        name: &secret_name,
+        existing: found_secret.as_ref(),
+        current: stored.as_ref(),
+        planned_arn: &planned_secret_arn,
+    };
+    let secret_arn = secret::write(&secrets, found, new_key.as_ref(), dry_run, &mut steps).await?;
     let secret_changed = steps.last().is_some_and(|s| s.action.is_change());
     if secret_changed
         && !dry_run

@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::DeployError;
 use crate::AdminError;
-use crate::ownership::{self, Found, Marker};
+use crate::ownership::{self, Marker};
 use crate::plan::{Action, Resource, Step};
 use cogauth_core::aws::{Service, error_code};
 
@@ -129,8 +129,8 @@ impl ExistingSecret {
     }
 
     /// The ownership record of the secret, for [`crate::ownership`].
-    pub fn found(&self, purpose: impl Into<String>) -> Found {
-        Found {
+    pub fn found(&self, purpose: impl Into<String>) -> ownership::Found {
+        ownership::Found {
             resource: Resource::Secret,
             name: self.name.clone(),
             id: Some(self.arn.clone()),
@@ -164,19 +164,33 @@ pub(super) async fn read(client: &Client, arn: &str) -> Result<Option<StoredKey>
     Ok(raw.and_then(|raw| StoredKey::parse(raw.expose_secret())))
 }
 
+/// The secret as a deploy finds it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Found<'a> {
+    pub name: &'a str,
+    pub existing: Option<&'a ExistingSecret>,
+    /// The key it holds now.
+    pub current: Option<&'a StoredKey>,
+    /// Its ARN in a dry run that would create it (`...:secret:<name>-??????`).
+    pub planned_arn: &'a str,
+}
+
 /// Makes the secret hold `key`: creates it (tagged as cogadmin's) or writes a new version when
-/// it holds something else. Returns its ARN (`planned` in a dry run that would create it).
-/// `key` is `None` in a dry run that would create a new access key.
+/// it holds something else. Returns its ARN (the planned one in a dry run that would create
+/// it). `key` is `None` in a dry run that would create a new access key.
 pub(super) async fn write(
     client: &Client,
-    name: &str,
-    existing: Option<&ExistingSecret>,
-    current: Option<&StoredKey>,
+    found: Found<'_>,
     key: Option<&StoredKey>,
     dry_run: bool,
-    planned: &str,
     steps: &mut Vec<Step>,
 ) -> Result<String, DeployError> {
+    let Found {
+        name,
+        existing,
+        current,
+        planned_arn: planned,
+    } = found;
     let holds = |key: Option<&StoredKey>| match key {
         Some(key) => format!("holds access key {}", key.access_key_id),
         None => "holds the new access key".to_owned(),
