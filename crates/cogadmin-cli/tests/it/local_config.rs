@@ -7,11 +7,12 @@
 
 use std::process::Command;
 
-use cogauth_test_support::{ACCOUNT_ID, REGION, TestHome, emulator, fixtures};
+use cogauth_test_support::{ACCOUNT_ID, REGION, TestHome, fixtures};
 use serde_json::json;
 
 use crate::BIN;
 use crate::lambda_deploy::{Names, fake_package_in};
+use crate::ownership::{plant_admin_role, role_snapshot, trust_of};
 
 /// A project directory under `home` holding the planted file, which names `role` as the
 /// long-lived role and a pool of the attacker's as the last setup.
@@ -27,45 +28,6 @@ fn plant_project(home: &TestHome, role: &str) -> std::path::PathBuf {
         .to_string(),
     );
     home.join("project")
-}
-
-/// A role someone else made, with administrator rights and its own trust.
-fn plant_role(name: &str) {
-    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT_ID}:root")}, "Action": "sts:AssumeRole"}]});
-    emulator().aws_json(&[
-        "iam",
-        "create-role",
-        "--role-name",
-        name,
-        "--assume-role-policy-document",
-        &trust.to_string(),
-    ]);
-    let out = emulator()
-        .aws_command()
-        .args([
-            "iam",
-            "attach-role-policy",
-            "--role-name",
-            name,
-            "--policy-arn",
-            "arn:aws:iam::aws:policy/AdministratorAccess",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-}
-
-fn role_state(name: &str) -> String {
-    let mut role = emulator().aws_json(&["iam", "get-role", "--role-name", name])["Role"].clone();
-    role.as_object_mut().unwrap().remove("RoleLastUsed");
-    json!({
-        "role": role,
-        "attached": emulator().aws_json(&["iam", "list-attached-role-policies", "--role-name", name]),
-        "inline": emulator().aws_json(&["iam", "list-role-policies", "--role-name", name]),
-        "tags": emulator().aws_json(&["iam", "list-role-tags", "--role-name", name]),
-    })
-    .to_string()
 }
 
 /// `cogadmin lambda deploy` run from `project`, with the proxy's other names unique and the
@@ -125,7 +87,7 @@ async fn a_planted_admin_config_json_cannot_hand_out_an_admin_role() {
     let home = TestHome::new();
     let zip = fake_package_in(&home);
     let attacked = fixtures::unique("OrgAdmin");
-    plant_role(&attacked);
+    plant_admin_role(&attacked).await;
     let project = plant_project(&home, &attacked);
     let names = Names::new();
     let (ok, stdout, stderr) = run(deploy_command(
@@ -137,9 +99,7 @@ async fn a_planted_admin_config_json_cannot_hand_out_an_admin_role() {
         &["--adopt"],
     ));
     assert!(ok, "{stdout}\n{stderr}");
-    let trust = emulator().aws_json(&["iam", "get-role", "--role-name", &attacked])["Role"]
-        ["AssumeRolePolicyDocument"]
-        .clone();
+    let trust = trust_of(&attacked).await;
     assert_eq!(
         trust["Statement"][0]["Principal"]["AWS"],
         format!("arn:aws:iam::{ACCOUNT_ID}:user/{}", names.user),
@@ -150,8 +110,8 @@ async fn a_planted_admin_config_json_cannot_hand_out_an_admin_role() {
     let home = TestHome::new();
     let zip = fake_package_in(&home);
     let role = fixtures::unique("OrgAdmin");
-    plant_role(&role);
-    let before = role_state(&role);
+    plant_admin_role(&role).await;
+    let before = role_snapshot(&role).await;
     let project = plant_project(&home, &role);
     let names = Names::new();
 
@@ -182,7 +142,7 @@ async fn a_planted_admin_config_json_cannot_hand_out_an_admin_role() {
         )) && stderr.contains("run again with --adopt or confirm on a terminal"),
         "{stderr}"
     );
-    assert_eq!(role_state(&role), before);
+    assert_eq!(role_snapshot(&role).await, before);
     assert!(
         crate::lambda_deploy::aws_fails(&["iam", "get-user", "--user-name", &names.user])
             .contains("NoSuchEntity"),
@@ -201,7 +161,7 @@ async fn a_planted_admin_config_json_cannot_hand_out_an_admin_role() {
         .exp_string("not confirmed: nothing was changed")
         .unwrap();
     session.exp_eof().unwrap();
-    assert_eq!(role_state(&role), before);
+    assert_eq!(role_snapshot(&role).await, before);
 
     // "y" accepts the names, and the role is still not cogadmin's: refused by ownership.
     let cmd = deploy_command(&home, &project, &pool, &names, &zip, &[]);
@@ -211,7 +171,7 @@ async fn a_planted_admin_config_json_cannot_hand_out_an_admin_role() {
     session.exp_string(&format!("IAM role `{role}`")).unwrap();
     session.exp_string("was not created by cogadmin").unwrap();
     session.exp_eof().unwrap();
-    assert_eq!(role_state(&role), before);
+    assert_eq!(role_snapshot(&role).await, before);
     assert!(
         crate::lambda_deploy::aws_fails(&["iam", "get-user", "--user-name", &names.user])
             .contains("NoSuchEntity"),

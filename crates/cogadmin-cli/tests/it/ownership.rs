@@ -20,7 +20,8 @@ use crate::{Admin, is_marked, role_tags, unique_name};
 
 /// A role someone else made: AdministratorAccess, an inline policy, its own trust policy
 /// (the account's root), a 1 h MaxSessionDuration, its own tags.
-fn plant_admin_role(name: &str) {
+pub(crate) async fn plant_admin_role(name: &str) {
+    let iam = fixtures::iam_client().await;
     let trust = json!({
         "Version": "2012-10-17",
         "Statement": [{
@@ -29,59 +30,37 @@ fn plant_admin_role(name: &str) {
             "Action": "sts:AssumeRole"
         }]
     });
-    emulator().aws_json(&[
-        "iam",
-        "create-role",
-        "--role-name",
-        name,
-        "--assume-role-policy-document",
-        &trust.to_string(),
-        "--max-session-duration",
-        "3600",
-        "--description",
-        "break-glass administrators",
-        "--tags",
-        "Key=team,Value=platform",
-    ]);
-    aws_ok(&[
-        "iam",
-        "attach-role-policy",
-        "--role-name",
-        name,
-        "--policy-arn",
-        "arn:aws:iam::aws:policy/AdministratorAccess",
-    ]);
-    aws_ok(&[
-        "iam",
-        "put-role-policy",
-        "--role-name",
-        name,
-        "--policy-name",
-        "audit",
-        "--policy-document",
-        &json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cloudtrail:*", "Resource": "*"}]}).to_string(),
-    ]);
-}
-
-/// A user someone else made, with one access key and its own policy and tags.
-fn plant_user(name: &str) {
-    emulator().aws_json(&[
-        "iam",
-        "create-user",
-        "--user-name",
-        name,
-        "--tags",
-        "Key=team,Value=ops",
-    ]);
-    emulator().aws_json(&["iam", "create-access-key", "--user-name", name]);
-    aws_ok(&[
-        "iam",
-        "attach-user-policy",
-        "--user-name",
-        name,
-        "--policy-arn",
-        "arn:aws:iam::aws:policy/AdministratorAccess",
-    ]);
+    iam.create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust.to_string())
+        .max_session_duration(3600)
+        .description("break-glass administrators")
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("platform")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("CreateRole");
+    iam.attach_role_policy()
+        .role_name(name)
+        .policy_arn(ADMINISTRATOR_ACCESS)
+        .send()
+        .await
+        .expect("AttachRolePolicy");
+    iam.put_role_policy()
+        .role_name(name)
+        .policy_name("audit")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cloudtrail:*", "Resource": "*"}]})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("PutRolePolicy");
 }
 
 fn aws_ok(args: &[&str]) {
@@ -93,58 +72,154 @@ fn aws_ok(args: &[&str]) {
     );
 }
 
-/// Everything IAM says about a role, as text to compare byte for byte.
-fn role_snapshot(name: &str) -> String {
-    let mut role = emulator().aws_json(&["iam", "get-role", "--role-name", name])["Role"].clone();
-    role.as_object_mut().unwrap().remove("RoleLastUsed");
-    let inline =
-        emulator().aws_json(&["iam", "list-role-policies", "--role-name", name])["PolicyNames"]
-            .clone();
-    let documents: Vec<Value> = inline
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            emulator().aws_json(&[
-                "iam",
-                "get-role-policy",
-                "--role-name",
-                name,
-                "--policy-name",
-                p.as_str().unwrap(),
-            ])
-        })
-        .collect();
-    json!({
-        "role": role,
-        "attached": emulator().aws_json(&["iam", "list-attached-role-policies", "--role-name", name]),
-        "inline": documents,
-        "tags": emulator().aws_json(&["iam", "list-role-tags", "--role-name", name]),
-    })
-    .to_string()
+const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
+
+/// A user someone else made, with one access key and its own policy and tags.
+async fn plant_user(name: &str) {
+    let iam = fixtures::iam_client().await;
+    iam.create_user()
+        .user_name(name)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("ops")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("CreateUser");
+    iam.create_access_key()
+        .user_name(name)
+        .send()
+        .await
+        .expect("CreateAccessKey");
+    iam.attach_user_policy()
+        .user_name(name)
+        .policy_arn(ADMINISTRATOR_ACCESS)
+        .send()
+        .await
+        .expect("AttachUserPolicy");
+}
+
+/// Everything IAM says about a role (but when it was last used), to compare byte for byte:
+/// trust policy, MaxSessionDuration, description, tags, attached and inline policies.
+pub(crate) async fn role_snapshot(name: &str) -> String {
+    let iam = fixtures::iam_client().await;
+    let mut role = iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .expect("GetRole")
+        .role
+        .expect("a role");
+    role.role_last_used = None;
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .expect("ListAttachedRolePolicies");
+    let inline = iam
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .expect("ListRolePolicies");
+    let mut documents = Vec::new();
+    for policy in inline.policy_names() {
+        let got = iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(policy)
+            .send()
+            .await
+            .expect("GetRolePolicy");
+        documents.push((policy.clone(), got.policy_document().to_owned()));
+    }
+    let tags = iam
+        .list_role_tags()
+        .role_name(name)
+        .send()
+        .await
+        .expect("ListRoleTags");
+    format!(
+        "{role:?}\n{:?}\n{documents:?}\n{:?}",
+        attached.attached_policies(),
+        tags.tags()
+    )
 }
 
 /// Everything IAM says about a user, its access keys included.
-fn user_snapshot(name: &str) -> String {
-    json!({
-        "user": emulator().aws_json(&["iam", "get-user", "--user-name", name]),
-        "keys": emulator().aws_json(&["iam", "list-access-keys", "--user-name", name]),
-        "attached": emulator().aws_json(&["iam", "list-attached-user-policies", "--user-name", name]),
-        "inline": emulator().aws_json(&["iam", "list-user-policies", "--user-name", name]),
-        "tags": emulator().aws_json(&["iam", "list-user-tags", "--user-name", name]),
-    })
-    .to_string()
+async fn user_snapshot(name: &str) -> String {
+    let iam = fixtures::iam_client().await;
+    let user = iam
+        .get_user()
+        .user_name(name)
+        .send()
+        .await
+        .expect("GetUser")
+        .user;
+    let keys = iam
+        .list_access_keys()
+        .user_name(name)
+        .send()
+        .await
+        .expect("ListAccessKeys");
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name(name)
+        .send()
+        .await
+        .expect("ListAttachedUserPolicies");
+    let inline = iam
+        .list_user_policies()
+        .user_name(name)
+        .send()
+        .await
+        .expect("ListUserPolicies");
+    let tags = iam
+        .list_user_tags()
+        .user_name(name)
+        .send()
+        .await
+        .expect("ListUserTags");
+    format!(
+        "{user:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        keys.access_key_metadata(),
+        attached.attached_policies(),
+        inline.policy_names(),
+        tags.tags()
+    )
 }
 
-fn trust_of(role: &str) -> Value {
-    emulator().aws_json(&["iam", "get-role", "--role-name", role])["Role"]
-        ["AssumeRolePolicyDocument"]
-        .clone()
+/// The role's trust policy, decoded.
+pub(crate) async fn trust_of(role: &str) -> Value {
+    let got = fixtures::iam_client()
+        .await
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .expect("GetRole");
+    let raw = got
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .unwrap();
+    cogauth_admin::policies::decode_document(raw).expect("a JSON trust policy")
 }
 
-fn max_session_of(role: &str) -> i64 {
-    emulator().aws_json(&["iam", "get-role", "--role-name", role])["Role"]["MaxSessionDuration"]
-        .as_i64()
+async fn max_session_of(role: &str) -> i32 {
+    fixtures::iam_client()
+        .await
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .expect("GetRole")
+        .role()
+        .and_then(|r| r.max_session_duration())
         .unwrap()
 }
 
@@ -155,7 +230,7 @@ async fn setup_takes_over_a_planted_admin_role_only_with_adopt() {
     // becomes what every signed-in user of the pool gets, for 12 h.
     let attacked = unique_name("SetupAttack");
     let attacked_role = format!("Cognito_{attacked}Auth_Role");
-    plant_admin_role(&attacked_role);
+    plant_admin_role(&attacked_role).await;
     let admin = Admin::new();
     let taken = admin.ok(&[
         "setup",
@@ -173,13 +248,15 @@ async fn setup_takes_over_a_planted_admin_role_only_with_adopt() {
     );
     let identity_pool_id = admin.recorded("identity_pool_id");
     assert_eq!(
-        trust_of(&attacked_role)["Statement"][0]["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"],
+        trust_of(&attacked_role).await["Statement"][0]["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"],
         identity_pool_id.as_str(),
         "the pool's users may now assume it"
     );
-    assert_eq!(max_session_of(&attacked_role), 43200);
+    assert_eq!(max_session_of(&attacked_role).await, 43200);
     assert!(
-        role_snapshot(&attacked_role).contains("AdministratorAccess"),
+        role_snapshot(&attacked_role)
+            .await
+            .contains("AdministratorAccess"),
         "with administrator rights"
     );
     assert!(is_marked(&role_tags(&attacked_role)));
@@ -187,8 +264,8 @@ async fn setup_takes_over_a_planted_admin_role_only_with_adopt() {
     // The refusal: the same planted role, the same command without --adopt.
     let name = unique_name("SetupRefused");
     let role = format!("Cognito_{name}Auth_Role");
-    plant_admin_role(&role);
-    let before = role_snapshot(&role);
+    plant_admin_role(&role).await;
+    let before = role_snapshot(&role).await;
     let pool_name = unique_name("pool");
     let admin = Admin::new();
     let args = [
@@ -214,7 +291,7 @@ async fn setup_takes_over_a_planted_admin_role_only_with_adopt() {
         "{}",
         refused.stderr
     );
-    assert_eq!(role_snapshot(&role), before, "the role is untouched");
+    assert_eq!(role_snapshot(&role).await, before, "the role is untouched");
     // Nothing else was made either: the refusal comes before any change.
     let pools = emulator().aws_json(&["cognito-idp", "list-user-pools", "--max-results", "60"]);
     assert!(
@@ -238,7 +315,11 @@ async fn setup_takes_over_a_planted_admin_role_only_with_adopt() {
         "{}",
         dry.stdout
     );
-    assert_eq!(role_snapshot(&role), before, "a dry run changes nothing");
+    assert_eq!(
+        role_snapshot(&role).await,
+        before,
+        "a dry run changes nothing"
+    );
 }
 
 #[tokio::test]
@@ -321,8 +402,8 @@ async fn deploy_takes_over_a_planted_role_and_user_only_with_adopt() {
     let home = TestHome::new();
     let zip = fake_package_in(&home);
     let attacked = Names::new();
-    plant_admin_role(&attacked.long_lived_role);
-    plant_user(&attacked.user);
+    plant_admin_role(&attacked.long_lived_role).await;
+    plant_user(&attacked.user).await;
     let taken = deploy_package(&home, &pool, &attacked, &zip, &["--adopt"]);
     assert!(taken.ok, "{}\n{}", taken.stdout, taken.stderr);
     assert_eq!(
@@ -334,18 +415,18 @@ async fn deploy_takes_over_a_planted_role_and_user_only_with_adopt() {
         ["adopted", "unchanged"]
     );
     assert_eq!(
-        trust_of(&attacked.long_lived_role)["Statement"][0]["Principal"]["AWS"],
+        trust_of(&attacked.long_lived_role).await["Statement"][0]["Principal"]["AWS"],
         format!("arn:aws:iam::{ACCOUNT_ID}:user/{}", attacked.user)
     );
-    assert_eq!(max_session_of(&attacked.long_lived_role), 43200);
+    assert_eq!(max_session_of(&attacked.long_lived_role).await, 43200);
     assert_eq!(access_keys(&attacked.user).len(), 2, "a key was minted");
 
     // The refusal: the same planted role and user, without --adopt.
     let names = Names::new();
-    plant_admin_role(&names.long_lived_role);
-    plant_user(&names.user);
-    let role_before = role_snapshot(&names.long_lived_role);
-    let user_before = user_snapshot(&names.user);
+    plant_admin_role(&names.long_lived_role).await;
+    plant_user(&names.user).await;
+    let role_before = role_snapshot(&names.long_lived_role).await;
+    let user_before = user_snapshot(&names.user).await;
     let refused = deploy_package(&home, &pool, &names, &zip, &["--create-user"]);
     assert!(!refused.ok);
     let message = refused.stderr.clone();
@@ -374,8 +455,8 @@ async fn deploy_takes_over_a_planted_role_and_user_only_with_adopt() {
         "{message}"
     );
     assert!(message.contains("run again with --adopt"), "{message}");
-    assert_eq!(role_snapshot(&names.long_lived_role), role_before);
-    assert_eq!(user_snapshot(&names.user), user_before);
+    assert_eq!(role_snapshot(&names.long_lived_role).await, role_before);
+    assert_eq!(user_snapshot(&names.user).await, user_before);
     assert_eq!(access_keys(&names.user).len(), 1, "no key was minted");
     for (resource, name) in [
         ("lambda", names.function.as_str()),
@@ -404,8 +485,8 @@ async fn deploy_takes_over_a_planted_role_and_user_only_with_adopt() {
         ["would adopt", "would update"]
     );
     assert_eq!(dry.actions("IAM user", &names.user)[0], "would adopt");
-    assert_eq!(role_snapshot(&names.long_lived_role), role_before);
-    assert_eq!(user_snapshot(&names.user), user_before);
+    assert_eq!(role_snapshot(&names.long_lived_role).await, role_before);
+    assert_eq!(user_snapshot(&names.user).await, user_before);
 }
 
 #[tokio::test]
@@ -425,7 +506,7 @@ async fn a_foreign_authenticated_role_or_secret_is_not_changed_without_adopt() {
         "--secret-string",
         "{\"someone\": \"else\"}",
     ]);
-    let role_before = role_snapshot(&auth_role);
+    let role_before = role_snapshot(&auth_role).await;
     let run = deploy_package(&home, &pool, &names, &zip, &["--create-user"]);
     assert!(!run.ok);
     assert!(
@@ -444,7 +525,7 @@ async fn a_foreign_authenticated_role_or_secret_is_not_changed_without_adopt() {
         "{}",
         run.stderr
     );
-    assert_eq!(role_snapshot(&auth_role), role_before);
+    assert_eq!(role_snapshot(&auth_role).await, role_before);
     let value = emulator().aws_json(&[
         "secretsmanager",
         "get-secret-value",
