@@ -311,3 +311,82 @@ async fn rotating_a_function_that_was_never_migrated_says_to_deploy_first() {
     );
     assert!(!run.stderr.contains("legacy-secret"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn a_function_pointed_at_another_secret_does_not_get_the_new_key() {
+    // The attack: whoever may change the function's configuration (a far more common
+    // permission than reading the secret) points IAM_USER_SECRET_ARN at a secret of their own,
+    // marked as cogadmin's and holding the current key's id, so that the key's user is found
+    // and every ownership check passes. A rotation would then write the proxy user's new key
+    // there, and the attacker could assume the long-lived role as anyone for 12 h.
+    let deployed = deployed().await;
+    let names = &deployed.names;
+    let keys_before = access_keys(&names.user);
+    let own_before = secret_value(&deployed.secret_arn);
+    let loot = emulator().aws_json(&[
+        "secretsmanager",
+        "create-secret",
+        "--name",
+        &fixtures::unique("loot"),
+        "--secret-string",
+        &serde_json::json!({"AccessKeyId": keys_before[0], "SecretAccessKey": "unknown"})
+            .to_string(),
+        "--tags",
+        "Key=cogauth:managed,Value=true",
+    ])["ARN"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut env = crate::lambda_deploy::function_env(&names.function);
+    env["IAM_USER_SECRET_ARN"] = serde_json::json!(loot);
+    emulator().aws_json(&[
+        "lambda",
+        "update-function-configuration",
+        "--function-name",
+        &names.function,
+        "--environment",
+        &serde_json::json!({ "Variables": env }).to_string(),
+    ]);
+
+    // The refusal, with or without --adopt (this is not a matter of ownership): nothing
+    // changes, and the planted secret still holds only what its author wrote.
+    for extra in [&[][..], &["--adopt"][..]] {
+        let run = deployed.rotate(extra);
+        assert!(!run.ok, "{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "Lambda function `{}` reads its key from secret `{loot}`, which is not the one \
+                 `cogadmin lambda deploy` made for it (`cogauth/{}/iam-user-key`",
+                names.function, names.function
+            )) && run.stderr.contains("run `cogadmin lambda deploy`"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(access_keys(&names.user), keys_before, "no key was created");
+        assert_eq!(
+            secret_value(&loot),
+            (keys_before[0].clone(), "unknown".to_owned())
+        );
+        assert_eq!(secret_value(&deployed.secret_arn), own_before);
+    }
+
+    // The way out the error gives: the deploy points the function back at its own secret,
+    // and the rotation then goes through.
+    let zip = fake_package_in(&deployed.home);
+    let repaired = deploy_package(&deployed.home, &deployed.pool, names, &zip, &[]);
+    assert!(repaired.ok, "{}\n{}", repaired.stdout, repaired.stderr);
+    assert_eq!(
+        crate::lambda_deploy::function_env(&names.function)["IAM_USER_SECRET_ARN"],
+        deployed.secret_arn.as_str()
+    );
+    let run = deployed.rotate(&[]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    let keys = access_keys(&names.user);
+    assert_eq!(keys.len(), 1);
+    assert_ne!(keys, keys_before);
+    assert_eq!(secret_value(&deployed.secret_arn).0, keys[0]);
+    assert_eq!(
+        secret_value(&loot),
+        (keys_before[0].clone(), "unknown".to_owned())
+    );
+}

@@ -366,6 +366,14 @@ pub enum DeployError {
         "the secret `{arn}` that Lambda function `{function}` reads its key from does not exist: run `cogadmin lambda deploy` to write it again"
     )]
     MissingSecret { function: String, arn: String },
+    #[error(
+        "Lambda function `{function}` reads its key from secret `{arn}`, which is not the one `cogadmin lambda deploy` made for it (`{expected}`, in the function's account and region): a rotation would write the new key where whoever set IAM_USER_SECRET_ARN may read it, so nothing was changed; find out who changed the function's configuration (CloudTrail: UpdateFunctionConfiguration), then run `cogadmin lambda deploy`, which points it back at its own secret"
+    )]
+    NotTheDeploymentsSecret {
+        function: String,
+        arn: String,
+        expected: String,
+    },
 }
 
 /// Deploys (or, with `dry_run`, plans) the proxy. `sdk` is the administrator's SDK config from

@@ -1,6 +1,9 @@
 //! `cogadmin lambda rotate-key`: replaces the proxy's IAM user key without an outage, and the
 //! check of a newly installed key that the deploy shares.
 //!
+//! 0. check that the secret the function names is the one the deploy made for it
+//!    ([`secret::secret_name`], in the function's account and region), and that the function,
+//!    the secret and the user are cogadmin's;
 //! 1. create a second access key for the user (deleting first an unused one cogauth left
 //!    behind, so there are never more than two);
 //! 2. write it to the secret as its new current version;
@@ -106,13 +109,30 @@ pub async fn rotate_key(
             }
         });
     };
+    // The function's configuration names the secret, and more principals may change that
+    // (lambda:UpdateFunctionConfiguration) than may read the key. Pointed at a secret of their
+    // own, even one carrying the mark, it would receive the new key: only the secret the
+    // deploy makes for this function, in its account and region, is written.
+    let expected = secret::secret_name(&options.function);
+    if !is_deployments_secret(&secret_arn, &function.arn, &expected) {
+        return Err(DeployError::NotTheDeploymentsSecret {
+            function: options.function.clone(),
+            arn: secret_arn,
+            expected,
+        });
+    }
     let found = ExistingSecret::find(&secrets, &secret_arn)
         .await?
-        .filter(|s| !s.deleted)
+        .filter(|s| !s.deleted && s.name == expected)
         .ok_or_else(|| DeployError::MissingSecret {
             function: options.function.clone(),
             arn: secret_arn.clone(),
         })?;
+    let mut acted_for = function.found(&options.function);
+    acted_for.purpose = "`lambda rotate-key` would write a new key of its IAM user into the \
+                         secret it names"
+        .to_owned();
+    owner.register(acted_for);
     owner.register(found.found(format!(
         "`lambda rotate-key` would write a new access key into it for function `{}`",
         options.function
@@ -233,6 +253,44 @@ pub async fn rotate_key(
     })
 }
 
+/// True when `secret_arn` is the secret `lambda deploy` makes for the function `function_arn`:
+/// named `expected` (with the 6-character suffix Secrets Manager adds), in the same partition,
+/// region and account as the function.
+fn is_deployments_secret(secret_arn: &str, function_arn: &str, expected: &str) -> bool {
+    let secret: Vec<&str> = secret_arn.splitn(7, ':').collect();
+    let function: Vec<&str> = function_arn.splitn(7, ':').collect();
+    let [
+        "arn",
+        partition,
+        "secretsmanager",
+        region,
+        account,
+        "secret",
+        name,
+    ] = secret[..]
+    else {
+        return false;
+    };
+    let [
+        "arn",
+        f_partition,
+        "lambda",
+        f_region,
+        f_account,
+        "function",
+        _,
+    ] = function[..]
+    else {
+        return false;
+    };
+    let suffix = name
+        .strip_prefix(expected)
+        .and_then(|rest| rest.strip_prefix('-'));
+    (partition, region, account) == (f_partition, f_region, f_account)
+        && !account.is_empty()
+        && suffix.is_some_and(|s| s.len() == 6 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Checks that the secret at `arn` now holds `key`, read as the proxy reads it, and that STS
 /// accepts that key as `user_arn`.
 pub(super) async fn check_installed(
@@ -335,5 +393,39 @@ pub(super) async fn roll_back(
             },
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_deployments_secret;
+
+    const FUNCTION: &str = "arn:aws:lambda:eu-west-1:123456789012:function:proxy";
+    const NAME: &str = "cogauth/proxy/iam-user-key";
+
+    #[test]
+    fn only_the_deployments_own_secret_is_written() {
+        let own = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cogauth/proxy/iam-user-key-AbC123";
+        assert!(is_deployments_secret(own, FUNCTION, NAME));
+        assert!(is_deployments_secret(
+            own,
+            &format!("{FUNCTION}:live"),
+            NAME
+        ));
+        for other in [
+            // Another name, in the same account: a secret its author may read.
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:loot-AbC123",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cogauth/proxy/iam-user-key-extra-AbC123",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cogauth/other/iam-user-key-AbC123",
+            // The right name in another account or region (a resource policy can open it).
+            "arn:aws:secretsmanager:eu-west-1:210987654321:secret:cogauth/proxy/iam-user-key-AbC123",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:cogauth/proxy/iam-user-key-AbC123",
+            "arn:aws-cn:secretsmanager:eu-west-1:123456789012:secret:cogauth/proxy/iam-user-key-AbC123",
+            // A name, not an ARN; nothing.
+            NAME,
+            "",
+        ] {
+            assert!(!is_deployments_secret(other, FUNCTION, NAME), "{other}");
+        }
     }
 }
