@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use aws_types::SdkConfig;
 use cogauth_admin::config::{self, LoadedAdminConfig};
+use cogauth_admin::managed_login::ManagedLoginRequest;
 use cogauth_admin::setup::{self, DEFAULT_CLIENT_NAME, SetupRequest, UserPoolChoice};
 use cogauth_admin::target::{Source, TargetError, TargetFlags};
 use cogauth_core::config::{ConfigFile, ProfileConfig, file::write_profile, is_valid_profile_name};
@@ -60,6 +61,20 @@ pub struct Common {
     /// ./admin-config.json sets.
     #[arg(long)]
     adopt: bool,
+    /// Browser sign-in: create the user pool domain PREFIX.auth.REGION.amazoncognito.com, allow the app client the authorization code flow with cogauth's callback and scopes, and write `auth_flow = "browser"` into the profile.
+    #[arg(long, value_name = "PREFIX")]
+    managed_login: Option<String>,
+    /// With --managed-login: an identity provider of the pool (Google, or a SAML/OIDC provider's name) the app client offers; repeat for several.
+    #[arg(long, value_name = "NAME", requires = "managed_login")]
+    identity_provider: Vec<String>,
+    // The help is an attribute, not a doc comment: rustdoc refuses bare URLs in docs.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "managed_login",
+        help = "With --managed-login: the callback to register (default: http://localhost:28435/callback, cogauth's default)."
+    )]
+    redirect_uri: Option<String>,
     /// Read everything and say what would change; change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -182,6 +197,13 @@ async fn run_setup(
             .duration_hours
             .unwrap_or(admin.config.aws_configuration.max_session_duration / 3600),
         adopt: common.adopt,
+        managed_login: common.managed_login.map(|prefix| {
+            let mut wanted = ManagedLoginRequest::new(prefix, common.identity_provider);
+            if let Some(uri) = common.redirect_uri {
+                wanted.redirect_uri = uri;
+            }
+            wanted
+        }),
         dry_run: common.dry_run,
     };
     let outcome = setup::setup(sdk, &request).await?;
@@ -264,6 +286,9 @@ fn profile_is_written(
         && same(&existing.region, &wanted.region)
         && same(&existing.role_arn, &wanted.role_arn)
         && secret_same
+        && same(&existing.managed_login_url, &wanted.managed_login_url)
+        && same(&existing.redirect_uri, &wanted.redirect_uri)
+        && (wanted.auth_flow.is_none() || existing.auth_flow == wanted.auth_flow)
         && (wanted.identity_flow.is_none() || existing.identity_flow == wanted.identity_flow)
         && (wanted.duration_hours.is_none() || existing.duration_hours == wanted.duration_hours))
 }

@@ -62,6 +62,21 @@ pub enum AdminError {
         "identity pool `{identity_pool_id}` has no authenticated role: run `cogadmin setup` to create and attach one"
     )]
     NoAuthenticatedRole { identity_pool_id: String },
+    #[error(
+        "user pool `{user_pool_id}` already has the domain `{domain}` (a pool has one prefix \
+         domain): run again with `--managed-login {domain}` to use it, or delete it in the \
+         Cognito console (App integration > Domain) to make `{wanted}`"
+    )]
+    PoolHasDomain {
+        user_pool_id: String,
+        domain: String,
+        wanted: String,
+    },
+    #[error(
+        "the domain prefix `{domain}` belongs to {owner} (prefixes are unique in a region): \
+         choose another one for `--managed-login`"
+    )]
+    DomainTaken { domain: String, owner: String },
     #[error("cannot read policy file `{path}`: {error}")]
     PolicyFileRead {
         path: PathBuf,

@@ -10,7 +10,8 @@
 //! - [`sdk`] builds that SDK config, once for every caller;
 //! - [`config`] reads and writes `admin.toml` (the original's names and defaults, the last setup);
 //! - [`target`] resolves what a command works on (flags > last setup > user config);
-//! - [`setup`] makes the user pool, app client, identity pool, role and role attachment;
+//! - [`setup`] makes the user pool, app client, identity pool, role and role attachment, and
+//!   with [`managed_login`] the domain and the app client's OAuth settings of browser sign-in;
 //! - [`roles`] reads an identity pool's roles and policies, and applies inline policies;
 //! - [`policies`] builds and validates IAM policy documents (pure);
 //! - [`users`] manages user-pool users;
@@ -29,6 +30,7 @@ mod error;
 mod iam;
 #[cfg(feature = "lambda-deploy")]
 pub mod lambda_deploy;
+pub mod managed_login;
 pub mod ownership;
 pub mod plan;
 pub mod policies;

@@ -84,7 +84,11 @@ impl fmt::Display for Action {
 #[serde(rename_all = "snake_case")]
 pub enum Resource {
     UserPool,
+    /// The user pool's domain (managed login).
+    UserPoolDomain,
     AppClient,
+    /// An app client's OAuth settings (managed login): flows, scopes, URLs, providers.
+    OAuthSettings,
     IdentityPool,
     Role,
     RoleAttachment,
@@ -109,6 +113,8 @@ impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::UserPool => "user pool",
+            Self::UserPoolDomain => "user pool domain",
+            Self::OAuthSettings => "OAuth settings",
             Self::AppClient => "app client",
             Self::IdentityPool => "identity pool",
             Self::Role => "IAM role",

@@ -16,7 +16,8 @@
 //! `cogauth:managed = true` (the app client is recorded in its pool's tags), and before any
 //! change it looks up everything it would touch by name; anything found without the mark stops
 //! the run, unless `adopt` (`--adopt`) tags it first. A pool and client given by id are only
-//! read, so they need no mark.
+//! read, so they need no mark; with `--managed-login` they get the domain and OAuth settings
+//! the administrator asked for by id ([`crate::managed_login`]), which needs no mark either.
 
 use aws_sdk_cognitoidentity as identity;
 use aws_sdk_cognitoidentityprovider as idp;
@@ -33,8 +34,11 @@ use crate::ownership::{self, Found, MANAGED_TAG_VALUE, Marker, Ownership};
 use crate::{AdminError, aws_error, collect_pages, region_of};
 use aws_sdk_iam::types::Role;
 use cogauth_core::aws::{Service, error_code, in_region};
-use cogauth_core::config::{IdentityFlow, ProfileConfig};
+use cogauth_core::config::{AuthFlow, DEFAULT_REDIRECT_URI, IdentityFlow, ProfileConfig};
+use cogauth_core::doctor::shell_word;
 use std::collections::HashMap;
+
+use crate::managed_login::{ManagedLoginOutcome, ManagedLoginRequest};
 
 /// The app client `cogadmin setup --create-user-pool` finds or creates.
 pub const DEFAULT_CLIENT_NAME: &str = "cogauth";
@@ -74,6 +78,8 @@ pub struct SetupRequest {
     pub duration_hours: u32,
     /// Take over (tag, then change) what setup finds by name but did not create (`--adopt`).
     pub adopt: bool,
+    /// `--managed-login`: the domain and the app client's OAuth settings for browser sign-in.
+    pub managed_login: Option<ManagedLoginRequest>,
     pub dry_run: bool,
 }
 
@@ -99,6 +105,8 @@ pub struct SetupOutcome {
     pub role_arn: Option<String>,
     pub basic_flow: bool,
     pub duration_hours: u32,
+    /// What browser sign-in needs, with `--managed-login`.
+    pub managed_login: Option<ManagedLoginOutcome>,
 }
 
 impl SetupOutcome {
@@ -133,6 +141,11 @@ impl SetupOutcome {
             profile.role_arn = Some(recorded.role_arn);
             profile.duration_hours = Some(self.duration_hours);
         }
+        if let Some(ml) = &self.managed_login {
+            profile.auth_flow = Some(AuthFlow::Browser);
+            profile.managed_login_url = Some(ml.managed_login_url.clone());
+            profile.redirect_uri = Some(ml.redirect_uri.clone());
+        }
         Some(profile)
     }
 
@@ -150,6 +163,15 @@ impl SetupOutcome {
                 recorded.role_arn, self.duration_hours
             ));
         }
+        if let Some(ml) = &self.managed_login {
+            command.push_str(&format!(
+                " --auth-flow browser --managed-login-url {}",
+                ml.managed_login_url
+            ));
+            if ml.redirect_uri != DEFAULT_REDIRECT_URI {
+                command.push_str(&format!(" --redirect-uri {}", shell_word(&ml.redirect_uri)));
+            }
+        }
         Some(command)
     }
 }
@@ -157,6 +179,9 @@ impl SetupOutcome {
 /// Runs the setup (or, with `dry_run`, reads everything and says what it would do).
 pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutcome, AdminError> {
     validate_identity_pool_name(&request.identity_pool_name)?;
+    if let Some(managed_login) = &request.managed_login {
+        crate::managed_login::validate(managed_login)?;
+    }
     let role_name = request
         .role_name
         .clone()
@@ -218,6 +243,22 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         }
     };
 
+    let managed_login = match &request.managed_login {
+        Some(wanted) => Some(
+            crate::managed_login::ensure(
+                &ctx.idp,
+                &region,
+                user_pool_id.as_deref(),
+                client.as_ref().map(|c| c.id.as_str()),
+                wanted,
+                request.dry_run,
+                &mut plan,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+
     let provider = match (&user_pool_id, &client) {
         (Some(pool), Some(client)) => Some((
             format!("cognito-idp.{region}.amazonaws.com/{pool}"),
@@ -264,6 +305,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         role_arn,
         basic_flow: request.basic_flow,
         duration_hours: request.duration_hours,
+        managed_login,
     })
 }
 
@@ -334,7 +376,12 @@ async fn survey(
             id: Some(id.clone()),
             purpose: format!(
                 "`setup` would find or create app client `{client_name}` in it, whose users \
-                 then get AWS credentials"
+                 then get AWS credentials{}",
+                request
+                    .managed_login
+                    .as_ref()
+                    .map(|m| format!(", and give it the domain `{}`", m.domain_prefix))
+                    .unwrap_or_default()
             ),
             managed: pool_managed,
             earlier: None,
@@ -345,9 +392,18 @@ async fn survey(
                 resource: Resource::AppClient,
                 name: client_name.clone(),
                 id: Some(found.clone()),
-                purpose: "`setup` would add the auth flows cogauth needs to it and link it to \
-                          the identity pool"
-                    .to_owned(),
+                purpose: format!(
+                    "`setup` would add the auth flows cogauth needs to it{} and link it to the \
+                     identity pool",
+                    request
+                        .managed_login
+                        .as_ref()
+                        .map(|m| format!(
+                            ", allow it browser sign-in with callback URL {}",
+                            m.redirect_uri
+                        ))
+                        .unwrap_or_default()
+                ),
                 managed: pool_managed && ownership::records_client(tags, &found),
                 earlier: None,
                 marker: Marker::AppClient {
@@ -398,9 +454,13 @@ async fn survey(
     })
 }
 
-fn missing_flows(flows: &[Flow]) -> Vec<Flow> {
+/// The required flows `client` lacks. A client that rotates refresh tokens needs no
+/// ALLOW_REFRESH_TOKEN_AUTH, and must not get it: Cognito refuses rotation with it, and cogauth
+/// refreshes such a client with GetTokensFromRefreshToken.
+fn missing_flows(flows: &[Flow], rotates: bool) -> Vec<Flow> {
     REQUIRED_FLOWS
         .iter()
+        .filter(|wanted| !(rotates && **wanted == Flow::AllowRefreshTokenAuth))
         .filter(|wanted| {
             let legacy = match wanted {
                 Flow::AllowUserPasswordAuth => Some(Flow::UserPasswordAuth),
@@ -420,7 +480,8 @@ fn flow_names(flows: &[Flow]) -> String {
         .join(", ")
 }
 
-/// A pool and client given by id: they must exist; they are reported, never changed.
+/// A pool and client given by id: they must exist; they are reported, never changed here
+/// (`--managed-login` may add browser sign-in's settings to them, asked for by id).
 async fn check_existing(
     ctx: &Clients,
     user_pool_id: &str,
@@ -454,7 +515,10 @@ async fn check_existing(
         .and_then(|c| c.client_name())
         .unwrap_or(client_id)
         .to_owned();
-    let missing = missing_flows(client.map(|c| c.explicit_auth_flows()).unwrap_or_default());
+    let missing = missing_flows(
+        client.map(|c| c.explicit_auth_flows()).unwrap_or_default(),
+        rotates(client),
+    );
     if !missing.is_empty() {
         plan.warnings.push(format!(
             "app client `{name}` ({client_id}) does not allow {}: cogauth logs in with SRP by \
@@ -704,7 +768,7 @@ async fn ensure_client(
     let flows = current
         .map(|c| c.explicit_auth_flows().to_vec())
         .unwrap_or_default();
-    let missing = missing_flows(&flows);
+    let missing = missing_flows(&flows, rotates(current));
     if missing.is_empty() {
         plan.push(
             Step::new(Resource::AppClient, client_name, Action::Unchanged).with_id(&client_id),
@@ -734,6 +798,13 @@ async fn ensure_client(
         id: client_id,
         secret,
     }))
+}
+
+/// Whether the app client rotates refresh tokens.
+fn rotates(client: Option<&idp::types::UserPoolClientType>) -> bool {
+    client
+        .and_then(|c| c.refresh_token_rotation())
+        .is_some_and(|r| *r.feature() == idp::types::FeatureType::Enabled)
 }
 
 /// UpdateUserPoolClient resets every setting it is not given, so all current settings are
@@ -774,6 +845,7 @@ async fn update_client_flows(
             current.enable_propagate_additional_user_context_data(),
         )
         .set_auth_session_validity(current.auth_session_validity())
+        .set_refresh_token_rotation(current.refresh_token_rotation().cloned())
         .send()
         .await
         .map_err(aws_error(
@@ -1069,10 +1141,14 @@ mod tests {
     #[test]
     fn legacy_password_flow_counts() {
         assert_eq!(
-            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth]),
+            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth], false),
             vec![Flow::AllowRefreshTokenAuth]
         );
-        assert!(missing_flows(&REQUIRED_FLOWS).is_empty());
+        assert!(missing_flows(&REQUIRED_FLOWS, false).is_empty());
+        // A rotating client is complete without REFRESH_TOKEN_AUTH, and never gets it.
+        assert!(
+            missing_flows(&[Flow::AllowUserPasswordAuth, Flow::AllowUserSrpAuth], true).is_empty()
+        );
     }
 
     fn outcome(basic_flow: bool) -> SetupOutcome {
@@ -1088,6 +1164,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/Cognito_PAuth_Role".into()),
             basic_flow,
             duration_hours: 8,
+            managed_login: None,
         }
     }
 
@@ -1115,5 +1192,21 @@ mod tests {
         let mut dry = outcome(false);
         dry.identity_pool_id = None;
         assert!(dry.recorded().is_none() && dry.configure_command("x").is_none());
+
+        let mut browser = outcome(false);
+        browser.managed_login = Some(ManagedLoginOutcome {
+            managed_login_url: "https://myapp.auth.us-east-1.amazoncognito.com".into(),
+            redirect_uri: DEFAULT_REDIRECT_URI.into(),
+        });
+        let profile = browser.profile().unwrap();
+        assert_eq!(profile.auth_flow, Some(AuthFlow::Browser));
+        assert_eq!(
+            profile.managed_login_url.as_deref(),
+            Some("https://myapp.auth.us-east-1.amazoncognito.com")
+        );
+        assert_eq!(profile.redirect_uri.as_deref(), Some(DEFAULT_REDIRECT_URI));
+        assert!(browser.configure_command("dev").unwrap().ends_with(
+            "--auth-flow browser --managed-login-url https://myapp.auth.us-east-1.amazoncognito.com"
+        ));
     }
 }

@@ -2,6 +2,8 @@
 //!
 //! Thin: argument parsing, prompts and output. The work is done by `cogauth_core`.
 
+mod browser;
+mod browser_args;
 mod completions;
 mod configure;
 mod context;

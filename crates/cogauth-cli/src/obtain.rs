@@ -8,7 +8,6 @@ use chrono::Duration;
 use cogauth_core::broker::{Broker, BrokerError};
 use cogauth_core::credentials::Credentials;
 use cogauth_core::prompt::Prompter;
-use cogauth_core::userpool::LoginRequest;
 
 use crate::terminal::{TerminalPrompter, has_terminal};
 
@@ -36,16 +35,7 @@ pub fn credentials(
                 broker.profile()
             ));
             prompter.show(&format!("{why}; logging in now"));
-            let username = match broker.settings().username.as_ref() {
-                Some(u) => u.value.clone(),
-                None => prompter.ask("Username")?,
-            };
-            let password = prompter.ask_secret(&format!("Password for {username}"))?;
-            let request = LoginRequest {
-                username,
-                password,
-                mfa_code: None,
-            };
+            let request = crate::login::request_on_terminal(broker, &prompter)?;
             let fresh = runtime.block_on(broker.login(&request, &prompter, use_lambda_proxy))?;
             warn_upgrade(&fresh.upgrade_failure);
             let creds = fresh

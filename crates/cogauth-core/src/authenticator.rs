@@ -15,10 +15,7 @@ use crate::env::Env;
 use crate::identity::{CognitoIdentity, IdentityConfig, IdentityError, IdentityStage};
 use crate::prompt::Prompter;
 use crate::upgrade::{LambdaProxy, UpgradeError, UpgradeStage};
-use crate::userpool::{
-    CognitoUserPool, LoginRequest, RefreshGrant, UserPoolConfig, UserPoolError, UserPoolSession,
-    UserPoolStage,
-};
+use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError, UserPoolSession, UserPoolStage};
 
 /// Why the pipeline gave no credentials. A failed upgrade is not one of them (see
 /// [`Outcome::upgrade_failure`]).
@@ -90,7 +87,8 @@ impl Authenticator {
         }
     }
 
-    /// The pipeline the settings describe: Cognito user pool, Cognito identity pool (enhanced
+    /// The pipeline the settings describe: Cognito user pool (the terminal, or the browser with
+    /// `auth_flow = "browser"`), Cognito identity pool (enhanced
     /// or basic flow), and the Lambda proxy when `lambda_function` is set and
     /// `use_lambda_proxy` is true.
     pub fn from_settings(
@@ -100,17 +98,8 @@ impl Authenticator {
         use_lambda_proxy: bool,
     ) -> Result<Self, ConfigError> {
         let region = settings.require_region()?.to_owned();
-        let user_pool = CognitoUserPool::new(
-            UserPoolConfig {
-                region: region.clone(),
-                user_pool_id: settings.require_user_pool_id()?.to_owned(),
-                client_id: settings.require_client_id()?.to_owned(),
-                client_secret: settings.client_secret.as_ref().map(|s| s.value.clone()),
-                auth_flow: settings.auth_flow.value,
-            },
-            env,
-            clock,
-        );
+        // The terminal (SRP or password), or the browser (managed login).
+        let user_pool = crate::managed_login::user_pool_stage(settings, env, clock)?;
         let identity = CognitoIdentity::new(
             IdentityConfig {
                 region: region.clone(),
@@ -131,7 +120,7 @@ impl Authenticator {
             _ => None,
         };
         Ok(Self::new(
-            Arc::new(user_pool),
+            user_pool,
             Arc::new(identity),
             upgrade,
             settings.duration_hours.value,
@@ -157,11 +146,23 @@ impl Authenticator {
         grant: &RefreshGrant,
         known: Option<&KnownIdentity>,
     ) -> Result<Outcome, PipelineError> {
-        let user = grant.renewed_by(self.user_pool.refresh(grant).await?);
+        let user = self.refresh_user(grant).await?;
         self.finish(user, known).await
     }
 
-    async fn finish(
+    /// The user-pool half of [`Self::refresh`]: new tokens for `grant`, with the refresh token
+    /// and device key to keep (rotated ones, else the grant's). A caller that stores sessions
+    /// stores a rotated refresh token now, before [`Self::finish`] can fail: the grant's token
+    /// is already dead.
+    pub async fn refresh_user(
+        &self,
+        grant: &RefreshGrant,
+    ) -> Result<UserPoolSession, PipelineError> {
+        Ok(grant.renewed_by(self.user_pool.refresh(grant).await?))
+    }
+
+    /// The identity and upgrade stages for a signed-in `user`.
+    pub async fn finish(
         &self,
         user: UserPoolSession,
         known: Option<&KnownIdentity>,

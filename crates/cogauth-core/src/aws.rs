@@ -331,10 +331,7 @@ where
     use aws_smithy_runtime_api::client::result::SdkError;
     // A body that is not the service's JSON (a proxy's HTML page, an empty 503) says little:
     // the HTTP status says more.
-    let status = err
-        .raw_response()
-        .and_then(|r| (r as &dyn std::any::Any).downcast_ref::<HttpResponse>())
-        .map(|r| r.status().as_u16());
+    let status = http_status(err);
     let with_status = |detail: String| match status {
         Some(status) => format!("HTTP {status}: {detail}"),
         None => detail,
@@ -375,6 +372,18 @@ where
             detail: error_chain(Some(err as &dyn std::error::Error)),
         },
     }
+}
+
+/// The HTTP status of the answer that made `err`, when there was an answer.
+pub fn http_status<E, R>(
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> Option<u16>
+where
+    R: std::fmt::Debug + 'static,
+{
+    err.raw_response()
+        .and_then(|r| (r as &dyn std::any::Any).downcast_ref::<HttpResponse>())
+        .map(|r| r.status().as_u16())
 }
 
 /// The messages of an error and its sources, each once ("dispatch failure: connection refused").

@@ -9,9 +9,11 @@
 //!    runtime at all can call it first on its own);
 //! 2. the profile's cross-process lock, then [`Broker::refresh`]: the cache is read again
 //!    (another process may have refreshed it meanwhile), and only if it is still stale the
-//!    pipeline refreshes with the cached [`RefreshGrant`]. The result, including a rotated
-//!    refresh token, is stored before the lock is released, so parallel refreshers never lose
-//!    a rotated token;
+//!    pipeline refreshes with the cached [`RefreshGrant`]. A rotated refresh token is stored as
+//!    soon as the user pool returns it, before the identity pool is asked (a failure there
+//!    must not lose the only live token), and the result once the pipeline is done, all before
+//!    the lock is released, so parallel refreshers never lose a rotated token (what a process
+//!    that dies mid-refresh costs: [`crate::userpool::refresh`]);
 //! 3. still under the lock, the republish: a credentials-file section that cogauth owns gets
 //!    the new keys ([`AwsFiles::refresh_credentials`]). A refresh never changes how the profile
 //!    hands credentials over: it never writes `credential_process` or removes it, and never
@@ -285,17 +287,29 @@ impl Broker {
         }
         let grant =
             refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
-        let outcome = self
-            .authenticator(use_lambda_proxy)?
-            .refresh(&grant, known_identity(&cached).as_ref())
+        let authenticator = self.authenticator(use_lambda_proxy)?;
+        let user = authenticator
+            .refresh_user(&grant)
             .await
             .map_err(|e| match e {
                 PipelineError::UserPool(UserPoolError::RefreshTokenRejected) => self
                     .login_required("the refresh token has expired or was revoked")
                     .into(),
+                PipelineError::UserPool(UserPoolError::RefreshTokenReused) => self
+                    .login_required(
+                        "the refresh token was already replaced by refresh-token rotation, and \
+                         its successor was not saved",
+                    )
+                    .into(),
                 other => BrokerError::from(other),
             })?;
-        let fresh = self.store_outcome(lock, outcome)?;
+        // A rotated refresh token is the only live one from now on: stored at once, so that an
+        // identity pool or network failure in the next stage cannot lose it.
+        let rotated = self.keep_rotated(lock, &cached, &grant, &user)?;
+        let outcome = authenticator
+            .finish(user, known_identity(&cached).as_ref())
+            .await?;
+        let fresh = self.store_outcome(lock, outcome, Some(&cached), Some(rotated), None)?;
         let credentials = fresh
             .session
             .credentials
@@ -327,15 +341,78 @@ impl Broker {
         use_lambda_proxy: bool,
     ) -> Result<Fresh, BrokerError> {
         let lock = self.lock_async().await?;
-        let known = self.cached_session()?.as_ref().and_then(known_identity);
-        let outcome = self
+        let previous = self.cached_session()?;
+        let known = previous.as_ref().and_then(known_identity);
+        // This machine's device for this user, if it confirmed one: presented and proven.
+        let mut request = request.clone();
+        if request.device.is_none() {
+            request.device = previous
+                .as_ref()
+                .and_then(|p| device::known_device(p, &request.username));
+        }
+        let outcome = match self
             .authenticator(use_lambda_proxy)?
-            .login(request, prompter, known.as_ref())
-            .await?;
-        self.store_outcome(&lock, outcome)
+            .login(&request, prompter, known.as_ref())
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(e @ PipelineError::UserPool(UserPoolError::DeviceRejected { .. })) => {
+                if let Some(previous) = &previous {
+                    self.forget_device_here(&lock, previous)?;
+                }
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.store_outcome(
+            &lock,
+            outcome,
+            previous.as_ref(),
+            None,
+            Some(&request.username),
+        )
     }
 
-    fn store_outcome(&self, lock: &SessionLock, outcome: Outcome) -> Result<Fresh, BrokerError> {
+    /// Stores `user`'s refresh token and device key in `cached` if the refresh changed them
+    /// (rotation). The credentials stay the cached ones until the pipeline finishes. Returns
+    /// whether the refresh token was rotated.
+    fn keep_rotated(
+        &self,
+        lock: &SessionLock,
+        cached: &Session,
+        grant: &RefreshGrant,
+        user: &crate::userpool::UserPoolSession,
+    ) -> Result<bool, BrokerError> {
+        use secrecy::ExposeSecret;
+        let rotated = user
+            .tokens
+            .refresh_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret() != grant.refresh_token.expose_secret());
+        if !rotated && user.device_key == cached.device_key {
+            return Ok(false);
+        }
+        let mut session = cached.clone();
+        session.refresh_token = user.tokens.refresh_token.clone();
+        session.device_key = user.device_key.clone();
+        session.refresh_rotates = Some(rotated);
+        session.updated_at = self.clock.now();
+        self.store.save(lock, &session)?;
+        Ok(rotated)
+    }
+
+    /// Stores what a login or refresh produced. `previous` (the cached session of this pool and
+    /// client) lends what the outcome does not know: how the login was done, whether refreshes
+    /// rotate (`rotated`, from this refresh, wins), and after a refresh the device.
+    /// `login_name` is the name a login was typed with (`None` for a refresh).
+    fn store_outcome(
+        &self,
+        lock: &SessionLock,
+        outcome: Outcome,
+        previous: Option<&Session>,
+        rotated: Option<bool>,
+        login_name: Option<&str>,
+    ) -> Result<Fresh, BrokerError> {
         let Outcome {
             user,
             identity_id,
@@ -343,7 +420,7 @@ impl Broker {
             source,
             upgrade_failure,
         } = outcome;
-        let session = Session {
+        let mut session = Session {
             profile: self.profile().to_owned(),
             user_pool_id: self.settings.require_user_pool_id()?.to_owned(),
             client_id: self.settings.require_client_id()?.to_owned(),
@@ -351,12 +428,30 @@ impl Broker {
             user_sub: user.sub,
             refresh_token: user.tokens.refresh_token.clone(),
             device_key: user.device_key,
+            device_group_key: None,
+            device_password: None,
+            device_remembered: None,
+            device_name: None,
+            device_login_name: None,
             identity_id: Some(identity_id),
             credentials: Some(credentials),
             source: Some(source),
             tokens_expire_at: Some(user.tokens.expires_at),
+            signed_in_with: user
+                .signed_in_with
+                .or_else(|| previous.and_then(|p| p.signed_in_with.clone())),
+            refresh_rotates: rotated.or_else(|| previous.and_then(|p| p.refresh_rotates)),
             updated_at: self.clock.now(),
         };
+        match (login_name, user.device, previous) {
+            // A login: the device it confirmed or proved, for the name it was typed with.
+            (Some(name), Some(d), _) => device::set(&mut session, d, name),
+            // A refresh keeps the device it was made with.
+            (None, _, Some(previous)) if previous.device_key == session.device_key => {
+                device::copy(&mut session, previous);
+            }
+            _ => {}
+        }
         self.store.save(lock, &session)?;
         Ok(Fresh {
             session,
@@ -432,12 +527,19 @@ pub struct LogoutReport {
     pub revoked: Result<bool, String>,
     pub cache_removed: bool,
     pub aws_files_changed: bool,
+    /// With `forget_device`: `Ok(Some(key))` the pool forgot the device, `Ok(None)` there was
+    /// none, `Err` why the pool could not be told (it is forgotten here anyway).
+    pub device_forgotten: Result<Option<String>, String>,
+    /// Without `forget_device`: the device kept in the session store for the next login.
+    pub device_kept: Option<String>,
 }
 
 impl Broker {
     /// Revokes the refresh token (RevokeToken), then removes the cached session and what
-    /// cogauth wrote for the profile in the AWS files.
-    pub async fn logout(&self) -> Result<LogoutReport, BrokerError> {
+    /// cogauth wrote for the profile in the AWS files. This machine's remembered device stays
+    /// in the session store for the next login, unless `forget_device`: then the pool forgets
+    /// it (ForgetDevice) and so does the store.
+    pub async fn logout(&self, forget_device: bool) -> Result<LogoutReport, BrokerError> {
         let lock = self.lock_async().await?;
         let session = match self.store.load(self.profile()) {
             Ok(session) => session,
@@ -446,26 +548,49 @@ impl Broker {
             Err(CacheError::Corrupt { .. }) => None,
             Err(e) => return Err(e.into()),
         };
-        let revoked = match &session {
-            Some(s) => match &s.refresh_token {
-                Some(token) => self.revoke(s, token).await.map(|()| true),
-                None => Ok(false),
-            },
-            None => Ok(false),
+        let mut refresh_token = session.as_ref().and_then(|s| s.refresh_token.clone());
+        let device_forgotten = match (&session, forget_device) {
+            (Some(s), true) if s.device_key.is_some() => {
+                match self.forget_device_at_pool(&lock, s).await {
+                    // Forgetting it took a refresh: a rotated token is the one to revoke.
+                    Ok(rotated) => {
+                        refresh_token = rotated.or(refresh_token);
+                        Ok(s.device_key.clone())
+                    }
+                    Err(why) => Err(why),
+                }
+            }
+            _ => Ok(None),
         };
-        let cache_removed = self.store.delete(&lock)?;
+        let revoked = match (&session, &refresh_token) {
+            (Some(s), Some(token)) => self.revoke(s, token).await.map(|()| true),
+            _ => Ok(false),
+        };
+        let kept = session
+            .as_ref()
+            .filter(|_| !forget_device)
+            .and_then(|s| self.keep_only_device(&lock, s).transpose())
+            .transpose()?;
+        let cache_removed = match &kept {
+            Some(_) => session
+                .as_ref()
+                .is_some_and(|s| s.refresh_token.is_some() || s.credentials.is_some()),
+            None => self.store.delete(&lock)?,
+        };
         let aws_files_changed =
             AwsFiles::from_env(self.env.as_ref())?.remove_profile(self.profile())?;
         Ok(LogoutReport {
             revoked,
             cache_removed,
             aws_files_changed,
+            device_forgotten,
+            device_kept: kept,
         })
     }
 
-    async fn revoke(&self, session: &Session, token: &secrecy::SecretString) -> Result<(), String> {
-        use secrecy::ExposeSecret;
-        let region = crate::config::ids::region_of_user_pool(&session.user_pool_id)
+    /// The region of `session`'s user pool.
+    fn region_of(&self, session: &Session) -> Result<String, String> {
+        crate::config::ids::region_of_user_pool(&session.user_pool_id)
             .map(str::to_owned)
             .or_else(|| self.settings.region.as_ref().map(|r| r.value.clone()))
             .ok_or_else(|| {
@@ -473,7 +598,12 @@ impl Broker {
                     "cannot tell the region of user pool `{}`",
                     session.user_pool_id
                 )
-            })?;
+            })
+    }
+
+    async fn revoke(&self, session: &Session, token: &secrecy::SecretString) -> Result<(), String> {
+        use secrecy::ExposeSecret;
+        let region = self.region_of(session)?;
         // The secret belongs to the configured client; a session of another client has none.
         let secret = self
             .settings
@@ -499,5 +629,6 @@ impl Broker {
     }
 }
 
+mod device;
 #[cfg(test)]
 mod tests;

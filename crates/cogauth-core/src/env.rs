@@ -101,4 +101,10 @@ pub mod vars {
     pub const COGAUTH_EXEC_PROFILE: &str = "COGAUTH_EXEC_PROFILE";
     /// The longest one AWS call may take, retries included, in whole seconds (default 60).
     pub const COGAUTH_AWS_TIMEOUT: &str = "COGAUTH_AWS_TIMEOUT";
+    /// How long browser sign-in waits for the browser to come back, in whole seconds (default
+    /// 300, at most 3600).
+    pub const COGAUTH_CALLBACK_TIMEOUT: &str = "COGAUTH_CALLBACK_TIMEOUT";
+    /// The web browser for browser sign-in: commands separated by `:`, each with `%s` where the
+    /// URL goes (else the URL is appended); unset, the platform's opener (read by the CLI).
+    pub const BROWSER: &str = "BROWSER";
 }

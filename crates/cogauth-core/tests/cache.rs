@@ -25,6 +25,11 @@ fn session(profile: &str) -> Session {
         user_sub: Some("sub-alice".to_owned()),
         refresh_token: Some("canary-refresh-token".to_owned().into()),
         device_key: Some("us-east-1_device".to_owned()),
+        device_group_key: None,
+        device_password: None,
+        device_remembered: None,
+        device_name: None,
+        device_login_name: None,
         identity_id: Some("us-east-1:0000".to_owned()),
         credentials: Some(Credentials::new(
             "ASIATEST",
@@ -34,6 +39,8 @@ fn session(profile: &str) -> Session {
         )),
         source: Some(CredentialSource::IdentityPool),
         tokens_expire_at: Some(at(3600)),
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: at(0),
     }
 }

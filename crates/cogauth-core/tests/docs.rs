@@ -227,6 +227,11 @@ fn the_configuration_page_names_every_key() {
         lambda_function: s("f"),
         aws_integration: Some(AwsIntegration::Process),
         managed_login_url: s("https://example.com"),
+        preferred_challenge: Some(cogauth_core::config::PreferredChallenge::EmailOtp),
+        custom_with_srp: Some(true),
+        redirect_uri: s("http://localhost:28435/callback"),
+        identity_provider: s("Google"),
+        oauth_scopes: s("openid"),
     };
     let file = ConfigFile {
         default_profile: s("p"),

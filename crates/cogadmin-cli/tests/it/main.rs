@@ -12,6 +12,7 @@ mod hardening;
 mod lambda_deploy;
 mod local_config;
 mod logging;
+mod managed_login;
 mod ownership;
 mod policies;
 mod roles;

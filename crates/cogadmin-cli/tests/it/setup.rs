@@ -610,6 +610,89 @@ async fn a_client_found_by_name_gets_the_missing_flows_and_keeps_its_settings() 
 }
 
 #[tokio::test]
+async fn a_client_that_rotates_refresh_tokens_keeps_rotating_and_never_gets_refresh_token_auth() {
+    let admin = Admin::new();
+    let idp = fixtures::idp_client().await;
+    let pool_name = unique_name("rotating");
+    let pool = idp
+        .create_user_pool()
+        .pool_name(&pool_name)
+        .send()
+        .await
+        .unwrap();
+    let user_pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let rotation = aws_sdk_cognitoidentityprovider::types::RefreshTokenRotationType::builder()
+        .feature(aws_sdk_cognitoidentityprovider::types::FeatureType::Enabled)
+        .retry_grace_period_seconds(10)
+        .build()
+        .unwrap();
+    let client = idp
+        .create_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_name("cogauth")
+        .explicit_auth_flows(Flow::AllowUserSrpAuth)
+        .refresh_token_rotation(rotation.clone())
+        .send()
+        .await
+        .unwrap();
+    let client_id = client
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+
+    // Made outside cogadmin, so adopted.
+    let run = admin.ok(&[
+        "setup",
+        "--create-user-pool",
+        &pool_name,
+        "--identity-pool-name",
+        &unique_name("RotatingIdp"),
+        "--adopt",
+    ]);
+    assert_eq!(
+        run.actions_of("app client"),
+        ["adopted", "updated"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("allow ALLOW_USER_PASSWORD_AUTH"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("ALLOW_REFRESH_TOKEN_AUTH"),
+        "{}",
+        run.stdout
+    );
+    let after = idp
+        .describe_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap();
+    let after = after.user_pool_client().unwrap();
+    assert!(
+        !after
+            .explicit_auth_flows()
+            .contains(&Flow::AllowRefreshTokenAuth)
+    );
+    assert!(
+        after
+            .explicit_auth_flows()
+            .contains(&Flow::AllowUserPasswordAuth)
+    );
+    assert_eq!(
+        after.refresh_token_rotation(),
+        Some(&rotation),
+        "rotation kept"
+    );
+}
+
+#[tokio::test]
 async fn two_pools_with_one_name_are_refused_not_guessed() {
     let admin = Admin::new();
     let idp = fixtures::idp_client().await;

@@ -48,6 +48,13 @@ impl Canaries {
             serde_json::from_str(&home.read(".cache/cogauth/dev.json")).unwrap();
         let token = session["refresh_token"].as_str().expect("a refresh token");
         self.hidden.push(("refresh token", token.to_owned()));
+        // The remembered device's secret (the pool tracks devices).
+        let device = session["device_password"]
+            .as_str()
+            .expect("a device password");
+        if !self.hidden.iter().any(|(_, v)| v == device) {
+            self.hidden.push(("device password", device.to_owned()));
+        }
         let creds = &session["credentials"];
         for (name, field) in [
             ("secret access key", "secret_access_key"),
@@ -153,6 +160,8 @@ fn no_secret_reaches_the_output_or_the_logs_at_trace_level() {
     let (pool, user, password) = block_on(async {
         let pool = fixtures::create_pool(PoolOptions {
             with_client_secret: true,
+            // ConfirmDevice, then device SRP at the second login, with the device's secret.
+            device_tracking: Some((true, false)),
             ..Default::default()
         })
         .await;
@@ -224,7 +233,7 @@ fn no_secret_reaches_the_output_or_the_logs_at_trace_level() {
         );
         seq.canaries.learn_from_cache(&home);
         seq.run(&["credential-process", "--profile", "dev"], "", true, false);
-        // A refresh: REFRESH_TOKEN_AUTH with the refresh token and the secret hash.
+        // A refresh: GetTokensFromRefreshToken with the refresh token and the client secret.
         expire_cached_credentials(&home);
         let refreshed = seq.run(&["credential-process", "--profile", "dev"], "", true, true);
         seq.canaries.learn_from_cache(&home);

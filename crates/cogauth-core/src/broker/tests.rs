@@ -19,7 +19,7 @@ use crate::env::MapEnv;
 use crate::identity::{IdentityCredentials, IdentityError, IdentityStage};
 use crate::prompt::PromptError;
 use crate::upgrade::UpgradeStage;
-use crate::userpool::{UserPoolSession, UserPoolStage};
+use crate::userpool::{Device, UserPoolSession, UserPoolStage};
 
 const POOL: &str = "us-east-1_FakePool";
 const CLIENT: &str = "fakeclient123";
@@ -47,6 +47,12 @@ struct PoolState {
     refreshes: u32,
     /// The device keys refreshes were sent with.
     device_keys_sent: Vec<Option<String>>,
+    /// Confirm a device at each login that presents none, as a pool that tracks devices does.
+    confirm_devices: bool,
+    /// Refuse every presented device's proof (DEVICE_PASSWORD_VERIFIER).
+    reject_devices: bool,
+    /// The device keys logins presented.
+    devices_presented: Vec<Option<String>>,
 }
 
 impl FakeUserPool {
@@ -87,6 +93,8 @@ fn session_for(user: &str, refresh_token: Option<SecretString>) -> UserPoolSessi
         username: user.to_owned(),
         sub: Some(format!("sub-{user}")),
         device_key: None,
+        signed_in_with: None,
+        device: None,
     }
 }
 
@@ -98,9 +106,28 @@ impl UserPoolStage for FakeUserPool {
         _: &dyn Prompter,
     ) -> Result<UserPoolSession, UserPoolError> {
         let mut state = self.state.lock().unwrap();
+        state
+            .devices_presented
+            .push(req.device.as_ref().map(|d| d.key.clone()));
+        if let Some(device) = &req.device
+            && state.reject_devices
+        {
+            return Err(UserPoolError::DeviceRejected {
+                device_key: device.key.clone(),
+            });
+        }
         let token = Self::issue(&mut state);
         let mut session = session_for(&req.username, Some(token));
         session.device_key = Some(format!("us-east-1_device-of-{}", req.username));
+        if state.confirm_devices {
+            session.device = Some(req.device.clone().unwrap_or_else(|| Device {
+                key: format!("us-east-1_device-of-{}", req.username),
+                group_key: "-group".to_owned(),
+                password: SecretString::from(format!("device-secret-of-{}", req.username)),
+                remembered: true,
+                name: "cogauth on test".to_owned(),
+            }));
+        }
         Ok(session)
     }
 
@@ -135,6 +162,8 @@ struct FakeIdentity {
 struct IdentityState {
     identities: u32,
     issued: u32,
+    /// Fail every call, as an unreachable identity pool does.
+    down: bool,
     /// The identity ids the pipeline passed in, call by call.
     known_ids_received: Vec<Option<String>>,
 }
@@ -165,6 +194,12 @@ impl IdentityStage for FakeIdentity {
         known_identity_id: Option<&str>,
     ) -> Result<IdentityCredentials, IdentityError> {
         let mut state = self.state.lock().unwrap();
+        if state.down {
+            return Err(IdentityError::Unreachable {
+                endpoint: "https://cognito-identity.us-east-1.amazonaws.com".to_owned(),
+                failure: crate::aws::Failure::TimedOut,
+            });
+        }
         state
             .known_ids_received
             .push(known_identity_id.map(str::to_owned));
@@ -312,8 +347,9 @@ impl World {
     async fn login(&self, user: &str) -> Fresh {
         let request = LoginRequest {
             username: user.to_owned(),
-            password: SecretString::from("password".to_owned()),
+            password: Some(SecretString::from("password".to_owned())),
             mfa_code: None,
+            ..Default::default()
         };
         self.broker()
             .login(&request, &NoPrompts, true)
@@ -412,6 +448,33 @@ async fn a_rotated_refresh_token_is_stored_before_the_lock_is_released() {
     broker.credentials(minutes(15), true).await.unwrap();
     assert_eq!(world.cached_refresh_token(), "rt-3");
     assert_eq!(world.pool.refreshes(), 2);
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_survives_a_failure_of_the_identity_pool() {
+    let world = World::new(FakeUserPool::rotating());
+    world.login("alice").await;
+    world.clock.advance(Duration::hours(2));
+    world.identity.state.lock().unwrap().down = true;
+
+    let err = world
+        .broker()
+        .credentials(minutes(15), true)
+        .await
+        .expect_err("the identity pool is down");
+    assert!(
+        matches!(err, BrokerError::Pipeline(PipelineError::Identity(_))),
+        "{err}"
+    );
+    // The user pool rotated the token: the cache holds the new, live one, not the dead one.
+    assert!(!world.pool.is_valid("rt-1"));
+    assert_eq!(world.cached_refresh_token(), "rt-2");
+
+    // Once the identity pool is back, the next call refreshes with it.
+    world.identity.state.lock().unwrap().down = false;
+    let got = world.broker().credentials(minutes(15), true).await.unwrap();
+    assert_eq!(got.served, Served::Refreshed);
+    assert_eq!(world.cached_refresh_token(), "rt-3");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -580,8 +643,9 @@ async fn the_session_of_another_pool_or_client_is_never_used() {
     // Logging in to the other pool does not send the first pool's identity id either.
     let request = LoginRequest {
         username: "alice".to_owned(),
-        password: SecretString::from("password".to_owned()),
+        password: Some(SecretString::from("password".to_owned())),
         mfa_code: None,
+        ..Default::default()
     };
     world
         .broker_for("us-east-1_OtherPool", CLIENT)
@@ -624,6 +688,77 @@ async fn the_cached_identity_id_is_sent_only_for_its_own_user() {
     drop(lock);
     world.login("bob").await;
     assert_eq!(world.identity.known_ids_received().last(), Some(&None));
+}
+
+#[tokio::test]
+async fn a_confirmed_device_is_kept_and_presented_at_its_users_next_login_only() {
+    let world = World::new(FakeUserPool::rotating());
+    world.pool.state.lock().unwrap().confirm_devices = true;
+    world.login("alice").await;
+    let cached = world.cached();
+    assert_eq!(
+        cached.device_key.as_deref(),
+        Some("us-east-1_device-of-alice")
+    );
+    assert_eq!(
+        cached
+            .device_password
+            .as_ref()
+            .map(|p| p.expose_secret().to_owned()),
+        Some("device-secret-of-alice".to_owned())
+    );
+    assert_eq!(cached.device_remembered, Some(true));
+    assert_eq!(cached.device_login_name.as_deref(), Some("alice"));
+
+    // A refresh keeps the whole device.
+    world.clock.advance(Duration::hours(2));
+    world.broker().credentials(minutes(15), true).await.unwrap();
+    assert!(world.cached().device_password.is_some());
+    assert_eq!(world.cached().device_group_key.as_deref(), Some("-group"));
+
+    // The next login of alice presents it; bob's does not, and gets his own.
+    world.login("alice").await;
+    world.login("bob").await;
+    assert_eq!(
+        world.pool.state.lock().unwrap().devices_presented,
+        [None, Some("us-east-1_device-of-alice".to_owned()), None]
+    );
+    assert_eq!(
+        world.cached().device_key.as_deref(),
+        Some("us-east-1_device-of-bob")
+    );
+}
+
+#[tokio::test]
+async fn a_device_the_pool_refuses_is_forgotten_here() {
+    let world = World::new(FakeUserPool::rotating());
+    world.pool.state.lock().unwrap().confirm_devices = true;
+    world.login("alice").await;
+    world.pool.state.lock().unwrap().reject_devices = true;
+    let request = LoginRequest {
+        username: "alice".to_owned(),
+        password: Some(SecretString::from("password".to_owned())),
+        ..Default::default()
+    };
+    let err = world
+        .broker()
+        .login(&request, &NoPrompts, true)
+        .await
+        .expect_err("the device is refused");
+    assert!(err.to_string().contains("forgotten it here"), "{err}");
+    let cached = world.cached();
+    assert!(cached.device_key.is_none() && cached.device_password.is_none());
+    // The session itself is left as it was: its refresh token still works.
+    assert!(cached.refresh_token.is_some());
+
+    // The next login starts without a device, and confirms a new one.
+    world.pool.state.lock().unwrap().reject_devices = false;
+    world.login("alice").await;
+    assert_eq!(
+        world.pool.state.lock().unwrap().devices_presented.last(),
+        Some(&None)
+    );
+    assert!(world.cached().device_password.is_some());
 }
 
 #[tokio::test]

@@ -20,15 +20,24 @@ GetTokensFromRefreshToken) and the developer guide:
   flow not enabled for this client" on a rotating client, and on a client whose ExplicitAuthFlows
   leave out ALLOW_REFRESH_TOKEN_AUTH; it also gets the app-client and device checks above.
 ClientMetadata is accepted and not used (no pre-token-generation trigger here).
+
+Test route: POST /cogauth-test/unoffered with {"client_id": C} makes GetTokensFromRefreshToken
+answer, for that app client only, what an endpoint that does not offer the operation answers:
+HTTP 400 `UnknownOperationException` (AWS's JSON protocol's error for an operation the endpoint
+does not know). {"client_id": C, "offered": true} undoes it. Per client so that tests sharing one
+emulator do not see each other's endpoint.
 """
 
+import json
 import threading
 import time
 
-from . import devices, signin
+from . import devices, routes, signin
 
 FLOW_NOT_ENABLED = "Auth flow not enabled for this client"
 _LOCK = threading.Lock()
+# App clients for which GetTokensFromRefreshToken is "not offered" (see the route).
+UNOFFERED = set()
 
 
 def rotation(client):
@@ -93,6 +102,8 @@ def get_tokens_from_refresh_token(response):
 
     client_id = response._get_param("ClientId")
     token = response._get_param("RefreshToken")
+    if client_id in UNOFFERED:
+        raise signin.CognitoError("UnknownOperationException", "")
     if not client_id or not token:
         raise signin.invalid_parameter("ClientId and RefreshToken are required")
     backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
@@ -142,6 +153,22 @@ def get_tokens_from_refresh_token(response):
     return ActionResult({"AuthenticationResult": result})
 
 
+def unoffered_app(environ, start_response):
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        client_id = body["client_id"]
+    except (KeyError, ValueError) as e:
+        message = f'POST {{"client_id": C[, "offered": true]}} ({e})'
+        return routes.json_response(start_response, {"error": message}, "400 Bad Request")
+    with _LOCK:
+        if body.get("offered"):
+            UNOFFERED.discard(client_id)
+        else:
+            UNOFFERED.add(client_id)
+    return routes.json_response(start_response, {"unoffered": sorted(UNOFFERED)})
+
+
 def install():
     from moto.cognitoidp import responses
 
@@ -164,3 +191,4 @@ def install():
     cls.update_user_pool_client = update_user_pool_client
     cls.get_tokens_from_refresh_token = get_tokens_from_refresh_token
     signin.CHECKS.append(check_refresh_flow)
+    routes.register("/cogauth-test/unoffered", unoffered_app)
