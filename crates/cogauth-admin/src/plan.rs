@@ -18,6 +18,14 @@ pub enum Action {
     /// A dry run that does not read the current state (policy dry runs never call IAM), so it
     /// cannot tell a creation from an update.
     WouldApply,
+    /// A resource cogadmin did not create, tagged as its own on `--adopt`
+    /// ([`crate::ownership`]).
+    Adopted,
+    WouldAdopt,
+    /// A deployment moved to the current layout (the proxy's key out of the function's
+    /// environment into Secrets Manager).
+    Migrated,
+    WouldMigrate,
 }
 
 impl Action {
@@ -43,6 +51,15 @@ impl Action {
             Self::Updated
         }
     }
+
+    /// The action for a deployment moved to the current layout.
+    pub fn migrate(dry_run: bool) -> Self {
+        if dry_run {
+            Self::WouldMigrate
+        } else {
+            Self::Migrated
+        }
+    }
 }
 
 impl fmt::Display for Action {
@@ -54,6 +71,10 @@ impl fmt::Display for Action {
             Self::WouldCreate => "would create",
             Self::WouldUpdate => "would update",
             Self::WouldApply => "would apply",
+            Self::Adopted => "adopted",
+            Self::WouldAdopt => "would adopt",
+            Self::Migrated => "migrated",
+            Self::WouldMigrate => "would migrate",
         })
     }
 }
@@ -84,6 +105,8 @@ pub enum Resource {
     Function,
     /// The inline policy that lets an identity pool's role invoke the proxy.
     InvokePermission,
+    /// The Secrets Manager secret that holds the proxy's IAM user key.
+    Secret,
 }
 
 impl fmt::Display for Resource {
@@ -106,6 +129,7 @@ impl fmt::Display for Resource {
             Self::RolePolicy => "role policy",
             Self::Function => "Lambda function",
             Self::InvokePermission => "invoke permission",
+            Self::Secret => "secret",
         })
     }
 }

@@ -11,6 +11,13 @@
 //!
 //! Drift is repaired and reported: a trust policy or MaxSessionDuration that differs, a client
 //! missing from the identity pool, a role not attached. Nothing is ever deleted or turned off.
+//!
+//! Only what setup created is changed ([`crate::ownership`]): everything it creates carries
+//! `cogauth:managed = true` (the app client is recorded in its pool's tags), and before any
+//! change it looks up everything it would touch by name; anything found without the mark stops
+//! the run, unless `adopt` (`--adopt`) tags it first. A pool and client given by id are only
+//! read, so they need no mark; with `--managed-login` they get the domain and OAuth settings
+//! the administrator asked for by id ([`crate::managed_login`]), which needs no mark either.
 
 use aws_sdk_cognitoidentity as identity;
 use aws_sdk_cognitoidentityprovider as idp;
@@ -23,10 +30,13 @@ use super::config::{RecordedSetup, validate_identity_pool_name};
 use super::plan::{Action, Plan, Resource, Step};
 use super::policies::{authenticated_role_trust, decode_document, validate_role_name};
 use super::users::user_pool_region;
+use crate::ownership::{self, Found, MANAGED_TAG_VALUE, Marker, Ownership};
 use crate::{AdminError, aws_error, collect_pages, region_of};
+use aws_sdk_iam::types::Role;
 use cogauth_core::aws::{Service, error_code, in_region};
 use cogauth_core::config::{AuthFlow, DEFAULT_REDIRECT_URI, IdentityFlow, ProfileConfig};
 use cogauth_core::doctor::shell_word;
+use std::collections::HashMap;
 
 use crate::managed_login::{ManagedLoginOutcome, ManagedLoginRequest};
 
@@ -66,6 +76,8 @@ pub struct SetupRequest {
     pub basic_flow: bool,
     /// The role's MaxSessionDuration, 1 to 12.
     pub duration_hours: u32,
+    /// Take over (tag, then change) what setup finds by name but did not create (`--adopt`).
+    pub adopt: bool,
     /// `--managed-login`: the domain and the app client's OAuth settings for browser sign-in.
     pub managed_login: Option<ManagedLoginRequest>,
     pub dry_run: bool,
@@ -188,12 +200,18 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     };
     let regional = in_region(sdk, &region);
     let ctx = Clients {
+        regional: regional.clone(),
         idp: idp::Client::new(&regional),
         identity: identity::Client::new(&regional),
         iam: aws_sdk_iam::Client::new(sdk),
         dry_run: request.dry_run,
     };
     let mut plan = Plan::new(request.dry_run);
+
+    // Everything setup would touch, found first; nothing changes unless all of it is
+    // cogadmin's or adopted.
+    let found = survey(&ctx, request, &role_name).await?;
+    found.owner.settle(&regional, &mut plan.steps).await?;
 
     let (user_pool_id, client) = match &request.user_pool {
         UserPoolChoice::Existing {
@@ -207,9 +225,11 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
             pool_name,
             client_name,
         } => {
-            let pool_id = ensure_user_pool(&ctx, pool_name, &mut plan).await?;
-            let client = match &pool_id {
-                Some(pool_id) => ensure_client(&ctx, pool_id, client_name, &mut plan).await?,
+            let pool = ensure_user_pool(&ctx, pool_name, found.user_pool, &mut plan).await?;
+            let client = match &pool {
+                Some(pool) => {
+                    ensure_client(&ctx, pool, client_name, found.client_id, &mut plan).await?
+                }
                 None => {
                     plan.push(Step::new(
                         Resource::AppClient,
@@ -219,7 +239,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
                     None
                 }
             };
-            (pool_id, client)
+            (pool.map(|p| p.id), client)
         }
     };
 
@@ -249,6 +269,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     let identity_pool_id = ensure_identity_pool(
         &ctx,
         &request.identity_pool_name,
+        found.identity_pool_id,
         provider.as_ref(),
         request.basic_flow,
         &mut plan,
@@ -257,6 +278,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     let role_arn = ensure_role(
         &ctx,
         &role_name,
+        found.role,
         identity_pool_id.as_deref(),
         request.duration_hours,
         &mut plan,
@@ -288,6 +310,8 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
 }
 
 struct Clients {
+    /// The SDK config in the pools' region.
+    regional: SdkConfig,
     idp: idp::Client,
     identity: identity::Client,
     iam: aws_sdk_iam::Client,
@@ -297,6 +321,137 @@ struct Clients {
 struct AppClient {
     id: String,
     secret: Option<SecretString>,
+}
+
+/// What setup found by name, each registered with the run's ownership checks.
+struct Survey {
+    owner: Ownership,
+    user_pool: Option<PoolRef>,
+    client_id: Option<String>,
+    identity_pool_id: Option<String>,
+    role: Option<Role>,
+}
+
+/// Finds, without changing anything, every resource setup would touch by name, and registers
+/// each with the ownership checks.
+async fn survey(
+    ctx: &Clients,
+    request: &SetupRequest,
+    role_name: &str,
+) -> Result<Survey, AdminError> {
+    let mut owner = Ownership::new(request.adopt, request.dry_run);
+    let (mut user_pool, mut client_id) = (None, None);
+    if let UserPoolChoice::Create {
+        pool_name,
+        client_name,
+    } = &request.user_pool
+        && let Some(id) = find_user_pool(ctx, pool_name).await?
+    {
+        let described = ctx
+            .idp
+            .describe_user_pool()
+            .user_pool_id(&id)
+            .send()
+            .await
+            .map_err(aws_error(
+                Service::CognitoIdentityProvider,
+                "DescribeUserPool",
+            ))?;
+        let pool = described.user_pool();
+        let tags = pool.and_then(|p| p.user_pool_tags());
+        let arn = pool
+            .and_then(|p| p.arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentityProvider,
+                    "DescribeUserPool",
+                    "the answer has no pool ARN",
+                )
+            })?;
+        let pool_managed = ownership::is_managed_map(tags);
+        owner.register(Found {
+            resource: Resource::UserPool,
+            name: pool_name.clone(),
+            id: Some(id.clone()),
+            purpose: format!(
+                "`setup` would find or create app client `{client_name}` in it, whose users \
+                 then get AWS credentials{}",
+                request
+                    .managed_login
+                    .as_ref()
+                    .map(|m| format!(", and give it the domain `{}`", m.domain_prefix))
+                    .unwrap_or_default()
+            ),
+            managed: pool_managed,
+            earlier: None,
+            marker: Marker::UserPool { arn: arn.clone() },
+        });
+        if let Some(found) = find_client(ctx, &id, client_name).await? {
+            owner.register(Found {
+                resource: Resource::AppClient,
+                name: client_name.clone(),
+                id: Some(found.clone()),
+                purpose: format!(
+                    "`setup` would add the auth flows cogauth needs to it{} and link it to the \
+                     identity pool",
+                    request
+                        .managed_login
+                        .as_ref()
+                        .map(|m| format!(
+                            ", allow it browser sign-in with callback URL {}",
+                            m.redirect_uri
+                        ))
+                        .unwrap_or_default()
+                ),
+                managed: pool_managed && ownership::records_client(tags, &found),
+                earlier: None,
+                marker: Marker::AppClient {
+                    pool_arn: arn.clone(),
+                    client_id: found.clone(),
+                },
+            });
+            client_id = Some(found);
+        }
+        user_pool = Some(PoolRef { id, arn });
+    }
+
+    let identity_pool_id = find_identity_pool(ctx, &request.identity_pool_name).await?;
+    if let Some(id) = &identity_pool_id {
+        let described = ctx
+            .identity
+            .describe_identity_pool()
+            .identity_pool_id(id)
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "DescribeIdentityPool"))?;
+        owner.register(Found {
+            resource: Resource::IdentityPool,
+            name: request.identity_pool_name.clone(),
+            id: Some(id.clone()),
+            purpose: format!(
+                "`setup` would link the user pool's app client to it, turn off its \
+                 unauthenticated identities and make role `{role_name}` its authenticated role"
+            ),
+            managed: ownership::is_managed_map(described.identity_pool_tags()),
+            earlier: None,
+            marker: Marker::IdentityPool { id: id.clone() },
+        });
+    }
+
+    let purpose = format!(
+        "`setup` would make it the authenticated role of identity pool `{}`: its trust policy \
+         rewritten to trust that pool's signed-in users, its MaxSessionDuration set to {} h",
+        request.identity_pool_name, request.duration_hours
+    );
+    let role = crate::iam::claim_role(&ctx.iam, role_name, &mut owner, purpose).await?;
+    Ok(Survey {
+        owner,
+        user_pool,
+        client_id,
+        identity_pool_id,
+        role,
+    })
 }
 
 /// The required flows `client` lacks. A client that rotates refresh tokens needs no
@@ -325,7 +480,8 @@ fn flow_names(flows: &[Flow]) -> String {
         .join(", ")
 }
 
-/// A pool and client given by id: they must exist; they are reported, never changed.
+/// A pool and client given by id: they must exist; they are reported, never changed here
+/// (`--managed-login` may add browser sign-in's settings to them, asked for by id).
 async fn check_existing(
     ctx: &Clients,
     user_pool_id: &str,
@@ -425,11 +581,8 @@ fn one_by_name(
     }
 }
 
-async fn ensure_user_pool(
-    ctx: &Clients,
-    pool_name: &str,
-    plan: &mut Plan,
-) -> Result<Option<String>, AdminError> {
+/// The id of the user pool named `pool_name`, if there is one.
+async fn find_user_pool(ctx: &Clients, pool_name: &str) -> Result<Option<String>, AdminError> {
     let pools = collect_pages(|token| {
         let request = ctx
             .idp
@@ -451,9 +604,25 @@ async fn ensure_user_pool(
         }
     })
     .await?;
-    if let Some(id) = one_by_name("user pool", pool_name, pools)? {
-        plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(&id));
-        return Ok(Some(id));
+    one_by_name("user pool", pool_name, pools)
+}
+
+/// A user pool: its id, and its ARN (for TagResource).
+#[derive(Debug, Clone)]
+struct PoolRef {
+    id: String,
+    arn: String,
+}
+
+async fn ensure_user_pool(
+    ctx: &Clients,
+    pool_name: &str,
+    found: Option<PoolRef>,
+    plan: &mut Plan,
+) -> Result<Option<PoolRef>, AdminError> {
+    if let Some(pool) = found {
+        plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(&pool.id));
+        return Ok(Some(pool));
     }
     if ctx.dry_run {
         plan.push(Step::new(
@@ -479,33 +648,34 @@ async fn ensure_user_pool(
                 .build()
                 .expect("case_sensitive is set"),
         )
+        .set_user_pool_tags(Some(ownership::tag_map()))
         .send()
         .await
         .map_err(aws_error(
             Service::CognitoIdentityProvider,
             "CreateUserPool",
         ))?;
-    let id = created
-        .user_pool()
-        .and_then(|p| p.id())
-        .ok_or_else(|| {
-            AdminError::bad_answer(
-                Service::CognitoIdentityProvider,
-                "CreateUserPool",
-                "the answer has no pool id",
-            )
-        })?
-        .to_owned();
-    plan.push(Step::new(Resource::UserPool, pool_name, Action::Created).with_id(&id));
-    Ok(Some(id))
+    let pool = created.user_pool();
+    let (Some(id), Some(arn)) = (pool.and_then(|p| p.id()), pool.and_then(|p| p.arn())) else {
+        return Err(AdminError::bad_answer(
+            Service::CognitoIdentityProvider,
+            "CreateUserPool",
+            "the answer has no pool id or ARN",
+        ));
+    };
+    plan.push(Step::new(Resource::UserPool, pool_name, Action::Created).with_id(id));
+    Ok(Some(PoolRef {
+        id: id.to_owned(),
+        arn: arn.to_owned(),
+    }))
 }
 
-async fn ensure_client(
+/// The id of the app client named `client_name` in the pool, if there is one.
+async fn find_client(
     ctx: &Clients,
     user_pool_id: &str,
     client_name: &str,
-    plan: &mut Plan,
-) -> Result<Option<AppClient>, AdminError> {
+) -> Result<Option<String>, AdminError> {
     let clients = collect_pages(|token| {
         let request = ctx
             .idp
@@ -528,7 +698,18 @@ async fn ensure_client(
         }
     })
     .await?;
-    let Some(client_id) = one_by_name("app client", client_name, clients)? else {
+    one_by_name("app client", client_name, clients)
+}
+
+async fn ensure_client(
+    ctx: &Clients,
+    pool: &PoolRef,
+    client_name: &str,
+    found: Option<String>,
+    plan: &mut Plan,
+) -> Result<Option<AppClient>, AdminError> {
+    let user_pool_id = pool.id.as_str();
+    let Some(client_id) = found else {
         if ctx.dry_run {
             plan.push(Step::new(
                 Resource::AppClient,
@@ -557,6 +738,10 @@ async fn ensure_client(
             .and_then(|c| c.client_id())
             .unwrap_or_default()
             .to_owned();
+        // A client cannot be tagged: its pool records it as cogadmin's.
+        let record =
+            HashMap::from([(ownership::client_tag_key(&id), MANAGED_TAG_VALUE.to_owned())]);
+        ownership::tag_user_pool(&ctx.regional, &pool.arn, record).await?;
         plan.push(
             Step::new(Resource::AppClient, client_name, Action::Created)
                 .with_id(&id)
@@ -670,13 +855,8 @@ async fn update_client_flows(
     Ok(())
 }
 
-async fn ensure_identity_pool(
-    ctx: &Clients,
-    name: &str,
-    provider: Option<&(String, String)>,
-    basic_flow: bool,
-    plan: &mut Plan,
-) -> Result<Option<String>, AdminError> {
+/// The id of the identity pool named `name`, if there is one.
+async fn find_identity_pool(ctx: &Clients, name: &str) -> Result<Option<String>, AdminError> {
     let pools = collect_pages(|token| {
         let request = ctx
             .identity
@@ -698,6 +878,17 @@ async fn ensure_identity_pool(
         }
     })
     .await?;
+    one_by_name("identity pool", name, pools)
+}
+
+async fn ensure_identity_pool(
+    ctx: &Clients,
+    name: &str,
+    found: Option<String>,
+    provider: Option<&(String, String)>,
+    basic_flow: bool,
+    plan: &mut Plan,
+) -> Result<Option<String>, AdminError> {
     let provider_type = provider.map(|(provider_name, client_id)| {
         identity::types::CognitoIdentityProvider::builder()
             .provider_name(provider_name)
@@ -705,7 +896,7 @@ async fn ensure_identity_pool(
             .build()
     });
 
-    let Some(id) = one_by_name("identity pool", name, pools)? else {
+    let Some(id) = found else {
         if ctx.dry_run {
             plan.push(Step::new(Resource::IdentityPool, name, Action::WouldCreate));
             return Ok(None);
@@ -717,6 +908,7 @@ async fn ensure_identity_pool(
             .allow_unauthenticated_identities(false)
             .allow_classic_flow(basic_flow)
             .set_cognito_identity_providers(provider_type.map(|p| vec![p]))
+            .set_identity_pool_tags(Some(ownership::tag_map()))
             .send()
             .await
             .map_err(aws_error(Service::CognitoIdentity, "CreateIdentityPool"))?;
@@ -796,13 +988,14 @@ async fn ensure_identity_pool(
 async fn ensure_role(
     ctx: &Clients,
     role_name: &str,
+    found: Option<Role>,
     identity_pool_id: Option<&str>,
     duration_hours: u32,
     plan: &mut Plan,
 ) -> Result<Option<String>, AdminError> {
     let trust = authenticated_role_trust(identity_pool_id.unwrap_or("<new identity pool id>"));
     let max_session = i32::try_from(duration_hours * 3600).unwrap_or(43200);
-    let Some(role) = crate::iam::find_role(&ctx.iam, role_name).await? else {
+    let Some(role) = found else {
         if ctx.dry_run {
             plan.push(Step::new(Resource::Role, role_name, Action::WouldCreate));
             return Ok(None);
@@ -817,6 +1010,7 @@ async fn ensure_role(
                 "cogauth: authenticated identities of identity pool {}",
                 identity_pool_id.unwrap_or_default()
             ))
+            .tags(ownership::iam_tag())
             .send()
             .await
             .map_err(aws_error(Service::Iam, "CreateRole"))?;
