@@ -23,10 +23,9 @@
 //!   plan, then lets the operation proceed.
 //!
 //! A resource given explicitly by id and never changed (`setup --user-pool-id`) needs no mark.
-//! Nor does one the administrator names by id *and* explicitly asks to change: `setup
-//! --user-pool-id ... --client-id ... --managed-login PREFIX` creates that pool's domain and adds
-//! browser sign-in's OAuth settings to that client ([`crate::managed_login`]); nothing there
-//! is found by a name that someone else could have taken.
+//! One given by id and changed does: `setup --user-pool-id ... --client-id ... --managed-login
+//! PREFIX` (a domain for the pool, OAuth settings for the client) is refused on a pool and
+//! client that are not cogadmin's, unless `--adopt`.
 //!
 //! **Earlier deployments.** cogadmin versions before the mark tagged nothing (the proxy's IAM
 //! user carried `cogauth = credential proxy user`, roles and functions a `cogauth` description).

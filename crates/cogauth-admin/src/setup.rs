@@ -16,8 +16,8 @@
 //! `cogauth:managed = true` (the app client is recorded in its pool's tags), and before any
 //! change it looks up everything it would touch by name; anything found without the mark stops
 //! the run, unless `adopt` (`--adopt`) tags it first. A pool and client given by id are only
-//! read, so they need no mark; with `--managed-login` they get the domain and OAuth settings
-//! the administrator asked for by id ([`crate::managed_login`]), which needs no mark either.
+//! read, so they need no mark, unless `--managed-login` is to give them a domain and OAuth
+//! settings ([`crate::managed_login`]): that is a change, so it needs the mark or `--adopt`.
 
 use aws_sdk_cognitoidentity as identity;
 use aws_sdk_cognitoidentityprovider as idp;
@@ -416,6 +416,69 @@ async fn survey(
         user_pool = Some(PoolRef { id, arn });
     }
 
+    // A pool and client given by id are only read, unless `--managed-login` is to give them a
+    // domain and browser sign-in's settings: a change like any other, so only to what is
+    // cogadmin's, or adopted.
+    if let (
+        UserPoolChoice::Existing {
+            user_pool_id,
+            client_id: given_client,
+        },
+        Some(wanted),
+    ) = (&request.user_pool, &request.managed_login)
+    {
+        let described = ctx
+            .idp
+            .describe_user_pool()
+            .user_pool_id(user_pool_id)
+            .send()
+            .await
+            .map_err(|e| not_found_or(e, "user pool", user_pool_id, "DescribeUserPool"))?;
+        let pool = described.user_pool();
+        let tags = pool.and_then(|p| p.user_pool_tags());
+        let arn = pool
+            .and_then(|p| p.arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentityProvider,
+                    "DescribeUserPool",
+                    "the answer has no pool ARN",
+                )
+            })?;
+        let pool_managed = ownership::is_managed_map(tags);
+        owner.register(Found {
+            resource: Resource::UserPool,
+            name: pool
+                .and_then(|p| p.name())
+                .unwrap_or(user_pool_id)
+                .to_owned(),
+            id: Some(user_pool_id.clone()),
+            purpose: format!(
+                "`setup --managed-login` would give it the domain `{}`",
+                wanted.domain_prefix
+            ),
+            managed: pool_managed,
+            earlier: None,
+            marker: Marker::UserPool { arn: arn.clone() },
+        });
+        owner.register(Found {
+            resource: Resource::AppClient,
+            name: given_client.clone(),
+            id: Some(given_client.clone()),
+            purpose: format!(
+                "`setup --managed-login` would allow it browser sign-in with callback URL {}",
+                wanted.redirect_uri
+            ),
+            managed: pool_managed && ownership::records_client(tags, given_client),
+            earlier: None,
+            marker: Marker::AppClient {
+                pool_arn: arn,
+                client_id: given_client.clone(),
+            },
+        });
+    }
+
     let identity_pool_id = find_identity_pool(ctx, &request.identity_pool_name).await?;
     if let Some(id) = &identity_pool_id {
         let described = ctx
@@ -481,7 +544,8 @@ fn flow_names(flows: &[Flow]) -> String {
 }
 
 /// A pool and client given by id: they must exist; they are reported, never changed here
-/// (`--managed-login` may add browser sign-in's settings to them, asked for by id).
+/// (`--managed-login` may add browser sign-in's settings to them, once they are cogadmin's or
+/// adopted).
 async fn check_existing(
     ctx: &Clients,
     user_pool_id: &str,

@@ -690,6 +690,33 @@ async fn a_client_that_rotates_refresh_tokens_keeps_rotating_and_never_gets_refr
         Some(&rotation),
         "rotation kept"
     );
+
+    // Browser sign-in's settings are an UpdateUserPoolClient too, which turns off whatever it
+    // is not sent (the emulator does as AWS does): rotation must survive it.
+    let run = admin.ok(&[
+        "setup",
+        "--user-pool-id",
+        &user_pool_id,
+        "--client-id",
+        &client_id,
+        "--identity-pool-name",
+        &unique_name("RotatingIdp"),
+        "--managed-login",
+        &crate::managed_login::unique_prefix(),
+    ]);
+    assert_eq!(run.action_of("OAuth settings"), "updated", "{}", run.stdout);
+    let after = idp
+        .describe_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.user_pool_client().unwrap().refresh_token_rotation(),
+        Some(&rotation),
+        "rotation kept by --managed-login"
+    );
 }
 
 #[tokio::test]
