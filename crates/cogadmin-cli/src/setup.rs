@@ -65,6 +65,11 @@ pub struct Common {
     /// AWS console), or nothing.
     #[arg(long, value_name = "HOW", value_enum, requires = "role_mapping")]
     ambiguous: Option<AmbiguousChoice>,
+    /// Take over what setup finds by name but did not create (it lacks the tag
+    /// `cogauth:managed = true`): tag it, then set it up. Also accepts the names a
+    /// ./admin-config.json sets.
+    #[arg(long)]
+    adopt: bool,
     /// Browser sign-in: create the user pool domain PREFIX.auth.REGION.amazoncognito.com, allow the app client the authorization code flow with cogauth's callback and scopes, and write `auth_flow = "browser"` into the profile.
     #[arg(long, value_name = "PREFIX")]
     managed_login: Option<String>,
@@ -86,6 +91,7 @@ pub struct Common {
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, args.common.adopt)?;
     let mut common = args.common;
     let user_pool = match (args.create_user_pool, args.user_pool_id, args.client_id) {
         (Some(pool_name), _, _) => UserPoolChoice::Create {
@@ -166,6 +172,7 @@ pub struct IdentityPoolArgs {
 /// the client, then does what `setup` does with them (now including the role).
 pub async fn run_identity_pool(mut args: IdentityPoolArgs, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, args.common.adopt)?;
     if args.user_pool_id.is_none() || args.client_id.is_none() {
         output::note("Cognito Identity Pool setup (the user pool must already exist)");
     }
@@ -223,6 +230,7 @@ async fn run_setup(
                 AmbiguousChoice::AuthenticatedRole => setup::Ambiguous::AuthenticatedRole,
             }
         }),
+        adopt: common.adopt,
         managed_login: common.managed_login.map(|prefix| {
             let mut wanted = ManagedLoginRequest::new(prefix, common.identity_provider);
             if let Some(uri) = common.redirect_uri {

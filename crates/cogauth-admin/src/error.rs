@@ -139,6 +139,17 @@ pub enum AdminError {
     },
     #[error("admin config `{path}` is not valid: {message}")]
     ConfigInvalid { path: PathBuf, message: String },
+    #[error(
+        "`{path}` sets {names}: a file in the working directory can be planted (a cloned repository), and these names choose which IAM roles, users and functions cogadmin changes; to use them, run again with --adopt or confirm on a terminal; otherwise remove the file, or run cogadmin from another directory (set your own names with `cogadmin configure`)",
+        path = path.display()
+    )]
+    LocalNames { path: PathBuf, names: String },
+    /// Resources cogadmin found but did not create (they lack `cogauth:managed = true`), which
+    /// the run would have changed; nothing was changed. The fix is `--adopt`.
+    #[error("{}", crate::ownership::refusal(foreign))]
+    NotManaged {
+        foreign: Vec<crate::ownership::Foreign>,
+    },
     #[error(transparent)]
     Target(#[from] crate::target::TargetError),
     #[error(transparent)]
@@ -213,6 +224,7 @@ fn action_prefix(service: Service) -> &'static str {
         Service::Sts => "sts",
         Service::Lambda => "lambda",
         Service::Iam => "iam",
+        Service::SecretsManager => "secretsmanager",
     }
 }
 

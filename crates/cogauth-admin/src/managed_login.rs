@@ -429,6 +429,9 @@ async fn update_oauth(
             current.enable_propagate_additional_user_context_data(),
         )
         .set_auth_session_validity(current.auth_session_validity())
+        // UpdateUserPoolClient resets what it is not given: a rotating client would stop
+        // rotating its refresh tokens.
+        .set_refresh_token_rotation(current.refresh_token_rotation().cloned())
         .allowed_o_auth_flows_user_pool_client(true)
         .set_allowed_o_auth_flows(Some(oauth.flows))
         .set_allowed_o_auth_scopes(Some(oauth.scopes))

@@ -21,6 +21,14 @@ pub enum Action {
     /// Taken away (a user's membership of a group: nothing else is ever removed).
     Removed,
     WouldRemove,
+    /// A resource cogadmin did not create, tagged as its own on `--adopt`
+    /// ([`crate::ownership`]).
+    Adopted,
+    WouldAdopt,
+    /// A deployment moved to the current layout (the proxy's key out of the function's
+    /// environment into Secrets Manager).
+    Migrated,
+    WouldMigrate,
 }
 
 impl Action {
@@ -46,6 +54,15 @@ impl Action {
             Self::Updated
         }
     }
+
+    /// The action for a deployment moved to the current layout.
+    pub fn migrate(dry_run: bool) -> Self {
+        if dry_run {
+            Self::WouldMigrate
+        } else {
+            Self::Migrated
+        }
+    }
 }
 
 impl fmt::Display for Action {
@@ -59,6 +76,10 @@ impl fmt::Display for Action {
             Self::WouldApply => "would apply",
             Self::Removed => "removed",
             Self::WouldRemove => "would remove",
+            Self::Adopted => "adopted",
+            Self::WouldAdopt => "would adopt",
+            Self::Migrated => "migrated",
+            Self::WouldMigrate => "would migrate",
         })
     }
 }
@@ -95,6 +116,8 @@ pub enum Resource {
     GroupMember,
     /// The identity pool's role mapping for a user pool's app client.
     RoleMapping,
+    /// The Secrets Manager secret that holds the proxy's IAM user key.
+    Secret,
 }
 
 impl fmt::Display for Resource {
@@ -120,6 +143,7 @@ impl fmt::Display for Resource {
             Self::Group => "group",
             Self::GroupMember => "group member",
             Self::RoleMapping => "role mapping",
+            Self::Secret => "secret",
         })
     }
 }

@@ -14,6 +14,13 @@
 //!
 //! Drift is repaired and reported: a trust policy or MaxSessionDuration that differs, a client
 //! missing from the identity pool, a role not attached. Nothing is ever deleted or turned off.
+//!
+//! Only what setup created is changed ([`crate::ownership`]): everything it creates carries
+//! `cogauth:managed = true` (the app client is recorded in its pool's tags), and before any
+//! change it looks up everything it would touch by name; anything found without the mark stops
+//! the run, unless `adopt` (`--adopt`) tags it first. A pool and client given by id are only
+//! read, so they need no mark, unless `--managed-login` is to give them a domain and OAuth
+//! settings ([`crate::managed_login`]): that is a change, so it needs the mark or `--adopt`.
 
 use aws_sdk_cognitoidentity as identity;
 use aws_sdk_cognitoidentityprovider as idp;
@@ -26,10 +33,13 @@ use super::config::{RecordedSetup, validate_identity_pool_name};
 use super::plan::{Action, Plan, Resource, Step};
 use super::policies::{authenticated_role_trust, decode_document, validate_role_name};
 use super::users::user_pool_region;
+use crate::ownership::{self, Found, MANAGED_TAG_VALUE, Marker, Ownership};
 use crate::{AdminError, aws_error, collect_pages, region_of};
+use aws_sdk_iam::types::Role;
 use cogauth_core::aws::{Service, error_code, in_region};
 use cogauth_core::config::{AuthFlow, DEFAULT_REDIRECT_URI, IdentityFlow, ProfileConfig};
 use cogauth_core::doctor::shell_word;
+use std::collections::HashMap;
 
 use crate::managed_login::{ManagedLoginOutcome, ManagedLoginRequest};
 
@@ -72,6 +82,8 @@ pub struct SetupRequest {
     /// Token-based role mapping for the app client, deciding ambiguous tokens this way;
     /// `None` leaves the role mapping as it is.
     pub token_role_mapping: Option<Ambiguous>,
+    /// Take over (tag, then change) what setup finds by name but did not create (`--adopt`).
+    pub adopt: bool,
     /// `--managed-login`: the domain and the app client's OAuth settings for browser sign-in.
     pub managed_login: Option<ManagedLoginRequest>,
     pub dry_run: bool,
@@ -215,12 +227,18 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     };
     let regional = in_region(sdk, &region);
     let ctx = Clients {
+        regional: regional.clone(),
         idp: idp::Client::new(&regional),
         identity: identity::Client::new(&regional),
         iam: aws_sdk_iam::Client::new(sdk),
         dry_run: request.dry_run,
     };
     let mut plan = Plan::new(request.dry_run);
+
+    // Everything setup would touch, found first; nothing changes unless all of it is
+    // cogadmin's or adopted.
+    let found = survey(&ctx, request, &role_name).await?;
+    found.owner.settle(&regional, &mut plan.steps).await?;
 
     let (user_pool_id, client) = match &request.user_pool {
         UserPoolChoice::Existing {
@@ -234,9 +252,11 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
             pool_name,
             client_name,
         } => {
-            let pool_id = ensure_user_pool(&ctx, pool_name, &mut plan).await?;
-            let client = match &pool_id {
-                Some(pool_id) => ensure_client(&ctx, pool_id, client_name, &mut plan).await?,
+            let pool = ensure_user_pool(&ctx, pool_name, found.user_pool, &mut plan).await?;
+            let client = match &pool {
+                Some(pool) => {
+                    ensure_client(&ctx, pool, client_name, found.client_id, &mut plan).await?
+                }
                 None => {
                     plan.push(Step::new(
                         Resource::AppClient,
@@ -246,7 +266,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
                     None
                 }
             };
-            (pool_id, client)
+            (pool.map(|p| p.id), client)
         }
     };
 
@@ -276,6 +296,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     let identity_pool_id = ensure_identity_pool(
         &ctx,
         &request.identity_pool_name,
+        found.identity_pool_id,
         provider.as_ref(),
         request.basic_flow,
         &mut plan,
@@ -284,6 +305,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     let role_arn = ensure_role(
         &ctx,
         &role_name,
+        found.role,
         identity_pool_id.as_deref(),
         request.duration_hours,
         &mut plan,
@@ -329,6 +351,8 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
 }
 
 struct Clients {
+    /// The SDK config in the pools' region.
+    regional: SdkConfig,
     idp: idp::Client,
     identity: identity::Client,
     iam: aws_sdk_iam::Client,
@@ -338,6 +362,200 @@ struct Clients {
 struct AppClient {
     id: String,
     secret: Option<SecretString>,
+}
+
+/// What setup found by name, each registered with the run's ownership checks.
+struct Survey {
+    owner: Ownership,
+    user_pool: Option<PoolRef>,
+    client_id: Option<String>,
+    identity_pool_id: Option<String>,
+    role: Option<Role>,
+}
+
+/// Finds, without changing anything, every resource setup would touch by name, and registers
+/// each with the ownership checks.
+async fn survey(
+    ctx: &Clients,
+    request: &SetupRequest,
+    role_name: &str,
+) -> Result<Survey, AdminError> {
+    let mut owner = Ownership::new(request.adopt, request.dry_run);
+    let (mut user_pool, mut client_id) = (None, None);
+    if let UserPoolChoice::Create {
+        pool_name,
+        client_name,
+    } = &request.user_pool
+        && let Some(id) = find_user_pool(ctx, pool_name).await?
+    {
+        let described = ctx
+            .idp
+            .describe_user_pool()
+            .user_pool_id(&id)
+            .send()
+            .await
+            .map_err(aws_error(
+                Service::CognitoIdentityProvider,
+                "DescribeUserPool",
+            ))?;
+        let pool = described.user_pool();
+        let tags = pool.and_then(|p| p.user_pool_tags());
+        let arn = pool
+            .and_then(|p| p.arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentityProvider,
+                    "DescribeUserPool",
+                    "the answer has no pool ARN",
+                )
+            })?;
+        let pool_managed = ownership::is_managed_map(tags);
+        owner.register(Found {
+            resource: Resource::UserPool,
+            name: pool_name.clone(),
+            id: Some(id.clone()),
+            purpose: format!(
+                "`setup` would find or create app client `{client_name}` in it, whose users \
+                 then get AWS credentials{}",
+                request
+                    .managed_login
+                    .as_ref()
+                    .map(|m| format!(", and give it the domain `{}`", m.domain_prefix))
+                    .unwrap_or_default()
+            ),
+            managed: pool_managed,
+            earlier: None,
+            marker: Marker::UserPool { arn: arn.clone() },
+        });
+        if let Some(found) = find_client(ctx, &id, client_name).await? {
+            owner.register(Found {
+                resource: Resource::AppClient,
+                name: client_name.clone(),
+                id: Some(found.clone()),
+                purpose: format!(
+                    "`setup` would add the auth flows cogauth needs to it{} and link it to the \
+                     identity pool",
+                    request
+                        .managed_login
+                        .as_ref()
+                        .map(|m| format!(
+                            ", allow it browser sign-in with callback URL {}",
+                            m.redirect_uri
+                        ))
+                        .unwrap_or_default()
+                ),
+                managed: pool_managed && ownership::records_client(tags, &found),
+                earlier: None,
+                marker: Marker::AppClient {
+                    pool_arn: arn.clone(),
+                    client_id: found.clone(),
+                },
+            });
+            client_id = Some(found);
+        }
+        user_pool = Some(PoolRef { id, arn });
+    }
+
+    // A pool and client given by id are only read, unless `--managed-login` is to give them a
+    // domain and browser sign-in's settings: a change like any other, so only to what is
+    // cogadmin's, or adopted.
+    if let (
+        UserPoolChoice::Existing {
+            user_pool_id,
+            client_id: given_client,
+        },
+        Some(wanted),
+    ) = (&request.user_pool, &request.managed_login)
+    {
+        let described = ctx
+            .idp
+            .describe_user_pool()
+            .user_pool_id(user_pool_id)
+            .send()
+            .await
+            .map_err(|e| not_found_or(e, "user pool", user_pool_id, "DescribeUserPool"))?;
+        let pool = described.user_pool();
+        let tags = pool.and_then(|p| p.user_pool_tags());
+        let arn = pool
+            .and_then(|p| p.arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentityProvider,
+                    "DescribeUserPool",
+                    "the answer has no pool ARN",
+                )
+            })?;
+        let pool_managed = ownership::is_managed_map(tags);
+        owner.register(Found {
+            resource: Resource::UserPool,
+            name: pool
+                .and_then(|p| p.name())
+                .unwrap_or(user_pool_id)
+                .to_owned(),
+            id: Some(user_pool_id.clone()),
+            purpose: format!(
+                "`setup --managed-login` would give it the domain `{}`",
+                wanted.domain_prefix
+            ),
+            managed: pool_managed,
+            earlier: None,
+            marker: Marker::UserPool { arn: arn.clone() },
+        });
+        owner.register(Found {
+            resource: Resource::AppClient,
+            name: given_client.clone(),
+            id: Some(given_client.clone()),
+            purpose: format!(
+                "`setup --managed-login` would allow it browser sign-in with callback URL {}",
+                wanted.redirect_uri
+            ),
+            managed: pool_managed && ownership::records_client(tags, given_client),
+            earlier: None,
+            marker: Marker::AppClient {
+                pool_arn: arn,
+                client_id: given_client.clone(),
+            },
+        });
+    }
+
+    let identity_pool_id = find_identity_pool(ctx, &request.identity_pool_name).await?;
+    if let Some(id) = &identity_pool_id {
+        let described = ctx
+            .identity
+            .describe_identity_pool()
+            .identity_pool_id(id)
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "DescribeIdentityPool"))?;
+        owner.register(Found {
+            resource: Resource::IdentityPool,
+            name: request.identity_pool_name.clone(),
+            id: Some(id.clone()),
+            purpose: format!(
+                "`setup` would link the user pool's app client to it, turn off its \
+                 unauthenticated identities and make role `{role_name}` its authenticated role"
+            ),
+            managed: ownership::is_managed_map(described.identity_pool_tags()),
+            earlier: None,
+            marker: Marker::IdentityPool { id: id.clone() },
+        });
+    }
+
+    let purpose = format!(
+        "`setup` would make it the authenticated role of identity pool `{}`: its trust policy \
+         rewritten to trust that pool's signed-in users, its MaxSessionDuration set to {} h",
+        request.identity_pool_name, request.duration_hours
+    );
+    let role = crate::iam::claim_role(&ctx.iam, role_name, &mut owner, purpose).await?;
+    Ok(Survey {
+        owner,
+        user_pool,
+        client_id,
+        identity_pool_id,
+        role,
+    })
 }
 
 /// The required flows `client` lacks. A client that rotates refresh tokens needs no
@@ -366,7 +584,9 @@ fn flow_names(flows: &[Flow]) -> String {
         .join(", ")
 }
 
-/// A pool and client given by id: they must exist; they are reported, never changed.
+/// A pool and client given by id: they must exist; they are reported, never changed here
+/// (`--managed-login` may add browser sign-in's settings to them, once they are cogadmin's or
+/// adopted).
 async fn check_existing(
     ctx: &Clients,
     user_pool_id: &str,
@@ -466,11 +686,8 @@ fn one_by_name(
     }
 }
 
-async fn ensure_user_pool(
-    ctx: &Clients,
-    pool_name: &str,
-    plan: &mut Plan,
-) -> Result<Option<String>, AdminError> {
+/// The id of the user pool named `pool_name`, if there is one.
+async fn find_user_pool(ctx: &Clients, pool_name: &str) -> Result<Option<String>, AdminError> {
     let pools = collect_pages(|token| {
         let request = ctx
             .idp
@@ -492,9 +709,25 @@ async fn ensure_user_pool(
         }
     })
     .await?;
-    if let Some(id) = one_by_name("user pool", pool_name, pools)? {
-        plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(&id));
-        return Ok(Some(id));
+    one_by_name("user pool", pool_name, pools)
+}
+
+/// A user pool: its id, and its ARN (for TagResource).
+#[derive(Debug, Clone)]
+struct PoolRef {
+    id: String,
+    arn: String,
+}
+
+async fn ensure_user_pool(
+    ctx: &Clients,
+    pool_name: &str,
+    found: Option<PoolRef>,
+    plan: &mut Plan,
+) -> Result<Option<PoolRef>, AdminError> {
+    if let Some(pool) = found {
+        plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(&pool.id));
+        return Ok(Some(pool));
     }
     if ctx.dry_run {
         plan.push(Step::new(
@@ -520,33 +753,34 @@ async fn ensure_user_pool(
                 .build()
                 .expect("case_sensitive is set"),
         )
+        .set_user_pool_tags(Some(ownership::tag_map()))
         .send()
         .await
         .map_err(aws_error(
             Service::CognitoIdentityProvider,
             "CreateUserPool",
         ))?;
-    let id = created
-        .user_pool()
-        .and_then(|p| p.id())
-        .ok_or_else(|| {
-            AdminError::bad_answer(
-                Service::CognitoIdentityProvider,
-                "CreateUserPool",
-                "the answer has no pool id",
-            )
-        })?
-        .to_owned();
-    plan.push(Step::new(Resource::UserPool, pool_name, Action::Created).with_id(&id));
-    Ok(Some(id))
+    let pool = created.user_pool();
+    let (Some(id), Some(arn)) = (pool.and_then(|p| p.id()), pool.and_then(|p| p.arn())) else {
+        return Err(AdminError::bad_answer(
+            Service::CognitoIdentityProvider,
+            "CreateUserPool",
+            "the answer has no pool id or ARN",
+        ));
+    };
+    plan.push(Step::new(Resource::UserPool, pool_name, Action::Created).with_id(id));
+    Ok(Some(PoolRef {
+        id: id.to_owned(),
+        arn: arn.to_owned(),
+    }))
 }
 
-async fn ensure_client(
+/// The id of the app client named `client_name` in the pool, if there is one.
+async fn find_client(
     ctx: &Clients,
     user_pool_id: &str,
     client_name: &str,
-    plan: &mut Plan,
-) -> Result<Option<AppClient>, AdminError> {
+) -> Result<Option<String>, AdminError> {
     let clients = collect_pages(|token| {
         let request = ctx
             .idp
@@ -569,7 +803,18 @@ async fn ensure_client(
         }
     })
     .await?;
-    let Some(client_id) = one_by_name("app client", client_name, clients)? else {
+    one_by_name("app client", client_name, clients)
+}
+
+async fn ensure_client(
+    ctx: &Clients,
+    pool: &PoolRef,
+    client_name: &str,
+    found: Option<String>,
+    plan: &mut Plan,
+) -> Result<Option<AppClient>, AdminError> {
+    let user_pool_id = pool.id.as_str();
+    let Some(client_id) = found else {
         if ctx.dry_run {
             plan.push(Step::new(
                 Resource::AppClient,
@@ -598,6 +843,10 @@ async fn ensure_client(
             .and_then(|c| c.client_id())
             .unwrap_or_default()
             .to_owned();
+        // A client cannot be tagged: its pool records it as cogadmin's.
+        let record =
+            HashMap::from([(ownership::client_tag_key(&id), MANAGED_TAG_VALUE.to_owned())]);
+        ownership::tag_user_pool(&ctx.regional, &pool.arn, record).await?;
         plan.push(
             Step::new(Resource::AppClient, client_name, Action::Created)
                 .with_id(&id)
@@ -711,13 +960,8 @@ async fn update_client_flows(
     Ok(())
 }
 
-async fn ensure_identity_pool(
-    ctx: &Clients,
-    name: &str,
-    provider: Option<&(String, String)>,
-    basic_flow: bool,
-    plan: &mut Plan,
-) -> Result<Option<String>, AdminError> {
+/// The id of the identity pool named `name`, if there is one.
+async fn find_identity_pool(ctx: &Clients, name: &str) -> Result<Option<String>, AdminError> {
     let pools = collect_pages(|token| {
         let request = ctx
             .identity
@@ -739,6 +983,17 @@ async fn ensure_identity_pool(
         }
     })
     .await?;
+    one_by_name("identity pool", name, pools)
+}
+
+async fn ensure_identity_pool(
+    ctx: &Clients,
+    name: &str,
+    found: Option<String>,
+    provider: Option<&(String, String)>,
+    basic_flow: bool,
+    plan: &mut Plan,
+) -> Result<Option<String>, AdminError> {
     let provider_type = provider.map(|(provider_name, client_id)| {
         identity::types::CognitoIdentityProvider::builder()
             .provider_name(provider_name)
@@ -746,7 +1001,7 @@ async fn ensure_identity_pool(
             .build()
     });
 
-    let Some(id) = one_by_name("identity pool", name, pools)? else {
+    let Some(id) = found else {
         if ctx.dry_run {
             plan.push(Step::new(Resource::IdentityPool, name, Action::WouldCreate));
             return Ok(None);
@@ -758,6 +1013,7 @@ async fn ensure_identity_pool(
             .allow_unauthenticated_identities(false)
             .allow_classic_flow(basic_flow)
             .set_cognito_identity_providers(provider_type.map(|p| vec![p]))
+            .set_identity_pool_tags(Some(ownership::tag_map()))
             .send()
             .await
             .map_err(aws_error(Service::CognitoIdentity, "CreateIdentityPool"))?;
@@ -837,13 +1093,14 @@ async fn ensure_identity_pool(
 async fn ensure_role(
     ctx: &Clients,
     role_name: &str,
+    found: Option<Role>,
     identity_pool_id: Option<&str>,
     duration_hours: u32,
     plan: &mut Plan,
 ) -> Result<Option<String>, AdminError> {
     let trust = authenticated_role_trust(identity_pool_id.unwrap_or("<new identity pool id>"));
     let max_session = i32::try_from(duration_hours * 3600).unwrap_or(43200);
-    let Some(role) = crate::iam::find_role(&ctx.iam, role_name).await? else {
+    let Some(role) = found else {
         if ctx.dry_run {
             plan.push(Step::new(Resource::Role, role_name, Action::WouldCreate));
             return Ok(None);
@@ -858,6 +1115,7 @@ async fn ensure_role(
                 "cogauth: authenticated identities of identity pool {}",
                 identity_pool_id.unwrap_or_default()
             ))
+            .tags(ownership::iam_tag())
             .send()
             .await
             .map_err(aws_error(Service::Iam, "CreateRole"))?;

@@ -24,6 +24,8 @@ pub enum Service {
     Sts,
     Lambda,
     Iam,
+    /// The credential proxy's key (cogauth-admin's deploy and rotation).
+    SecretsManager,
 }
 
 impl Service {
@@ -34,6 +36,7 @@ impl Service {
             Self::Sts => vars::AWS_ENDPOINT_URL_STS,
             Self::Lambda => vars::AWS_ENDPOINT_URL_LAMBDA,
             Self::Iam => vars::AWS_ENDPOINT_URL_IAM,
+            Self::SecretsManager => vars::AWS_ENDPOINT_URL_SECRETS_MANAGER,
         }
     }
 
@@ -45,6 +48,7 @@ impl Service {
             Self::Sts => "STS",
             Self::Lambda => "Lambda",
             Self::Iam => "IAM",
+            Self::SecretsManager => "Secrets Manager",
         }
     }
 
@@ -56,6 +60,7 @@ impl Service {
             Self::Sts => format!("https://sts.{region}.amazonaws.com"),
             Self::Lambda => format!("https://lambda.{region}.amazonaws.com"),
             Self::Iam => "https://iam.amazonaws.com".to_owned(),
+            Self::SecretsManager => format!("https://secretsmanager.{region}.amazonaws.com"),
         }
     }
 }

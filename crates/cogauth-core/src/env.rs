@@ -93,6 +93,8 @@ pub mod vars {
     pub const AWS_ENDPOINT_URL_LAMBDA: &str = "AWS_ENDPOINT_URL_LAMBDA";
     /// Endpoint for IAM only.
     pub const AWS_ENDPOINT_URL_IAM: &str = "AWS_ENDPOINT_URL_IAM";
+    /// Endpoint for Secrets Manager only (cogadmin's proxy key).
+    pub const AWS_ENDPOINT_URL_SECRETS_MANAGER: &str = "AWS_ENDPOINT_URL_SECRETS_MANAGER";
     /// Turns off endpoint overrides from the environment, as the AWS SDKs do.
     pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
     /// Set by `cogauth exec` in the child's environment, to refuse nesting.

@@ -10,7 +10,7 @@ use crate::{Admin, setup_from_zero, unique_name};
 const PASSWORD: &str = "Browser-Passw0rd!";
 
 /// A domain prefix unique to this run (lower case, no underscores).
-fn unique_prefix() -> String {
+pub(crate) fn unique_prefix() -> String {
     fixtures::unique("ml").to_lowercase()
 }
 
@@ -233,14 +233,41 @@ async fn an_existing_clients_settings_are_kept_and_refusals_say_why() {
         .expect("UpdateUserPoolClient");
     let admin = Admin::new();
     let prefix = unique_prefix();
-    let ids = [
+    let identity_pool_name = unique_name("MlIdp");
+    let given = [
         "--user-pool-id",
         pool.user_pool_id.as_str(),
         "--client-id",
         pool.client_id.as_str(),
         "--identity-pool-name",
-        &unique_name("MlIdp"),
+        &identity_pool_name,
     ];
+
+    // The pool and client are not cogadmin's: giving them a domain and OAuth settings is a
+    // change, refused without --adopt, and nothing changes.
+    let mut args = vec!["setup"];
+    args.extend_from_slice(&given);
+    args.extend(["--managed-login", &prefix]);
+    let refused = admin.fails(&args);
+    assert!(
+        refused
+            .stderr
+            .contains("cogadmin did not create these resources")
+            && refused.stderr.contains("would give it the domain")
+            && refused.stderr.contains("--adopt"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(domain_of(&pool.user_pool_id).await, None);
+    assert_eq!(
+        client_of(&pool.user_pool_id, &pool.client_id)
+            .await
+            .callback_urls(),
+        ["https://app.example.com/callback"]
+    );
+
+    let mut ids = given.to_vec();
+    ids.push("--adopt");
 
     // A provider the pool does not have is refused before anything changes.
     let mut args = vec!["setup"];
@@ -317,6 +344,7 @@ async fn an_existing_clients_settings_are_kept_and_refusals_say_why() {
         &other_pool.user_pool_id,
         "--client-id",
         &other_pool.client_id,
+        "--adopt",
         "--identity-pool-name",
     ];
     let name = unique_name("MlIdp");

@@ -671,7 +671,7 @@ fn a_challenge_the_terminal_cannot_answer_is_finished_in_the_browser() {
     session.exp_string("Password for").unwrap();
     session.send_line(PASSWORD).unwrap();
     session
-        .exp_string("The user pool asks for the WEB_AUTHN challenge")
+        .exp_string("The user pool asks for a passkey (WEB_AUTHN)")
         .unwrap();
     session
         .exp_string("Finish signing in in the browser? [Y/n]")

@@ -1,91 +1,31 @@
 //! Validation of Cognito and IAM identifiers, so a typo is caught with a clear message before
 //! any request leaves the machine.
 
-/// `us-east-1`, `eu-west-2`, `us-gov-west-1`, `ap-southeast-3`, ...
-pub fn is_region(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        })
-        && parts[0].len() == 2
-        && parts[0].bytes().all(|b| b.is_ascii_lowercase())
-        && parts
-            .last()
-            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
-}
+// The ids themselves (user pool, app client, identity pool, role ARN, profile name, region)
+// are `cogauth-ids`'s, which the credential proxy uses too: one set of rules for both.
+pub use cogauth_ids::{
+    ClientId, IdError, IdKind, IdentityPoolId, ProfileName, RoleArn, UserPoolId, is_region,
+    region_of_identity_pool, region_of_user_pool,
+};
 
 /// `<region>_<alphanumerics>`, e.g. `us-east-1_AbC123`.
 pub fn is_user_pool_id(s: &str) -> bool {
-    match s.split_once('_') {
-        Some((region, rest)) => {
-            is_region(region) && !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-        }
-        None => false,
-    }
+    UserPoolId::is_valid(s)
 }
 
 /// `<region>:<uuid>`, e.g. `us-east-1:8f1c...`.
 pub fn is_identity_pool_id(s: &str) -> bool {
-    match s.split_once(':') {
-        Some((region, uuid)) => is_region(region) && is_uuid(uuid),
-        None => false,
-    }
+    IdentityPoolId::is_valid(s)
 }
 
-fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-/// App client ids are 1 to 128 word characters.
+/// App client ids are 1 to 128 word characters or `+`.
 pub fn is_client_id(s: &str) -> bool {
-    (1..=128).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+')
+    ClientId::is_valid(s)
 }
 
 /// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
 pub fn is_role_arn(s: &str) -> bool {
-    let mut parts = s.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return false;
-    };
-    partition.starts_with("aws")
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && resource
-            .strip_prefix("role/")
-            .is_some_and(|name| !name.is_empty())
-}
-
-/// The region prefix of a user pool id (`us-east-1_abc` -> `us-east-1`), as the original did.
-pub fn region_of_user_pool(user_pool_id: &str) -> Option<&str> {
-    user_pool_id
-        .split_once('_')
-        .map(|(region, _)| region)
-        .filter(|r| is_region(r))
-}
-
-/// The region prefix of an identity pool id (`us-east-1:8f1c...` -> `us-east-1`).
-pub fn region_of_identity_pool(identity_pool_id: &str) -> Option<&str> {
-    identity_pool_id
-        .split_once(':')
-        .map(|(region, _)| region)
-        .filter(|r| is_region(r))
+    RoleArn::is_valid(s)
 }
 
 /// The base URL of a user pool domain: `https://<prefix>.auth.<region>.amazoncognito.com` or a

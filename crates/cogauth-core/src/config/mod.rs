@@ -305,32 +305,32 @@ type Rule = (&'static str, &'static str, &'static str, fn(&str) -> bool);
 const RULES: &[Rule] = &[
     (
         "user_pool_id",
-        "user pool id",
-        "<region>_<letters and digits>, e.g. us-east-1_AbC123",
+        ids::IdKind::UserPoolId.name(),
+        ids::IdKind::UserPoolId.expected(),
         ids::is_user_pool_id,
     ),
     (
         "client_id",
-        "app client id",
-        "letters and digits, e.g. 1example23456789",
+        ids::IdKind::ClientId.name(),
+        ids::IdKind::ClientId.expected(),
         ids::is_client_id,
     ),
     (
         "identity_pool_id",
-        "identity pool id",
-        "<region>:<uuid>, e.g. us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab",
+        ids::IdKind::IdentityPoolId.name(),
+        ids::IdKind::IdentityPoolId.expected(),
         ids::is_identity_pool_id,
     ),
     (
         "region",
-        "region",
-        "a region name, e.g. us-east-1",
+        ids::IdKind::Region.name(),
+        ids::IdKind::Region.expected(),
         ids::is_region,
     ),
     (
         "role_arn",
-        "role ARN",
-        "arn:aws:iam::<account>:role/<name>",
+        ids::IdKind::RoleArn.name(),
+        ids::IdKind::RoleArn.expected(),
         ids::is_role_arn,
     ),
     (
@@ -414,14 +414,10 @@ impl ProfileConfig {
     }
 }
 
-/// Profile names end up in INI section headers and file names: keep them plain.
+/// Profile names end up in INI section headers and file names: keep them plain
+/// ([`ids::ProfileName`]).
 pub fn is_valid_profile_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && !name.starts_with('.')
+    ids::ProfileName::is_valid(name)
 }
 
 #[cfg(test)]

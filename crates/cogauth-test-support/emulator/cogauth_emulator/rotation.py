@@ -6,7 +6,8 @@ GetTokensFromRefreshToken) and the developer guide:
 - Create/UpdateUserPoolClient check RefreshTokenRotation: Feature ENABLED or DISABLED,
   RetryGracePeriodSeconds 0-60 (InvalidParameterException otherwise). Rotation is incompatible
   with REFRESH_TOKEN_AUTH: a client that turns it on must not list ALLOW_REFRESH_TOKEN_AUTH
-  (InvalidParameterException). DescribeUserPoolClient returns what was stored.
+  (InvalidParameterException). DescribeUserPoolClient returns what was stored. An update
+  without RefreshTokenRotation turns rotation off, as on AWS (its default; moto keeps it).
 - GetTokensFromRefreshToken (ClientId, RefreshToken, ClientSecret, DeviceKey, ClientMetadata)
   answers new ID and access tokens; on a rotating client also a new refresh token, and the
   submitted one dies RetryGracePeriodSeconds later (0: at once). While in grace it still works
@@ -185,7 +186,15 @@ def install():
         pool = self.backend.describe_user_pool(params.get("UserPoolId"))
         existing = pool.clients.get(params.get("ClientId"))
         check_client_config(params, existing.extended_config if existing else None)
-        return original_update(self)
+        answer = original_update(self)
+        # UpdateUserPoolClient sets what the request leaves out to its default (the API
+        # reference: "If you don't provide a value for an attribute, Amazon Cognito sets it to
+        # its default value"); moto keeps it. For RefreshTokenRotation the default is off, and
+        # an admin tool that forgets to send it back turns rotation off: reproduced here.
+        updated = pool.clients.get(params.get("ClientId"))
+        if updated is not None and "RefreshTokenRotation" not in params:
+            updated.extended_config.pop("RefreshTokenRotation", None)
+        return answer
 
     cls.create_user_pool_client = create_user_pool_client
     cls.update_user_pool_client = update_user_pool_client

@@ -5,7 +5,7 @@
 //! SECRET_HASH in USER_PASSWORD_AUTH, and it never sends SELECT_MFA_TYPE (unit-tested in
 //! `userpool::challenge`).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! then the `ProvideCredentials` implementation serving and refreshing the session, with the
 //! clock seam moving time instead of sleeping.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,10 +3,10 @@
 //! no session, it fails with the hint to log in.
 
 #[allow(dead_code)] // the example's `main` is for `cargo run --example embed`
-#[path = "../examples/embed.rs"]
+#[path = "../../examples/embed.rs"]
 mod embed;
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@
 //! - `expected_error`: the error's exact message, with `$HOME` for the temporary home; the
 //!   files must then be unchanged.
 //!
-//! `UPDATE_FIXTURES=1 cargo test -p cogauth-core --test awsfiles` rewrites the expected files
+//! `UPDATE_FIXTURES=1 cargo test -p cogauth-core --test it awsfiles::` rewrites the expected files
 //! from the results; review the diff before committing it.
 
 use std::fs;
