@@ -390,3 +390,63 @@ async fn a_function_pointed_at_another_secret_does_not_get_the_new_key() {
         (keys_before[0].clone(), "unknown".to_owned())
     );
 }
+
+#[tokio::test]
+async fn a_secret_someone_gave_a_resource_policy_does_not_get_the_key() {
+    // The attack: whoever may call secretsmanager:PutResourcePolicy on the deployment's secret
+    // (or planted it, tagged, with a policy before the first deploy) lets their own principal
+    // read it. The next rotation or deploy would write the proxy user's key where they can
+    // read it; both refuse, with or without --adopt, and nothing changes.
+    let deployed = deployed().await;
+    let names = &deployed.names;
+    let keys_before = access_keys(&names.user);
+    let value_before = secret_value(&deployed.secret_arn);
+    let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"AWS": format!("arn:aws:iam::{}:user/outsider", cogauth_test_support::ACCOUNT_ID)},
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*"
+    }]});
+    emulator().aws_json(&[
+        "secretsmanager",
+        "put-resource-policy",
+        "--secret-id",
+        &deployed.secret_arn,
+        "--resource-policy",
+        &policy.to_string(),
+    ]);
+    let zip = fake_package_in(&deployed.home);
+    for extra in [&[][..], &["--adopt"][..]] {
+        let run = deployed.rotate(extra);
+        assert!(!run.ok, "{}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr
+                .contains("has a resource policy, which cogadmin never writes")
+                && run.stderr.contains("delete-resource-policy"),
+            "{}",
+            run.stderr
+        );
+        let deploy = deploy_package(&deployed.home, &deployed.pool, names, &zip, extra);
+        assert!(!deploy.ok, "{}\n{}", deploy.stdout, deploy.stderr);
+        assert!(
+            deploy.stderr.contains("has a resource policy"),
+            "{}",
+            deploy.stderr
+        );
+        assert_eq!(access_keys(&names.user), keys_before, "no key was created");
+        assert_eq!(secret_value(&deployed.secret_arn), value_before);
+    }
+
+    // The way out the error gives: the policy removed, the rotation goes through.
+    emulator().aws_json(&[
+        "secretsmanager",
+        "delete-resource-policy",
+        "--secret-id",
+        &deployed.secret_arn,
+    ]);
+    let run = deployed.rotate(&[]);
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    let keys = access_keys(&names.user);
+    assert_ne!(keys, keys_before);
+    assert_eq!(secret_value(&deployed.secret_arn).0, keys[0]);
+}

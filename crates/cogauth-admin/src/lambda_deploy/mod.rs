@@ -374,6 +374,10 @@ pub enum DeployError {
         arn: String,
         expected: String,
     },
+    #[error(
+        "secret `{name}` ({arn}) has a resource policy, which cogadmin never writes: it may let other principals read the proxy's IAM user key, so nothing was changed; read it with `aws secretsmanager get-resource-policy --secret-id {arn}`, and if nobody but the proxy should read the key, remove it (`aws secretsmanager delete-resource-policy --secret-id {arn}`) and run again"
+    )]
+    SecretHasResourcePolicy { name: String, arn: String },
 }
 
 /// Deploys (or, with `dry_run`, plans) the proxy. `sdk` is the administrator's SDK config from
@@ -457,6 +461,7 @@ pub async fn deploy(
     let secret_name = names.secret();
     let found_secret = secret::ExistingSecret::find(&secrets, &secret_name).await?;
     if let Some(found) = &found_secret {
+        found.check_no_resource_policy()?;
         owner.register(found.found(format!(
             "`lambda deploy` would write the proxy's IAM user key into it for function `{}`",
             names.function

@@ -128,6 +128,7 @@ pub async fn rotate_key(
             function: options.function.clone(),
             arn: secret_arn.clone(),
         })?;
+    found.check_no_resource_policy()?;
     let mut acted_for = function.found(&options.function);
     acted_for.purpose = "`lambda rotate-key` would write a new key of its IAM user into the \
                          secret it names"

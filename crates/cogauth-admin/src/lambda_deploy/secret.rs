@@ -105,6 +105,9 @@ pub(super) struct ExistingSecret {
     pub managed: bool,
     /// Scheduled for deletion: restored before it is written.
     pub deleted: bool,
+    /// It has a resource policy. cogadmin never writes one, so someone else did, and it may
+    /// let other principals read the key: [`Self::check_no_resource_policy`].
+    pub resource_policy: bool,
 }
 
 impl ExistingSecret {
@@ -115,8 +118,18 @@ impl ExistingSecret {
             Err(e) if error_code(&e) == Some("ResourceNotFoundException") => return Ok(None),
             Err(e) => return Err(secrets_error("DescribeSecret")(e)),
         };
+        let arn = answer.arn().unwrap_or(id).to_owned();
+        let policy = client
+            .get_resource_policy()
+            .secret_id(&arn)
+            .send()
+            .await
+            .map_err(secrets_error("GetResourcePolicy"))?;
         Ok(Some(Self {
-            arn: answer.arn().unwrap_or(id).to_owned(),
+            resource_policy: policy
+                .resource_policy()
+                .is_some_and(|p| !p.trim().is_empty()),
+            arn,
             name: answer.name().unwrap_or(id).to_owned(),
             managed: ownership::is_managed(
                 answer
@@ -126,6 +139,19 @@ impl ExistingSecret {
             ),
             deleted: answer.deleted_date().is_some(),
         }))
+    }
+
+    /// Refuses a secret with a resource policy before the key is written into it: the tag
+    /// says cogadmin made the secret, not that nobody added readers since (or planted it,
+    /// tagged, with a policy of their own before the first deploy).
+    pub fn check_no_resource_policy(&self) -> Result<(), DeployError> {
+        match self.resource_policy {
+            true => Err(DeployError::SecretHasResourcePolicy {
+                name: self.name.clone(),
+                arn: self.arn.clone(),
+            }),
+            false => Ok(()),
+        }
     }
 
     /// The ownership record of the secret, for [`crate::ownership`].
