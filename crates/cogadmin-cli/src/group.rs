@@ -45,6 +45,10 @@ pub enum Command {
         duration_hours: Option<u32>,
         #[command(flatten)]
         pools: Pools,
+        /// Let an existing role that cogadmin did not create have its trust policy changed
+        /// (it is tagged `cogauth:managed = true` first).
+        #[arg(long)]
+        adopt: bool,
         /// Read everything and say what would change; change nothing.
         #[arg(long)]
         dry_run: bool,
@@ -117,6 +121,7 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             precedence,
             duration_hours,
             pools,
+            adopt,
             dry_run,
         } => {
             groups::validate_group_name(&name)?;
@@ -128,6 +133,7 @@ pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
                 precedence,
                 identity_pool_id: pools.identity_pool_id.clone(),
                 max_session_hours: duration_hours.unwrap_or(pools.max_session_hours),
+                adopt,
                 dry_run,
             };
             let plan = groups::create_group(&pools.sdk, &request).await?;

@@ -45,6 +45,9 @@ pub struct GroupRequest {
     pub identity_pool_id: Option<String>,
     /// MaxSessionDuration of a role this creates, in hours.
     pub max_session_hours: u32,
+    /// `--adopt`: an existing role that is not cogadmin's may have its trust policy changed
+    /// (it is tagged first, [`crate::ownership`]).
+    pub adopt: bool,
     pub dry_run: bool,
 }
 
@@ -133,16 +136,7 @@ pub async fn create_group(sdk: &SdkConfig, request: &GroupRequest) -> Result<Pla
     let mut plan = Plan::new(request.dry_run);
 
     // The role first: a group never points at a role that is not there.
-    ensure_role(
-        sdk,
-        &iam,
-        &request.role_arn,
-        request.identity_pool_id.as_deref(),
-        request.max_session_hours,
-        request.dry_run,
-        &mut plan,
-    )
-    .await?;
+    ensure_role(sdk, &iam, request, &mut plan).await?;
 
     let name = &request.name;
     let Some(group) = find_group(&idp, &request.user_pool_id, name).await? else {
@@ -213,12 +207,11 @@ fn group_details(role_arn: &str, precedence: Option<i32>) -> Vec<String> {
 async fn ensure_role(
     sdk: &SdkConfig,
     iam: &aws_sdk_iam::Client,
-    role_arn: &str,
-    identity_pool_id: Option<&str>,
-    max_session_hours: u32,
-    dry_run: bool,
+    request: &GroupRequest,
     plan: &mut Plan,
 ) -> Result<(), AdminError> {
+    let (role_arn, identity_pool_id) = (&request.role_arn, request.identity_pool_id.as_deref());
+    let (max_session_hours, dry_run) = (request.max_session_hours, request.dry_run);
     let name = role_name_of_arn(role_arn).unwrap_or(role_arn).to_owned();
     match crate::iam::find_role(iam, &name).await? {
         Some(role) if role.arn() == role_arn => {
@@ -230,7 +223,13 @@ async fn ensure_role(
                 plan.push(Step::new(Resource::Role, &name, Action::Unchanged).with_id(role_arn));
                 return Ok(());
             };
-            ensure_trust(iam, &role, pool, dry_run, plan).await
+            let changes = Changes {
+                sdk,
+                adopt: request.adopt,
+                dry_run,
+                command: "group create",
+            };
+            ensure_trust(iam, &role, pool, &changes, plan).await
         }
         Some(role) => Err(AdminError::InvalidInput {
             what: "role ARN",
@@ -275,6 +274,7 @@ async fn ensure_role(
                 .path(&path)
                 .assume_role_policy_document(trust.to_json())
                 .max_session_duration(max_session)
+                .tags(crate::ownership::iam_tag())
                 .description(format!(
                     "cogauth: a user-pool group role for identity pool {pool}"
                 ))
@@ -306,15 +306,28 @@ fn role_path(role_arn: &str) -> String {
     }
 }
 
+/// How a run may change an existing role: the ownership rule's inputs.
+#[derive(Debug)]
+pub struct Changes<'a> {
+    /// The administrator's SDK config (for tagging an adopted role).
+    pub sdk: &'a SdkConfig,
+    pub adopt: bool,
+    pub dry_run: bool,
+    /// The command, for the refusal: `group create`, `setup`.
+    pub command: &'static str,
+}
+
 /// Makes `role`'s trust policy accept `identity_pool_id` (aud and amr conditions), keeping its
-/// other statements; reports an unchanged role when it already does.
+/// other statements; reports an unchanged role when it already does. A role that needs the
+/// change and is not cogadmin's is refused unless `--adopt` (which tags it first).
 pub async fn ensure_trust(
     iam: &aws_sdk_iam::Client,
     role: &aws_sdk_iam::types::Role,
     identity_pool_id: &str,
-    dry_run: bool,
+    changes: &Changes<'_>,
     plan: &mut Plan,
 ) -> Result<(), AdminError> {
+    let dry_run = changes.dry_run;
     let name = role.role_name();
     let current = match role.assume_role_policy_document() {
         Some(raw) => decode_document(raw).map_err(|message| AdminError::UnreadablePolicy {
@@ -328,6 +341,16 @@ pub async fn ensure_trust(
         plan.push(Step::new(Resource::Role, name, Action::Unchanged).with_id(role.arn()));
         return Ok(());
     };
+    let mut owner = crate::ownership::Ownership::new(changes.adopt, dry_run);
+    owner.register(crate::ownership::Found::role(
+        role,
+        format!(
+            "`{}` would rewrite its trust policy to accept the signed-in users of identity pool \
+             {identity_pool_id}",
+            changes.command
+        ),
+    ));
+    owner.settle(changes.sdk, &mut plan.steps).await?;
     if !dry_run {
         iam.update_assume_role_policy()
             .role_name(name)

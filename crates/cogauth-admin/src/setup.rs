@@ -320,6 +320,19 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     )
     .await?;
     if let Some(ambiguous) = request.token_role_mapping {
+        // The group roles first: one that is not cogadmin's stops the run before the mapping
+        // would hand it out.
+        if let Some(pool) = &user_pool_id {
+            ensure_group_roles_trust(
+                sdk,
+                &ctx,
+                pool,
+                identity_pool_id.as_deref(),
+                request.adopt,
+                &mut plan,
+            )
+            .await?;
+        }
         ensure_role_mapping(
             &ctx,
             identity_pool_id.as_deref(),
@@ -328,10 +341,6 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
             &mut plan,
         )
         .await?;
-        if let Some(pool) = &user_pool_id {
-            ensure_group_roles_trust(sdk, &ctx, pool, identity_pool_id.as_deref(), &mut plan)
-                .await?;
-        }
     }
 
     Ok(SetupOutcome {
@@ -1319,8 +1328,15 @@ async fn ensure_group_roles_trust(
     ctx: &Clients,
     user_pool_id: &str,
     identity_pool_id: Option<&str>,
+    adopt: bool,
     plan: &mut Plan,
 ) -> Result<(), AdminError> {
+    let changes = crate::groups::Changes {
+        sdk,
+        adopt,
+        dry_run: ctx.dry_run,
+        command: "setup --role-mapping token",
+    };
     let mut seen = Vec::new();
     for (group, arn) in crate::groups::group_roles(sdk, user_pool_id).await? {
         if seen.contains(&arn) {
@@ -1333,13 +1349,14 @@ async fn ensure_group_roles_trust(
             .filter(|r| r.arn() == arn)
         else {
             plan.warnings.push(format!(
-                "group `{group}` names role `{arn}`, which is not in this account: its users                  cannot take it; fix the group with `cogadmin group create {group} --role-arn ...`"
+                "group `{group}` names role `{arn}`, which is not in this account: its users \
+                 cannot take it; fix the group with `cogadmin group create {group} --role-arn ...`"
             ));
             continue;
         };
         match identity_pool_id {
             Some(pool) => {
-                crate::groups::ensure_trust(&ctx.iam, &role, pool, ctx.dry_run, plan).await?
+                crate::groups::ensure_trust(&ctx.iam, &role, pool, &changes, plan).await?
             }
             None => plan.push(
                 Step::new(Resource::Role, name, Action::WouldUpdate)

@@ -136,6 +136,10 @@ fn group_create_makes_its_role_trust_the_pool_and_runs_again_unchanged() {
     assert_eq!(run.action_of("group"), "created");
     assert_eq!(group(&pool, "admins"), Some((Some(arn.clone()), Some(1))));
     assert_eq!(trusted_pools(&trust_of(&role)), [identity.as_str()]);
+    assert!(
+        crate::is_marked(&crate::role_tags(&role)),
+        "the role it made is tagged cogauth:managed"
+    );
 
     // Again: nothing changes.
     let again = admin.ok(&[
@@ -187,23 +191,51 @@ fn an_existing_role_keeps_what_else_it_trusts() {
             .await
             .expect("CreateRole");
     });
+    // Not cogadmin's: its trust policy is not rewritten without --adopt, and nothing changes.
+    let refused = admin.fails(&["group", "create", "devs", "--role-arn", &role_arn(&role)]);
+    assert!(
+        refused.stderr.contains("was not created by cogadmin")
+            && refused.stderr.contains("would rewrite its trust policy")
+            && refused.stderr.contains("--adopt"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(group(&pool, "devs"), None);
     let dry = admin.ok(&[
         "group",
         "create",
         "devs",
         "--role-arn",
         &role_arn(&role),
+        "--adopt",
         "--dry-run",
     ]);
-    assert_eq!(dry.action_of("IAM role"), "would update", "{}", dry.stdout);
+    assert_eq!(
+        dry.actions_of("IAM role"),
+        ["would adopt", "would update"],
+        "{}",
+        dry.stdout
+    );
     assert_eq!(
         trusted_pools(&trust_of(&role)),
         Vec::<String>::new(),
         "untouched"
     );
 
-    let run = admin.ok(&["group", "create", "devs", "--role-arn", &role_arn(&role)]);
-    assert_eq!(run.action_of("IAM role"), "updated", "{}", run.stdout);
+    let run = admin.ok(&[
+        "group",
+        "create",
+        "devs",
+        "--role-arn",
+        &role_arn(&role),
+        "--adopt",
+    ]);
+    assert_eq!(
+        run.actions_of("IAM role"),
+        ["adopted", "updated"],
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("other statements kept"),
         "{}",
@@ -392,12 +424,26 @@ fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
         })
     };
 
+    // The group's role is not cogadmin's: its trust is not rewritten without --adopt, and the
+    // mapping that would hand it out is not made either.
+    let refused = admin.fails(&["setup", "--role-mapping", "token", "--ambiguous", "deny"]);
+    assert!(
+        refused.stderr.contains(&format!("IAM role `{role}`"))
+            && refused.stderr.contains("was not created by cogadmin")
+            && refused.stderr.contains("--adopt"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(mapping(), None);
+    assert_eq!(trusted_pools(&trust_of(&role)), Vec::<String>::new());
+
     let dry = admin.ok(&[
         "setup",
         "--role-mapping",
         "token",
         "--ambiguous",
         "deny",
+        "--adopt",
         "--dry-run",
     ]);
     assert_eq!(
@@ -415,7 +461,14 @@ fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
     );
     assert_eq!(mapping(), None);
 
-    let run = admin.ok(&["setup", "--role-mapping", "token", "--ambiguous", "deny"]);
+    let run = admin.ok(&[
+        "setup",
+        "--role-mapping",
+        "token",
+        "--ambiguous",
+        "deny",
+        "--adopt",
+    ]);
     assert_eq!(run.action_of("role mapping"), "created", "{}", run.stdout);
     assert_eq!(
         mapping(),
