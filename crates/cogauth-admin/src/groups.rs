@@ -602,6 +602,7 @@ mod tests {
             precedence: Some(1),
             identity_pool_id: Some("us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab".into()),
             max_session_hours: 12,
+            adopt: false,
             dry_run: false,
         };
         assert!(check_request(&request).is_ok());
