@@ -130,6 +130,12 @@ fn newest_glibc(symbols: &str) -> Option<(u32, u32)> {
 pub fn deploy(args: DeployLambdaArgs) -> Result<()> {
     let cwd = std::env::current_dir().context("no working directory")?;
     let admin = cogauth_admin::config::load(&ProcessEnv, &cwd)?;
+    if let Some(local) = &admin.local {
+        eprintln!("xtask: warning: {}", local.announcement());
+        if !local.names().is_empty() && !args.deploy.adopt {
+            return Err(local.refusal().into());
+        }
+    }
     let options = args
         .deploy
         .request(args.region.clone(), || {

@@ -134,6 +134,7 @@ const SELFTESTS: &[(&str, &[&str])] = &[
     ("selftest_pool_flows.py", &[]),
     ("selftest_misc.py", &[]),
     ("selftest_managed_login.py", &["--endpoint"]),
+    ("selftest_challenges.py", &[]),
 ];
 
 fn selftests(venv: &std::path::Path, endpoint: &str) -> Result<()> {

@@ -1,6 +1,7 @@
 //! `cargo xtask deploy-lambda` against the emulator, twice: the first run packages the real
-//! function and creates everything; the second is an update that changes nothing and creates
-//! no access key. The state is read back with the AWS CLI installed beside the emulator.
+//! function and creates everything (the key in a Secrets Manager secret, not in the function's
+//! configuration); the second is an update that changes nothing and creates no access key. The
+//! state is read back with the AWS CLI installed beside the emulator.
 
 use std::process::Output;
 
@@ -51,6 +52,16 @@ fn access_keys(user: &str) -> Vec<String> {
 #[tokio::test]
 async fn deploy_lambda_twice_creates_then_updates_without_a_new_key() {
     let pool = fixtures::create_pool(Default::default()).await;
+    // The pool's authenticated role as `cogadmin setup` makes it: marked as cogadmin's, so the
+    // deploy may add its invoke permission.
+    fixtures::iam_client()
+        .await
+        .tag_role()
+        .role_name(pool.role_arn.rsplit('/').next().unwrap())
+        .tags(cogauth_admin::ownership::iam_tag())
+        .send()
+        .await
+        .expect("TagRole");
     let function = fixtures::unique("xtask-proxy");
     let user = fixtures::unique("XtaskProxyUser");
     let execution_role = fixtures::unique("XtaskProxyExec");
@@ -100,13 +111,25 @@ async fn deploy_lambda_twice_creates_then_updates_without_a_new_key() {
     assert_eq!(config["Architectures"], serde_json::json!(["x86_64"]));
     assert_eq!(config["Runtime"], "provided.al2023");
     let code_sha256 = config["CodeSha256"].clone();
-    let secret = config["Environment"]["Variables"]["IAM_USER_SECRET_ACCESS_KEY"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let env = &config["Environment"]["Variables"];
+    assert!(env.get("IAM_USER_SECRET_ACCESS_KEY").is_none(), "{env}");
+    let stored = emulator().aws_json(&[
+        "secretsmanager",
+        "get-secret-value",
+        "--secret-id",
+        env["IAM_USER_SECRET_ARN"].as_str().unwrap(),
+    ]);
+    let stored: serde_json::Value =
+        serde_json::from_str(stored["SecretString"].as_str().unwrap()).unwrap();
+    assert_eq!(stored["AccessKeyId"], keys[0].as_str());
+    let secret = stored["SecretAccessKey"].as_str().unwrap().to_owned();
     assert!(
         !stdout.contains(&secret) && !stderr.contains(&secret),
         "secret printed"
+    );
+    assert!(
+        !config.to_string().contains(&secret),
+        "secret in the configuration"
     );
 
     let second = xtask(&home, &args);

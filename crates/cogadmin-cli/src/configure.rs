@@ -60,7 +60,8 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         output::text(&config::render(&loaded.config));
         return Ok(());
     }
-    let current = &loaded.config;
+    // The user's own settings: what a ./admin-config.json sets is never copied into admin.toml.
+    let current = &loaded.own;
     let interactive = !args.no_input;
     let value = |flag: Option<String>, question: &str, current: &str| -> anyhow::Result<String> {
         match flag {
@@ -152,11 +153,7 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         c.aws_configuration = new.aws_configuration;
     })?;
     output::line(format!("admin configuration saved to {}", path.display()));
-    if loaded
-        .sources
-        .iter()
-        .any(|s| s.ends_with(config::LOCAL_OVERRIDE_FILE))
-    {
+    if loaded.local.is_some() {
         output::line(format!(
             "note: ./{} in this directory still overrides it, key by key",
             config::LOCAL_OVERRIDE_FILE

@@ -71,3 +71,21 @@ pub fn ask(question: &str, default: Option<&str>) -> anyhow::Result<String> {
         (false, _) => Ok(answer.to_owned()),
     }
 }
+
+/// True when stdin and stderr are a terminal: someone is there to answer a question.
+pub fn on_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// A yes/no question on the terminal; only `y` or `yes` is a yes.
+pub fn confirm(question: &str) -> anyhow::Result<bool> {
+    let mut stderr = std::io::stderr();
+    write!(stderr, "{question} [y/N]: ")?;
+    stderr.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use cogauth_admin::lambda_deploy::cli::DeployArgs;
+use cogauth_admin::lambda_deploy::cli::{DeployArgs, RotateArgs};
 use cogauth_admin::lambda_deploy::{self, bundle};
 
 use crate::Context;
@@ -17,9 +17,12 @@ const DEFAULT_ZIP: &str = "target/lambda/cogauth-lambda.zip";
 
 #[derive(clap::Subcommand)]
 pub enum Command {
-    /// Create or update the IAM user and its key, the roles, the function and the invoke
-    /// permission; idempotent. The key's secret is never printed.
+    /// Create or update the IAM user and its key, the secret that holds the key, the roles, the
+    /// function and the invoke permission; idempotent. The key's secret is never printed.
     Deploy(DeployCommand),
+    /// Replace the proxy's IAM user key: a new key, written to the secret, checked, then the
+    /// old key deleted. The proxy keeps serving throughout; no secret is printed.
+    RotateKey(RotateArgs),
 }
 
 #[derive(clap::Args)]
@@ -38,7 +41,20 @@ pub struct DeployCommand {
 pub async fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         Command::Deploy(cmd) => deploy(cmd, ctx).await,
+        Command::RotateKey(args) => rotate_key(args, ctx).await,
     }
+}
+
+async fn rotate_key(args: RotateArgs, ctx: &Context) -> anyhow::Result<()> {
+    let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, args.adopt)?;
+    let fallback = sdk.region().map(|r| r.as_ref().to_owned());
+    let options = args.options(ctx.region.clone(), fallback.as_deref(), &admin, &ctx.env)?;
+    let outcome = lambda_deploy::rotate_key(&sdk, &options).await?;
+    for line in outcome.report_lines() {
+        output::line(line);
+    }
+    Ok(())
 }
 
 async fn deploy(cmd: DeployCommand, ctx: &Context) -> anyhow::Result<()> {
@@ -56,6 +72,7 @@ async fn deploy(cmd: DeployCommand, ctx: &Context) -> anyhow::Result<()> {
         }
     };
     let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, cmd.args.adopt)?;
     let options = cmd
         .args
         .request(ctx.region.clone(), || {

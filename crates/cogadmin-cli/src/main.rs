@@ -4,6 +4,7 @@
 
 mod configure;
 mod context;
+mod group;
 mod input;
 mod lambda;
 mod output;
@@ -52,6 +53,9 @@ enum Command {
     /// Manage user-pool users.
     #[command(subcommand)]
     User(user::Command),
+    /// Manage user-pool groups and the roles their members may take.
+    #[command(subcommand)]
+    Group(group::Command),
     /// Deploy the cogauth credential-proxy Lambda.
     #[command(subcommand)]
     Lambda(lambda::Command),
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
             Command::Role(cmd) => role::run(cmd, &ctx).await,
             Command::Policy(cmd) => policy::run(cmd, &ctx).await,
             Command::User(cmd) => user::run(cmd, &ctx).await,
+            Command::Group(cmd) => group::run(cmd, &ctx).await,
             Command::Lambda(cmd) => lambda::run(cmd, &ctx).await,
         }
     });

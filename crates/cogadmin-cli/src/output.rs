@@ -6,6 +6,7 @@
 use std::fmt::Display;
 
 use cogauth_admin::Plan;
+use cogauth_admin::groups::GroupSummary;
 use cogauth_admin::lambda_deploy::DeployOutcome;
 use cogauth_admin::roles::RoleInfo;
 use cogauth_admin::users::UserSummary;
@@ -123,5 +124,25 @@ pub fn print_users(user_pool_id: &str, users: &[UserSummary]) {
             if user.enabled { "enabled" } else { "disabled" },
             user.email.as_deref().unwrap_or("-"),
         );
+    }
+}
+
+/// `cogadmin group list`: each group with its precedence, role and members.
+pub fn print_groups(user_pool_id: &str, groups: &[GroupSummary]) {
+    println!("groups of {user_pool_id} ({}):", groups.len());
+    let width = groups.iter().map(|g| g.name.len()).max().unwrap_or(0);
+    for group in groups {
+        let precedence = group
+            .precedence
+            .map_or_else(|| "-".to_owned(), |p| p.to_string());
+        println!(
+            "  {:<width$}  precedence {:<4} {}",
+            group.name,
+            precedence,
+            group.role_arn.as_deref().unwrap_or("(no role)")
+        );
+        if !group.members.is_empty() {
+            println!("  {:<width$}  members: {}", "", group.members.join(", "));
+        }
     }
 }

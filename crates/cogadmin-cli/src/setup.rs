@@ -4,6 +4,7 @@
 use anyhow::Context as _;
 use aws_types::SdkConfig;
 use cogauth_admin::config::{self, LoadedAdminConfig};
+use cogauth_admin::managed_login::ManagedLoginRequest;
 use cogauth_admin::setup::{self, DEFAULT_CLIENT_NAME, SetupRequest, UserPoolChoice};
 use cogauth_admin::target::{Source, TargetError, TargetFlags};
 use cogauth_core::config::{ConfigFile, ProfileConfig, file::write_profile, is_valid_profile_name};
@@ -55,6 +56,34 @@ pub struct Common {
     /// Also write a cogauth user profile with this name for what was set up.
     #[arg(long, value_name = "PROFILE")]
     write_profile: Option<String>,
+    /// Map roles from the ID token (`token`): users take the roles of their user-pool groups
+    /// (`cogauth login --role`); each group role is made to trust the identity pool.
+    #[arg(long, value_name = "TYPE", value_enum)]
+    role_mapping: Option<RoleMappingType>,
+    /// With --role-mapping: what a user whose token decides no role gets (no group with a role,
+    /// or a tie of precedence): the identity pool's authenticated role (the default, as in the
+    /// AWS console), or nothing.
+    #[arg(long, value_name = "HOW", value_enum, requires = "role_mapping")]
+    ambiguous: Option<AmbiguousChoice>,
+    /// Take over what setup finds by name but did not create (it lacks the tag
+    /// `cogauth:managed = true`): tag it, then set it up. Also accepts the names a
+    /// ./admin-config.json sets.
+    #[arg(long)]
+    adopt: bool,
+    /// Browser sign-in: create the user pool domain PREFIX.auth.REGION.amazoncognito.com, allow the app client the authorization code flow with cogauth's callback and scopes, and write `auth_flow = "browser"` into the profile.
+    #[arg(long, value_name = "PREFIX")]
+    managed_login: Option<String>,
+    /// With --managed-login: an identity provider of the pool (Google, or a SAML/OIDC provider's name) the app client offers; repeat for several.
+    #[arg(long, value_name = "NAME", requires = "managed_login")]
+    identity_provider: Vec<String>,
+    // The help is an attribute, not a doc comment: rustdoc refuses bare URLs in docs.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "managed_login",
+        help = "With --managed-login: the callback to register (default: http://localhost:28435/callback, cogauth's default)."
+    )]
+    redirect_uri: Option<String>,
     /// Read everything and say what would change; change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -62,6 +91,7 @@ pub struct Common {
 
 pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, args.common.adopt)?;
     let mut common = args.common;
     let user_pool = match (args.create_user_pool, args.user_pool_id, args.client_id) {
         (Some(pool_name), _, _) => UserPoolChoice::Create {
@@ -110,6 +140,22 @@ pub async fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     run_setup(ctx, &admin, &sdk, user_pool, common).await
 }
 
+/// How the identity pool maps roles.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RoleMappingType {
+    /// From the ID token's `cognito:roles` and `cognito:preferred_role`.
+    Token,
+}
+
+/// `AmbiguousRoleResolution`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum AmbiguousChoice {
+    /// Refuse credentials.
+    Deny,
+    /// Give the identity pool's authenticated role.
+    AuthenticatedRole,
+}
+
 #[derive(clap::Args)]
 pub struct IdentityPoolArgs {
     /// The existing user pool (asked when not given).
@@ -126,6 +172,7 @@ pub struct IdentityPoolArgs {
 /// the client, then does what `setup` does with them (now including the role).
 pub async fn run_identity_pool(mut args: IdentityPoolArgs, ctx: &Context) -> anyhow::Result<()> {
     let (admin, sdk) = ctx.admin().await?;
+    ctx.consent_to_local_names(&admin, args.common.adopt)?;
     if args.user_pool_id.is_none() || args.client_id.is_none() {
         output::note("Cognito Identity Pool setup (the user pool must already exist)");
     }
@@ -174,6 +221,23 @@ async fn run_setup(
         duration_hours: common
             .duration_hours
             .unwrap_or(admin.config.aws_configuration.max_session_duration / 3600),
+        token_role_mapping: common.role_mapping.map(|RoleMappingType::Token| {
+            match common
+                .ambiguous
+                .unwrap_or(AmbiguousChoice::AuthenticatedRole)
+            {
+                AmbiguousChoice::Deny => setup::Ambiguous::Deny,
+                AmbiguousChoice::AuthenticatedRole => setup::Ambiguous::AuthenticatedRole,
+            }
+        }),
+        adopt: common.adopt,
+        managed_login: common.managed_login.map(|prefix| {
+            let mut wanted = ManagedLoginRequest::new(prefix, common.identity_provider);
+            if let Some(uri) = common.redirect_uri {
+                wanted.redirect_uri = uri;
+            }
+            wanted
+        }),
         dry_run: common.dry_run,
     };
     let outcome = setup::setup(sdk, &request).await?;
@@ -256,6 +320,9 @@ fn profile_is_written(
         && same(&existing.region, &wanted.region)
         && same(&existing.role_arn, &wanted.role_arn)
         && secret_same
+        && same(&existing.managed_login_url, &wanted.managed_login_url)
+        && same(&existing.redirect_uri, &wanted.redirect_uri)
+        && (wanted.auth_flow.is_none() || existing.auth_flow == wanted.auth_flow)
         && (wanted.identity_flow.is_none() || existing.identity_flow == wanted.identity_flow)
         && (wanted.duration_hours.is_none() || existing.duration_hours == wanted.duration_hours))
 }

@@ -31,6 +31,13 @@
 //! ([`cogauth_core::paths::admin_config_file`]). When it does not exist yet, the original's
 //! `~/.cognito-admin-config.json` is read instead; `./admin-config.json` in the working
 //! directory overrides either, key by key, as it did in the original.
+//!
+//! That last file is read for compatibility only, and distrusted: anyone who can put a file in
+//! a repository can plant it, and its names choose which IAM roles and users cogadmin changes.
+//! So what it sets is kept apart ([`LocalOverride`]): the commands announce it on every run, a
+//! resource name it sets that differs from the user's own config needs `--adopt` or a
+//! confirmation on a terminal, its `last_setup` (which would choose the pools) is ignored, and
+//! `cogadmin configure` never copies it into `admin.toml`.
 
 use std::path::{Path, PathBuf};
 
@@ -234,29 +241,164 @@ pub struct LoadedAdminConfig {
     pub path: PathBuf,
     /// The files that were read, in the order they were applied.
     pub sources: Vec<PathBuf>,
+    /// The user's own config: `config` without `./admin-config.json`.
+    pub own: AdminConfig,
+    /// What `./admin-config.json` set, when the working directory has one.
+    pub local: Option<LocalOverride>,
+}
+
+/// What a `./admin-config.json` in the working directory changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalOverride {
+    pub path: PathBuf,
+    /// The values it sets that differ from the user's own config, in file order.
+    pub settings: Vec<LocalSetting>,
+    /// Top-level keys it holds that are ignored (`last_setup`).
+    pub ignored: Vec<String>,
+}
+
+/// One value `./admin-config.json` sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSetting {
+    /// `aws_service_names.long_lived_role_name`.
+    pub key: String,
+    pub value: String,
+    /// The user's own value.
+    pub own: String,
+}
+
+impl LocalSetting {
+    /// True for the names of the AWS resources cogadmin finds, creates and changes.
+    pub fn is_name(&self) -> bool {
+        self.key.starts_with("aws_service_names.")
+    }
+}
+
+impl LocalOverride {
+    /// The resource names it sets that differ from the user's own config: each needs the
+    /// administrator's consent (`--adopt`, or a confirmation on a terminal).
+    pub fn names(&self) -> Vec<&LocalSetting> {
+        self.settings.iter().filter(|s| s.is_name()).collect()
+    }
+
+    /// The line every command that uses the file prints: "using ./admin-config.json: ...".
+    pub fn announcement(&self) -> String {
+        let mut text = format!("using ./{LOCAL_OVERRIDE_FILE} ({})", self.path.display());
+        if self.settings.is_empty() {
+            text.push_str(": it sets nothing that differs from your admin config");
+        } else {
+            let what: Vec<String> = self
+                .settings
+                .iter()
+                .map(|s| {
+                    let kind = if s.is_name() { "name" } else { "setting" };
+                    let key = s.key.rsplit('.').next().unwrap_or(&s.key);
+                    format!(
+                        "{kind} {key} = {:?} (your admin config: {:?})",
+                        s.value, s.own
+                    )
+                })
+                .collect();
+            text.push_str(": ");
+            text.push_str(&what.join(", "));
+        }
+        for key in &self.ignored {
+            text.push_str(&format!(
+                "; its `{key}` is ignored (only `cogadmin setup` records that, in admin.toml)"
+            ));
+        }
+        text
+    }
+
+    /// The error for names used without consent.
+    pub fn refusal(&self) -> AdminError {
+        let names: Vec<String> = self
+            .names()
+            .iter()
+            .map(|s| format!("{} = {:?} (your admin config: {:?})", s.key, s.value, s.own))
+            .collect();
+        AdminError::LocalNames {
+            path: self.path.clone(),
+            names: names.join(", "),
+        }
+    }
 }
 
 /// Reads the admin config: `admin.toml`, or else the legacy `~/.cognito-admin-config.json`,
-/// then `<cwd>/admin-config.json` over it; defaults for anything none of them sets.
+/// then `<cwd>/admin-config.json` over it (its `last_setup` ignored); defaults for anything
+/// none of them sets.
 pub fn load(env: &dyn Env, cwd: &Path) -> Result<LoadedAdminConfig, AdminError> {
     let path = paths::admin_config_file(env)?;
-    let (mut config, mut sources) = home_config(env, &path)?;
-    let local = cwd.join(LOCAL_OVERRIDE_FILE);
-    if let Some(patch) = read_json(&local)? {
-        config = apply_json(&local, &config, &patch)?;
-        sources.push(local.clone());
-    }
-    config
-        .validate()
+    let (own, mut sources) = home_config(env, &path)?;
+    own.validate()
         .map_err(|message| AdminError::ConfigInvalid {
             path: sources.last().cloned().unwrap_or_else(|| path.clone()),
             message,
         })?;
+    let mut config = own.clone();
+    let local_path = cwd.join(LOCAL_OVERRIDE_FILE);
+    let mut local = None;
+    if let Some(mut patch) = read_json(&local_path)? {
+        let mut ignored = Vec::new();
+        if let Value::Object(map) = &mut patch
+            && map.remove("last_setup").is_some()
+        {
+            ignored.push("last_setup".to_owned());
+        }
+        config = apply_json(&local_path, &config, &patch)?;
+        config
+            .validate()
+            .map_err(|message| AdminError::ConfigInvalid {
+                path: local_path.clone(),
+                message,
+            })?;
+        let mut settings = Vec::new();
+        changed_leaves(
+            "",
+            &serde_json::to_value(&own).expect("the admin config always serializes"),
+            &serde_json::to_value(&config).expect("the admin config always serializes"),
+            &mut settings,
+        );
+        sources.push(local_path.clone());
+        local = Some(LocalOverride {
+            path: local_path,
+            settings,
+            ignored,
+        });
+    }
     Ok(LoadedAdminConfig {
         config,
         path,
         sources,
+        own,
+        local,
     })
+}
+
+/// The leaves of `new` that differ from `old`, as dotted keys.
+fn changed_leaves(prefix: &str, old: &Value, new: &Value, out: &mut Vec<LocalSetting>) {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (old, new) {
+        (Value::Object(old), Value::Object(new)) => {
+            for (key, value) in new {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                changed_leaves(&path, old.get(key).unwrap_or(&Value::Null), value, out);
+            }
+        }
+        (old, new) if old != new => out.push(LocalSetting {
+            key: prefix.to_owned(),
+            value: text(new),
+            own: text(old),
+        }),
+        _ => {}
+    }
 }
 
 /// `admin.toml` if it exists, else defaults with the legacy home file applied.

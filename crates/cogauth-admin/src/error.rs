@@ -62,6 +62,21 @@ pub enum AdminError {
         "identity pool `{identity_pool_id}` has no authenticated role: run `cogadmin setup` to create and attach one"
     )]
     NoAuthenticatedRole { identity_pool_id: String },
+    #[error(
+        "user pool `{user_pool_id}` already has the domain `{domain}` (a pool has one prefix \
+         domain): run again with `--managed-login {domain}` to use it, or delete it in the \
+         Cognito console (App integration > Domain) to make `{wanted}`"
+    )]
+    PoolHasDomain {
+        user_pool_id: String,
+        domain: String,
+        wanted: String,
+    },
+    #[error(
+        "the domain prefix `{domain}` belongs to {owner} (prefixes are unique in a region): \
+         choose another one for `--managed-login`"
+    )]
+    DomainTaken { domain: String, owner: String },
     #[error("cannot read policy file `{path}`: {error}")]
     PolicyFileRead {
         path: PathBuf,
@@ -124,6 +139,17 @@ pub enum AdminError {
     },
     #[error("admin config `{path}` is not valid: {message}")]
     ConfigInvalid { path: PathBuf, message: String },
+    #[error(
+        "`{path}` sets {names}: a file in the working directory can be planted (a cloned repository), and these names choose which IAM roles, users and functions cogadmin changes; to use them, run again with --adopt or confirm on a terminal; otherwise remove the file, or run cogadmin from another directory (set your own names with `cogadmin configure`)",
+        path = path.display()
+    )]
+    LocalNames { path: PathBuf, names: String },
+    /// Resources cogadmin found but did not create (they lack `cogauth:managed = true`), which
+    /// the run would have changed; nothing was changed. The fix is `--adopt`.
+    #[error("{}", crate::ownership::refusal(foreign))]
+    NotManaged {
+        foreign: Vec<crate::ownership::Foreign>,
+    },
     #[error(transparent)]
     Target(#[from] crate::target::TargetError),
     #[error(transparent)]
@@ -198,6 +224,7 @@ fn action_prefix(service: Service) -> &'static str {
         Service::Sts => "sts",
         Service::Lambda => "lambda",
         Service::Iam => "iam",
+        Service::SecretsManager => "secretsmanager",
     }
 }
 

@@ -18,6 +18,17 @@ pub enum Action {
     /// A dry run that does not read the current state (policy dry runs never call IAM), so it
     /// cannot tell a creation from an update.
     WouldApply,
+    /// Taken away (a user's membership of a group: nothing else is ever removed).
+    Removed,
+    WouldRemove,
+    /// A resource cogadmin did not create, tagged as its own on `--adopt`
+    /// ([`crate::ownership`]).
+    Adopted,
+    WouldAdopt,
+    /// A deployment moved to the current layout (the proxy's key out of the function's
+    /// environment into Secrets Manager).
+    Migrated,
+    WouldMigrate,
 }
 
 impl Action {
@@ -43,6 +54,15 @@ impl Action {
             Self::Updated
         }
     }
+
+    /// The action for a deployment moved to the current layout.
+    pub fn migrate(dry_run: bool) -> Self {
+        if dry_run {
+            Self::WouldMigrate
+        } else {
+            Self::Migrated
+        }
+    }
 }
 
 impl fmt::Display for Action {
@@ -54,6 +74,12 @@ impl fmt::Display for Action {
             Self::WouldCreate => "would create",
             Self::WouldUpdate => "would update",
             Self::WouldApply => "would apply",
+            Self::Removed => "removed",
+            Self::WouldRemove => "would remove",
+            Self::Adopted => "adopted",
+            Self::WouldAdopt => "would adopt",
+            Self::Migrated => "migrated",
+            Self::WouldMigrate => "would migrate",
         })
     }
 }
@@ -63,7 +89,11 @@ impl fmt::Display for Action {
 #[serde(rename_all = "snake_case")]
 pub enum Resource {
     UserPool,
+    /// The user pool's domain (managed login).
+    UserPoolDomain,
     AppClient,
+    /// An app client's OAuth settings (managed login): flows, scopes, URLs, providers.
+    OAuthSettings,
     IdentityPool,
     Role,
     RoleAttachment,
@@ -80,12 +110,22 @@ pub enum Resource {
     Function,
     /// The inline policy that lets an identity pool's role invoke the proxy.
     InvokePermission,
+    /// A user-pool group (its role and precedence).
+    Group,
+    /// A user's membership of a group.
+    GroupMember,
+    /// The identity pool's role mapping for a user pool's app client.
+    RoleMapping,
+    /// The Secrets Manager secret that holds the proxy's IAM user key.
+    Secret,
 }
 
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::UserPool => "user pool",
+            Self::UserPoolDomain => "user pool domain",
+            Self::OAuthSettings => "OAuth settings",
             Self::AppClient => "app client",
             Self::IdentityPool => "identity pool",
             Self::Role => "IAM role",
@@ -100,6 +140,10 @@ impl fmt::Display for Resource {
             Self::RolePolicy => "role policy",
             Self::Function => "Lambda function",
             Self::InvokePermission => "invoke permission",
+            Self::Group => "group",
+            Self::GroupMember => "group member",
+            Self::RoleMapping => "role mapping",
+            Self::Secret => "secret",
         })
     }
 }

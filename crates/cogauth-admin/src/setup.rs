@@ -7,10 +7,20 @@
 //!    unauthenticated identities, with `AllowClassicFlow` when the basic flow is wanted;
 //! 3. the authenticated IAM role (found by name), trusted by cognito-identity for this pool's
 //!    authenticated identities only, with the wanted MaxSessionDuration;
-//! 4. the role attachment (SetIdentityPoolRoles), which the original never made.
+//! 4. the role attachment (SetIdentityPoolRoles), which the original never made;
+//! 5. with `--role-mapping token`, the identity pool's token-based role mapping for the app
+//!    client (users then choose among their groups' roles), and each group role's trust policy
+//!    made to accept the identity pool (see [`crate::groups`]).
 //!
 //! Drift is repaired and reported: a trust policy or MaxSessionDuration that differs, a client
 //! missing from the identity pool, a role not attached. Nothing is ever deleted or turned off.
+//!
+//! Only what setup created is changed ([`crate::ownership`]): everything it creates carries
+//! `cogauth:managed = true` (the app client is recorded in its pool's tags), and before any
+//! change it looks up everything it would touch by name; anything found without the mark stops
+//! the run, unless `adopt` (`--adopt`) tags it first. A pool and client given by id are only
+//! read, so they need no mark, unless `--managed-login` is to give them a domain and OAuth
+//! settings ([`crate::managed_login`]): that is a change, so it needs the mark or `--adopt`.
 
 use aws_sdk_cognitoidentity as identity;
 use aws_sdk_cognitoidentityprovider as idp;
@@ -23,9 +33,15 @@ use super::config::{RecordedSetup, validate_identity_pool_name};
 use super::plan::{Action, Plan, Resource, Step};
 use super::policies::{authenticated_role_trust, decode_document, validate_role_name};
 use super::users::user_pool_region;
+use crate::ownership::{self, Found, MANAGED_TAG_VALUE, Marker, Ownership};
 use crate::{AdminError, aws_error, collect_pages, region_of};
+use aws_sdk_iam::types::Role;
 use cogauth_core::aws::{Service, error_code, in_region};
-use cogauth_core::config::{IdentityFlow, ProfileConfig};
+use cogauth_core::config::{AuthFlow, DEFAULT_REDIRECT_URI, IdentityFlow, ProfileConfig};
+use cogauth_core::doctor::shell_word;
+use std::collections::HashMap;
+
+use crate::managed_login::{ManagedLoginOutcome, ManagedLoginRequest};
 
 /// The app client `cogadmin setup --create-user-pool` finds or creates.
 pub const DEFAULT_CLIENT_NAME: &str = "cogauth";
@@ -63,7 +79,35 @@ pub struct SetupRequest {
     pub basic_flow: bool,
     /// The role's MaxSessionDuration, 1 to 12.
     pub duration_hours: u32,
+    /// Token-based role mapping for the app client, deciding ambiguous tokens this way;
+    /// `None` leaves the role mapping as it is.
+    pub token_role_mapping: Option<Ambiguous>,
+    /// Take over (tag, then change) what setup finds by name but did not create (`--adopt`).
+    pub adopt: bool,
+    /// `--managed-login`: the domain and the app client's OAuth settings for browser sign-in.
+    pub managed_login: Option<ManagedLoginRequest>,
     pub dry_run: bool,
+}
+
+/// What the identity pool does with a token that decides no role (no `cognito:preferred_role`
+/// and no role asked for): the `AmbiguousRoleResolution` of the role mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Ambiguous {
+    /// Refuse: only users whose groups give them a role get credentials.
+    Deny,
+    /// Give the identity pool's authenticated role.
+    AuthenticatedRole,
+}
+
+impl Ambiguous {
+    fn to_aws(self) -> identity::types::AmbiguousRoleResolutionType {
+        match self {
+            Self::Deny => identity::types::AmbiguousRoleResolutionType::Deny,
+            Self::AuthenticatedRole => {
+                identity::types::AmbiguousRoleResolutionType::AuthenticatedRole
+            }
+        }
+    }
 }
 
 /// The AWS console's name for an identity pool's authenticated role.
@@ -88,6 +132,8 @@ pub struct SetupOutcome {
     pub role_arn: Option<String>,
     pub basic_flow: bool,
     pub duration_hours: u32,
+    /// What browser sign-in needs, with `--managed-login`.
+    pub managed_login: Option<ManagedLoginOutcome>,
 }
 
 impl SetupOutcome {
@@ -122,6 +168,11 @@ impl SetupOutcome {
             profile.role_arn = Some(recorded.role_arn);
             profile.duration_hours = Some(self.duration_hours);
         }
+        if let Some(ml) = &self.managed_login {
+            profile.auth_flow = Some(AuthFlow::Browser);
+            profile.managed_login_url = Some(ml.managed_login_url.clone());
+            profile.redirect_uri = Some(ml.redirect_uri.clone());
+        }
         Some(profile)
     }
 
@@ -139,6 +190,15 @@ impl SetupOutcome {
                 recorded.role_arn, self.duration_hours
             ));
         }
+        if let Some(ml) = &self.managed_login {
+            command.push_str(&format!(
+                " --auth-flow browser --managed-login-url {}",
+                ml.managed_login_url
+            ));
+            if ml.redirect_uri != DEFAULT_REDIRECT_URI {
+                command.push_str(&format!(" --redirect-uri {}", shell_word(&ml.redirect_uri)));
+            }
+        }
         Some(command)
     }
 }
@@ -146,6 +206,9 @@ impl SetupOutcome {
 /// Runs the setup (or, with `dry_run`, reads everything and says what it would do).
 pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutcome, AdminError> {
     validate_identity_pool_name(&request.identity_pool_name)?;
+    if let Some(managed_login) = &request.managed_login {
+        crate::managed_login::validate(managed_login)?;
+    }
     let role_name = request
         .role_name
         .clone()
@@ -164,12 +227,18 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     };
     let regional = in_region(sdk, &region);
     let ctx = Clients {
+        regional: regional.clone(),
         idp: idp::Client::new(&regional),
         identity: identity::Client::new(&regional),
         iam: aws_sdk_iam::Client::new(sdk),
         dry_run: request.dry_run,
     };
     let mut plan = Plan::new(request.dry_run);
+
+    // Everything setup would touch, found first; nothing changes unless all of it is
+    // cogadmin's or adopted.
+    let found = survey(&ctx, request, &role_name).await?;
+    found.owner.settle(&regional, &mut plan.steps).await?;
 
     let (user_pool_id, client) = match &request.user_pool {
         UserPoolChoice::Existing {
@@ -183,9 +252,11 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
             pool_name,
             client_name,
         } => {
-            let pool_id = ensure_user_pool(&ctx, pool_name, &mut plan).await?;
-            let client = match &pool_id {
-                Some(pool_id) => ensure_client(&ctx, pool_id, client_name, &mut plan).await?,
+            let pool = ensure_user_pool(&ctx, pool_name, found.user_pool, &mut plan).await?;
+            let client = match &pool {
+                Some(pool) => {
+                    ensure_client(&ctx, pool, client_name, found.client_id, &mut plan).await?
+                }
                 None => {
                     plan.push(Step::new(
                         Resource::AppClient,
@@ -195,8 +266,24 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
                     None
                 }
             };
-            (pool_id, client)
+            (pool.map(|p| p.id), client)
         }
+    };
+
+    let managed_login = match &request.managed_login {
+        Some(wanted) => Some(
+            crate::managed_login::ensure(
+                &ctx.idp,
+                &region,
+                user_pool_id.as_deref(),
+                client.as_ref().map(|c| c.id.as_str()),
+                wanted,
+                request.dry_run,
+                &mut plan,
+            )
+            .await?,
+        ),
+        None => None,
     };
 
     let provider = match (&user_pool_id, &client) {
@@ -209,6 +296,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     let identity_pool_id = ensure_identity_pool(
         &ctx,
         &request.identity_pool_name,
+        found.identity_pool_id,
         provider.as_ref(),
         request.basic_flow,
         &mut plan,
@@ -217,6 +305,7 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
     let role_arn = ensure_role(
         &ctx,
         &role_name,
+        found.role,
         identity_pool_id.as_deref(),
         request.duration_hours,
         &mut plan,
@@ -230,6 +319,29 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         &mut plan,
     )
     .await?;
+    if let Some(ambiguous) = request.token_role_mapping {
+        // The group roles first: one that is not cogadmin's stops the run before the mapping
+        // would hand it out.
+        if let Some(pool) = &user_pool_id {
+            ensure_group_roles_trust(
+                sdk,
+                &ctx,
+                pool,
+                identity_pool_id.as_deref(),
+                request.adopt,
+                &mut plan,
+            )
+            .await?;
+        }
+        ensure_role_mapping(
+            &ctx,
+            identity_pool_id.as_deref(),
+            provider.as_ref(),
+            ambiguous,
+            &mut plan,
+        )
+        .await?;
+    }
 
     Ok(SetupOutcome {
         plan,
@@ -243,10 +355,13 @@ pub async fn setup(sdk: &SdkConfig, request: &SetupRequest) -> Result<SetupOutco
         role_arn,
         basic_flow: request.basic_flow,
         duration_hours: request.duration_hours,
+        managed_login,
     })
 }
 
 struct Clients {
+    /// The SDK config in the pools' region.
+    regional: SdkConfig,
     idp: idp::Client,
     identity: identity::Client,
     iam: aws_sdk_iam::Client,
@@ -258,9 +373,207 @@ struct AppClient {
     secret: Option<SecretString>,
 }
 
-fn missing_flows(flows: &[Flow]) -> Vec<Flow> {
+/// What setup found by name, each registered with the run's ownership checks.
+struct Survey {
+    owner: Ownership,
+    user_pool: Option<PoolRef>,
+    client_id: Option<String>,
+    identity_pool_id: Option<String>,
+    role: Option<Role>,
+}
+
+/// Finds, without changing anything, every resource setup would touch by name, and registers
+/// each with the ownership checks.
+async fn survey(
+    ctx: &Clients,
+    request: &SetupRequest,
+    role_name: &str,
+) -> Result<Survey, AdminError> {
+    let mut owner = Ownership::new(request.adopt, request.dry_run);
+    let (mut user_pool, mut client_id) = (None, None);
+    if let UserPoolChoice::Create {
+        pool_name,
+        client_name,
+    } = &request.user_pool
+        && let Some(id) = find_user_pool(ctx, pool_name).await?
+    {
+        let described = ctx
+            .idp
+            .describe_user_pool()
+            .user_pool_id(&id)
+            .send()
+            .await
+            .map_err(aws_error(
+                Service::CognitoIdentityProvider,
+                "DescribeUserPool",
+            ))?;
+        let pool = described.user_pool();
+        let tags = pool.and_then(|p| p.user_pool_tags());
+        let arn = pool
+            .and_then(|p| p.arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentityProvider,
+                    "DescribeUserPool",
+                    "the answer has no pool ARN",
+                )
+            })?;
+        let pool_managed = ownership::is_managed_map(tags);
+        owner.register(Found {
+            resource: Resource::UserPool,
+            name: pool_name.clone(),
+            id: Some(id.clone()),
+            purpose: format!(
+                "`setup` would find or create app client `{client_name}` in it, whose users \
+                 then get AWS credentials{}",
+                request
+                    .managed_login
+                    .as_ref()
+                    .map(|m| format!(", and give it the domain `{}`", m.domain_prefix))
+                    .unwrap_or_default()
+            ),
+            managed: pool_managed,
+            earlier: None,
+            marker: Marker::UserPool { arn: arn.clone() },
+        });
+        if let Some(found) = find_client(ctx, &id, client_name).await? {
+            owner.register(Found {
+                resource: Resource::AppClient,
+                name: client_name.clone(),
+                id: Some(found.clone()),
+                purpose: format!(
+                    "`setup` would add the auth flows cogauth needs to it{} and link it to the \
+                     identity pool",
+                    request
+                        .managed_login
+                        .as_ref()
+                        .map(|m| format!(
+                            ", allow it browser sign-in with callback URL {}",
+                            m.redirect_uri
+                        ))
+                        .unwrap_or_default()
+                ),
+                managed: pool_managed && ownership::records_client(tags, &found),
+                earlier: None,
+                marker: Marker::AppClient {
+                    pool_arn: arn.clone(),
+                    client_id: found.clone(),
+                },
+            });
+            client_id = Some(found);
+        }
+        user_pool = Some(PoolRef { id, arn });
+    }
+
+    // A pool and client given by id are only read, unless `--managed-login` is to give them a
+    // domain and browser sign-in's settings: a change like any other, so only to what is
+    // cogadmin's, or adopted.
+    if let (
+        UserPoolChoice::Existing {
+            user_pool_id,
+            client_id: given_client,
+        },
+        Some(wanted),
+    ) = (&request.user_pool, &request.managed_login)
+    {
+        let described = ctx
+            .idp
+            .describe_user_pool()
+            .user_pool_id(user_pool_id)
+            .send()
+            .await
+            .map_err(|e| not_found_or(e, "user pool", user_pool_id, "DescribeUserPool"))?;
+        let pool = described.user_pool();
+        let tags = pool.and_then(|p| p.user_pool_tags());
+        let arn = pool
+            .and_then(|p| p.arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentityProvider,
+                    "DescribeUserPool",
+                    "the answer has no pool ARN",
+                )
+            })?;
+        let pool_managed = ownership::is_managed_map(tags);
+        owner.register(Found {
+            resource: Resource::UserPool,
+            name: pool
+                .and_then(|p| p.name())
+                .unwrap_or(user_pool_id)
+                .to_owned(),
+            id: Some(user_pool_id.clone()),
+            purpose: format!(
+                "`setup --managed-login` would give it the domain `{}`",
+                wanted.domain_prefix
+            ),
+            managed: pool_managed,
+            earlier: None,
+            marker: Marker::UserPool { arn: arn.clone() },
+        });
+        owner.register(Found {
+            resource: Resource::AppClient,
+            name: given_client.clone(),
+            id: Some(given_client.clone()),
+            purpose: format!(
+                "`setup --managed-login` would allow it browser sign-in with callback URL {}",
+                wanted.redirect_uri
+            ),
+            managed: pool_managed && ownership::records_client(tags, given_client),
+            earlier: None,
+            marker: Marker::AppClient {
+                pool_arn: arn,
+                client_id: given_client.clone(),
+            },
+        });
+    }
+
+    let identity_pool_id = find_identity_pool(ctx, &request.identity_pool_name).await?;
+    if let Some(id) = &identity_pool_id {
+        let described = ctx
+            .identity
+            .describe_identity_pool()
+            .identity_pool_id(id)
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "DescribeIdentityPool"))?;
+        owner.register(Found {
+            resource: Resource::IdentityPool,
+            name: request.identity_pool_name.clone(),
+            id: Some(id.clone()),
+            purpose: format!(
+                "`setup` would link the user pool's app client to it, turn off its \
+                 unauthenticated identities and make role `{role_name}` its authenticated role"
+            ),
+            managed: ownership::is_managed_map(described.identity_pool_tags()),
+            earlier: None,
+            marker: Marker::IdentityPool { id: id.clone() },
+        });
+    }
+
+    let purpose = format!(
+        "`setup` would make it the authenticated role of identity pool `{}`: its trust policy \
+         rewritten to trust that pool's signed-in users, its MaxSessionDuration set to {} h",
+        request.identity_pool_name, request.duration_hours
+    );
+    let role = crate::iam::claim_role(&ctx.iam, role_name, &mut owner, purpose).await?;
+    Ok(Survey {
+        owner,
+        user_pool,
+        client_id,
+        identity_pool_id,
+        role,
+    })
+}
+
+/// The required flows `client` lacks. A client that rotates refresh tokens needs no
+/// ALLOW_REFRESH_TOKEN_AUTH, and must not get it: Cognito refuses rotation with it, and cogauth
+/// refreshes such a client with GetTokensFromRefreshToken.
+fn missing_flows(flows: &[Flow], rotates: bool) -> Vec<Flow> {
     REQUIRED_FLOWS
         .iter()
+        .filter(|wanted| !(rotates && **wanted == Flow::AllowRefreshTokenAuth))
         .filter(|wanted| {
             let legacy = match wanted {
                 Flow::AllowUserPasswordAuth => Some(Flow::UserPasswordAuth),
@@ -280,7 +593,9 @@ fn flow_names(flows: &[Flow]) -> String {
         .join(", ")
 }
 
-/// A pool and client given by id: they must exist; they are reported, never changed.
+/// A pool and client given by id: they must exist; they are reported, never changed here
+/// (`--managed-login` may add browser sign-in's settings to them, once they are cogadmin's or
+/// adopted).
 async fn check_existing(
     ctx: &Clients,
     user_pool_id: &str,
@@ -314,7 +629,10 @@ async fn check_existing(
         .and_then(|c| c.client_name())
         .unwrap_or(client_id)
         .to_owned();
-    let missing = missing_flows(client.map(|c| c.explicit_auth_flows()).unwrap_or_default());
+    let missing = missing_flows(
+        client.map(|c| c.explicit_auth_flows()).unwrap_or_default(),
+        rotates(client),
+    );
     if !missing.is_empty() {
         plan.warnings.push(format!(
             "app client `{name}` ({client_id}) does not allow {}: cogauth logs in with SRP by \
@@ -377,11 +695,8 @@ fn one_by_name(
     }
 }
 
-async fn ensure_user_pool(
-    ctx: &Clients,
-    pool_name: &str,
-    plan: &mut Plan,
-) -> Result<Option<String>, AdminError> {
+/// The id of the user pool named `pool_name`, if there is one.
+async fn find_user_pool(ctx: &Clients, pool_name: &str) -> Result<Option<String>, AdminError> {
     let pools = collect_pages(|token| {
         let request = ctx
             .idp
@@ -403,9 +718,25 @@ async fn ensure_user_pool(
         }
     })
     .await?;
-    if let Some(id) = one_by_name("user pool", pool_name, pools)? {
-        plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(&id));
-        return Ok(Some(id));
+    one_by_name("user pool", pool_name, pools)
+}
+
+/// A user pool: its id, and its ARN (for TagResource).
+#[derive(Debug, Clone)]
+struct PoolRef {
+    id: String,
+    arn: String,
+}
+
+async fn ensure_user_pool(
+    ctx: &Clients,
+    pool_name: &str,
+    found: Option<PoolRef>,
+    plan: &mut Plan,
+) -> Result<Option<PoolRef>, AdminError> {
+    if let Some(pool) = found {
+        plan.push(Step::new(Resource::UserPool, pool_name, Action::Unchanged).with_id(&pool.id));
+        return Ok(Some(pool));
     }
     if ctx.dry_run {
         plan.push(Step::new(
@@ -431,33 +762,34 @@ async fn ensure_user_pool(
                 .build()
                 .expect("case_sensitive is set"),
         )
+        .set_user_pool_tags(Some(ownership::tag_map()))
         .send()
         .await
         .map_err(aws_error(
             Service::CognitoIdentityProvider,
             "CreateUserPool",
         ))?;
-    let id = created
-        .user_pool()
-        .and_then(|p| p.id())
-        .ok_or_else(|| {
-            AdminError::bad_answer(
-                Service::CognitoIdentityProvider,
-                "CreateUserPool",
-                "the answer has no pool id",
-            )
-        })?
-        .to_owned();
-    plan.push(Step::new(Resource::UserPool, pool_name, Action::Created).with_id(&id));
-    Ok(Some(id))
+    let pool = created.user_pool();
+    let (Some(id), Some(arn)) = (pool.and_then(|p| p.id()), pool.and_then(|p| p.arn())) else {
+        return Err(AdminError::bad_answer(
+            Service::CognitoIdentityProvider,
+            "CreateUserPool",
+            "the answer has no pool id or ARN",
+        ));
+    };
+    plan.push(Step::new(Resource::UserPool, pool_name, Action::Created).with_id(id));
+    Ok(Some(PoolRef {
+        id: id.to_owned(),
+        arn: arn.to_owned(),
+    }))
 }
 
-async fn ensure_client(
+/// The id of the app client named `client_name` in the pool, if there is one.
+async fn find_client(
     ctx: &Clients,
     user_pool_id: &str,
     client_name: &str,
-    plan: &mut Plan,
-) -> Result<Option<AppClient>, AdminError> {
+) -> Result<Option<String>, AdminError> {
     let clients = collect_pages(|token| {
         let request = ctx
             .idp
@@ -480,7 +812,18 @@ async fn ensure_client(
         }
     })
     .await?;
-    let Some(client_id) = one_by_name("app client", client_name, clients)? else {
+    one_by_name("app client", client_name, clients)
+}
+
+async fn ensure_client(
+    ctx: &Clients,
+    pool: &PoolRef,
+    client_name: &str,
+    found: Option<String>,
+    plan: &mut Plan,
+) -> Result<Option<AppClient>, AdminError> {
+    let user_pool_id = pool.id.as_str();
+    let Some(client_id) = found else {
         if ctx.dry_run {
             plan.push(Step::new(
                 Resource::AppClient,
@@ -509,6 +852,10 @@ async fn ensure_client(
             .and_then(|c| c.client_id())
             .unwrap_or_default()
             .to_owned();
+        // A client cannot be tagged: its pool records it as cogadmin's.
+        let record =
+            HashMap::from([(ownership::client_tag_key(&id), MANAGED_TAG_VALUE.to_owned())]);
+        ownership::tag_user_pool(&ctx.regional, &pool.arn, record).await?;
         plan.push(
             Step::new(Resource::AppClient, client_name, Action::Created)
                 .with_id(&id)
@@ -535,7 +882,7 @@ async fn ensure_client(
     let flows = current
         .map(|c| c.explicit_auth_flows().to_vec())
         .unwrap_or_default();
-    let missing = missing_flows(&flows);
+    let missing = missing_flows(&flows, rotates(current));
     if missing.is_empty() {
         plan.push(
             Step::new(Resource::AppClient, client_name, Action::Unchanged).with_id(&client_id),
@@ -565,6 +912,13 @@ async fn ensure_client(
         id: client_id,
         secret,
     }))
+}
+
+/// Whether the app client rotates refresh tokens.
+fn rotates(client: Option<&idp::types::UserPoolClientType>) -> bool {
+    client
+        .and_then(|c| c.refresh_token_rotation())
+        .is_some_and(|r| *r.feature() == idp::types::FeatureType::Enabled)
 }
 
 /// UpdateUserPoolClient resets every setting it is not given, so all current settings are
@@ -605,6 +959,7 @@ async fn update_client_flows(
             current.enable_propagate_additional_user_context_data(),
         )
         .set_auth_session_validity(current.auth_session_validity())
+        .set_refresh_token_rotation(current.refresh_token_rotation().cloned())
         .send()
         .await
         .map_err(aws_error(
@@ -614,13 +969,8 @@ async fn update_client_flows(
     Ok(())
 }
 
-async fn ensure_identity_pool(
-    ctx: &Clients,
-    name: &str,
-    provider: Option<&(String, String)>,
-    basic_flow: bool,
-    plan: &mut Plan,
-) -> Result<Option<String>, AdminError> {
+/// The id of the identity pool named `name`, if there is one.
+async fn find_identity_pool(ctx: &Clients, name: &str) -> Result<Option<String>, AdminError> {
     let pools = collect_pages(|token| {
         let request = ctx
             .identity
@@ -642,6 +992,17 @@ async fn ensure_identity_pool(
         }
     })
     .await?;
+    one_by_name("identity pool", name, pools)
+}
+
+async fn ensure_identity_pool(
+    ctx: &Clients,
+    name: &str,
+    found: Option<String>,
+    provider: Option<&(String, String)>,
+    basic_flow: bool,
+    plan: &mut Plan,
+) -> Result<Option<String>, AdminError> {
     let provider_type = provider.map(|(provider_name, client_id)| {
         identity::types::CognitoIdentityProvider::builder()
             .provider_name(provider_name)
@@ -649,7 +1010,7 @@ async fn ensure_identity_pool(
             .build()
     });
 
-    let Some(id) = one_by_name("identity pool", name, pools)? else {
+    let Some(id) = found else {
         if ctx.dry_run {
             plan.push(Step::new(Resource::IdentityPool, name, Action::WouldCreate));
             return Ok(None);
@@ -661,6 +1022,7 @@ async fn ensure_identity_pool(
             .allow_unauthenticated_identities(false)
             .allow_classic_flow(basic_flow)
             .set_cognito_identity_providers(provider_type.map(|p| vec![p]))
+            .set_identity_pool_tags(Some(ownership::tag_map()))
             .send()
             .await
             .map_err(aws_error(Service::CognitoIdentity, "CreateIdentityPool"))?;
@@ -740,13 +1102,14 @@ async fn ensure_identity_pool(
 async fn ensure_role(
     ctx: &Clients,
     role_name: &str,
+    found: Option<Role>,
     identity_pool_id: Option<&str>,
     duration_hours: u32,
     plan: &mut Plan,
 ) -> Result<Option<String>, AdminError> {
     let trust = authenticated_role_trust(identity_pool_id.unwrap_or("<new identity pool id>"));
     let max_session = i32::try_from(duration_hours * 3600).unwrap_or(43200);
-    let Some(role) = crate::iam::find_role(&ctx.iam, role_name).await? else {
+    let Some(role) = found else {
         if ctx.dry_run {
             plan.push(Step::new(Resource::Role, role_name, Action::WouldCreate));
             return Ok(None);
@@ -761,6 +1124,7 @@ async fn ensure_role(
                 "cogauth: authenticated identities of identity pool {}",
                 identity_pool_id.unwrap_or_default()
             ))
+            .tags(ownership::iam_tag())
             .send()
             .await
             .map_err(aws_error(Service::Iam, "CreateRole"))?;
@@ -879,6 +1243,133 @@ async fn ensure_attachment(
     Ok(())
 }
 
+/// The token-based role mapping of the app client: `Type: Token` with `ambiguous`, under
+/// `<provider>:<client>`; other providers' mappings and the roles are kept.
+async fn ensure_role_mapping(
+    ctx: &Clients,
+    identity_pool_id: Option<&str>,
+    provider: Option<&(String, String)>,
+    ambiguous: Ambiguous,
+    plan: &mut Plan,
+) -> Result<(), AdminError> {
+    let wanted = format!("token, ambiguous tokens: {ambiguous:?}");
+    let (Some(pool_id), Some((provider_name, client_id))) = (identity_pool_id, provider) else {
+        plan.push(
+            Step::new(Resource::RoleMapping, "token", Action::WouldCreate)
+                .with_details(vec![wanted]),
+        );
+        return Ok(());
+    };
+    let key = format!("{provider_name}:{client_id}");
+    let current = ctx
+        .identity
+        .get_identity_pool_roles()
+        .identity_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(aws_error(Service::CognitoIdentity, "GetIdentityPoolRoles"))?;
+    let mut mappings = current.role_mappings().cloned().unwrap_or_default();
+    let existing = mappings.get(&key);
+    let is_wanted = existing.is_some_and(|m| {
+        m.r#type() == &identity::types::RoleMappingType::Token
+            && m.ambiguous_role_resolution() == Some(&ambiguous.to_aws())
+    });
+    if is_wanted {
+        plan.push(Step::new(Resource::RoleMapping, &key, Action::Unchanged).with_id(pool_id));
+        return Ok(());
+    }
+    let mut details = vec![wanted];
+    if let Some(old) = existing {
+        details.push(format!(
+            "was {}, ambiguous tokens: {}",
+            old.r#type().as_str(),
+            old.ambiguous_role_resolution()
+                .map_or("not set", |a| a.as_str())
+        ));
+    }
+    let action = match existing {
+        Some(_) => Action::update(ctx.dry_run),
+        None => Action::create(ctx.dry_run),
+    };
+    if !ctx.dry_run {
+        let mapping = identity::types::RoleMapping::builder()
+            .r#type(identity::types::RoleMappingType::Token)
+            .ambiguous_role_resolution(ambiguous.to_aws())
+            .build()
+            .map_err(|e| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentity,
+                    "SetIdentityPoolRoles",
+                    &e.to_string(),
+                )
+            })?;
+        mappings.insert(key.clone(), mapping);
+        ctx.identity
+            .set_identity_pool_roles()
+            .identity_pool_id(pool_id)
+            .set_roles(current.roles().cloned())
+            .set_role_mappings(Some(mappings))
+            .send()
+            .await
+            .map_err(aws_error(Service::CognitoIdentity, "SetIdentityPoolRoles"))?;
+    }
+    plan.push(
+        Step::new(Resource::RoleMapping, &key, action)
+            .with_id(pool_id)
+            .with_details(details),
+    );
+    Ok(())
+}
+
+/// Every group role of the user pool made to trust the identity pool (the roles a token
+/// mapping issues credentials for).
+async fn ensure_group_roles_trust(
+    sdk: &SdkConfig,
+    ctx: &Clients,
+    user_pool_id: &str,
+    identity_pool_id: Option<&str>,
+    adopt: bool,
+    plan: &mut Plan,
+) -> Result<(), AdminError> {
+    let changes = crate::groups::Changes {
+        sdk,
+        adopt,
+        dry_run: ctx.dry_run,
+        command: "setup --role-mapping token",
+    };
+    let mut seen = Vec::new();
+    for (group, arn) in crate::groups::group_roles(sdk, user_pool_id).await? {
+        if seen.contains(&arn) {
+            continue;
+        }
+        seen.push(arn.clone());
+        let name = crate::policies::role_name_of_arn(&arn).unwrap_or(&arn);
+        let Some(role) = crate::iam::find_role(&ctx.iam, name)
+            .await?
+            .filter(|r| r.arn() == arn)
+        else {
+            plan.warnings.push(format!(
+                "group `{group}` names role `{arn}`, which is not in this account: its users \
+                 cannot take it; fix the group with `cogadmin group create {group} --role-arn ...`"
+            ));
+            continue;
+        };
+        match identity_pool_id {
+            Some(pool) => {
+                crate::groups::ensure_trust(&ctx.iam, &role, pool, &changes, plan).await?
+            }
+            None => plan.push(
+                Step::new(Resource::Role, name, Action::WouldUpdate)
+                    .with_id(&arn)
+                    .with_details(vec![format!(
+                        "trust policy: accept the new identity pool (group `{group}`)"
+                    )]),
+            ),
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -891,10 +1382,14 @@ mod tests {
     #[test]
     fn legacy_password_flow_counts() {
         assert_eq!(
-            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth]),
+            missing_flows(&[Flow::UserPasswordAuth, Flow::AllowUserSrpAuth], false),
             vec![Flow::AllowRefreshTokenAuth]
         );
-        assert!(missing_flows(&REQUIRED_FLOWS).is_empty());
+        assert!(missing_flows(&REQUIRED_FLOWS, false).is_empty());
+        // A rotating client is complete without REFRESH_TOKEN_AUTH, and never gets it.
+        assert!(
+            missing_flows(&[Flow::AllowUserPasswordAuth, Flow::AllowUserSrpAuth], true).is_empty()
+        );
     }
 
     fn outcome(basic_flow: bool) -> SetupOutcome {
@@ -910,6 +1405,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/Cognito_PAuth_Role".into()),
             basic_flow,
             duration_hours: 8,
+            managed_login: None,
         }
     }
 
@@ -937,5 +1433,21 @@ mod tests {
         let mut dry = outcome(false);
         dry.identity_pool_id = None;
         assert!(dry.recorded().is_none() && dry.configure_command("x").is_none());
+
+        let mut browser = outcome(false);
+        browser.managed_login = Some(ManagedLoginOutcome {
+            managed_login_url: "https://myapp.auth.us-east-1.amazoncognito.com".into(),
+            redirect_uri: DEFAULT_REDIRECT_URI.into(),
+        });
+        let profile = browser.profile().unwrap();
+        assert_eq!(profile.auth_flow, Some(AuthFlow::Browser));
+        assert_eq!(
+            profile.managed_login_url.as_deref(),
+            Some("https://myapp.auth.us-east-1.amazoncognito.com")
+        );
+        assert_eq!(profile.redirect_uri.as_deref(), Some(DEFAULT_REDIRECT_URI));
+        assert!(browser.configure_command("dev").unwrap().ends_with(
+            "--auth-flow browser --managed-login-url https://myapp.auth.us-east-1.amazoncognito.com"
+        ));
     }
 }

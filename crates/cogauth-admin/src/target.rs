@@ -265,13 +265,16 @@ mod tests {
     }
 
     fn admin(last_setup: Option<RecordedSetup>) -> LoadedAdminConfig {
+        let config = AdminConfig {
+            last_setup,
+            ..AdminConfig::default()
+        };
         LoadedAdminConfig {
-            config: AdminConfig {
-                last_setup,
-                ..AdminConfig::default()
-            },
+            own: config.clone(),
+            config,
             path: PathBuf::from("/h/admin.toml"),
             sources: Vec::new(),
+            local: None,
         }
     }
 

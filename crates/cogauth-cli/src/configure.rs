@@ -4,8 +4,8 @@
 use anyhow::{Result, bail};
 use clap::Args;
 use cogauth_core::config::{
-    self, AuthFlow, AwsIntegration, ConfigFile, IdentityFlow, Overrides, ProfileConfig, Settings,
-    ids,
+    self, AuthFlow, AwsIntegration, ConfigFile, IdentityFlow, Overrides, PreferredChallenge,
+    ProfileConfig, Settings, ids,
 };
 use cogauth_core::env::ProcessEnv;
 use cogauth_core::paths;
@@ -35,9 +35,17 @@ pub struct ConfigureArgs {
     /// Default username for `cogauth login`.
     #[arg(long)]
     pub username: Option<String>,
-    /// How the password is proven: srp (default; it never leaves the machine) or password.
+    /// How the user signs in: srp (default; the password never leaves the machine), password,
+    /// choice (the pool's choice-based sign-in), custom (the pool's own challenges) or browser
+    /// (the pool's managed login pages).
     #[arg(long)]
     pub auth_flow: Option<AuthFlow>,
+    /// For --auth-flow choice: EMAIL_OTP, SMS_OTP, PASSWORD, PASSWORD_SRP or WEB_AUTHN.
+    #[arg(long, value_name = "CHALLENGE")]
+    pub preferred_challenge: Option<PreferredChallenge>,
+    /// For --auth-flow custom: prove the password by SRP first (true or false).
+    #[arg(long, value_name = "BOOL")]
+    pub custom_with_srp: Option<bool>,
     /// How the ID token becomes AWS credentials: enhanced (1 h) or basic (up to 12 h, needs --role-arn).
     #[arg(long)]
     pub identity_flow: Option<IdentityFlow>,
@@ -53,6 +61,8 @@ pub struct ConfigureArgs {
     /// How AWS tools get the credentials: credentials (plaintext keys in ~/.aws/credentials) or process (credential_process).
     #[arg(long)]
     pub aws_integration: Option<AwsIntegration>,
+    #[command(flatten)]
+    pub browser: crate::browser_args::BrowserArgs,
     /// Save the original tool's ~/.cognito-cli-config.json as this profile, without asking (flags given with it override its values; an existing profile of that name is never overwritten).
     #[arg(long)]
     pub import_legacy: bool,
@@ -63,7 +73,7 @@ pub struct ConfigureArgs {
 
 impl ConfigureArgs {
     fn values(&self) -> Result<ProfileConfig> {
-        Ok(ProfileConfig {
+        let mut values = ProfileConfig {
             user_pool_id: self.user_pool_id.clone(),
             client_id: self.client_id.clone(),
             client_secret: if self.client_secret_stdin {
@@ -80,8 +90,12 @@ impl ConfigureArgs {
             duration_hours: self.duration_hours,
             lambda_function: self.lambda_function.clone(),
             aws_integration: self.aws_integration,
-            managed_login_url: None,
-        })
+            preferred_challenge: self.preferred_challenge,
+            custom_with_srp: self.custom_with_srp,
+            ..Default::default()
+        };
+        self.browser.apply(&mut values);
+        Ok(values)
     }
 
     fn any_value_given(&self) -> bool {
@@ -97,6 +111,9 @@ impl ConfigureArgs {
             || self.duration_hours.is_some()
             || self.lambda_function.is_some()
             || self.aws_integration.is_some()
+            || self.preferred_challenge.is_some()
+            || self.custom_with_srp.is_some()
+            || self.browser.any()
     }
 }
 
@@ -188,7 +205,10 @@ fn overlay(base: &mut ProfileConfig, over: ProfileConfig) {
         duration_hours,
         lambda_function,
         aws_integration,
-        managed_login_url
+        managed_login_url,
+        redirect_uri,
+        identity_provider,
+        oauth_scopes
     );
 }
 
@@ -357,6 +377,12 @@ fn interactive(
             }
         },
     )?;
+    let managed_login_url = ask(
+        "Managed Login Page URL",
+        Some("optional, for browser sign-in, e.g. https://myapp.auth.us-east-1.amazoncognito.com"),
+        cur(|s| s.managed_login_url.clone().map(|v| v.value)),
+        &valid("managed login URL", ids::is_managed_login_url),
+    )?;
     let lambda_function = ask(
         "Lambda proxy function for 12 h credentials",
         Some("optional, e.g. cognito-credential-proxy"),
@@ -372,6 +398,7 @@ fn interactive(
         identity_pool_id,
         region,
         lambda_function,
+        managed_login_url,
         ..Default::default()
     })
 }

@@ -49,6 +49,24 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// The name a device confirmed from this machine gets (ListDevices and the Cognito console show
+/// it): `cogauth on <host name>`.
+pub fn device_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let host: String = host
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    match host.is_empty() {
+        true => cogauth_core::userpool::device::DEFAULT_DEVICE_NAME.to_owned(),
+        false => format!("cogauth on {host}"),
+    }
+}
+
 /// The running binary's absolute path, for `credential_process`.
 pub fn current_exe() -> Result<std::path::PathBuf> {
     std::env::current_exe().context("cannot find the path of the cogauth binary")

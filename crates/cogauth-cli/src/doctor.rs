@@ -58,6 +58,7 @@ fn render(report: &Report) -> String {
     for check in &report.checks {
         match &check.outcome {
             Outcome::Pass => out.push_str(&format!("✓ {}\n", check.name)),
+            Outcome::Info { detail } => out.push_str(&format!("✓ {}: {detail}\n", check.name)),
             Outcome::Fail { problem, fix } => {
                 out.push_str(&format!("✗ {}: {problem}\n  fix: {fix}\n", check.name));
             }
@@ -84,6 +85,12 @@ mod tests {
                     outcome: Outcome::Pass,
                 },
                 Check {
+                    name: "refresh token rotation".into(),
+                    outcome: Outcome::Info {
+                        detail: "app client `c` does not rotate refresh tokens".into(),
+                    },
+                },
+                Check {
                     name: "clock skew".into(),
                     outcome: Outcome::Fail {
                         problem: "off".into(),
@@ -100,7 +107,8 @@ mod tests {
         };
         assert_eq!(
             render(&report),
-            "cogauth doctor: profile `dev`\n✓ config\n✗ clock skew: off\n  fix: set it\n\
+            "cogauth doctor: profile `dev`\n✓ config\n✓ refresh token rotation: app client `c` \
+             does not rotate refresh tokens\n✗ clock skew: off\n  fix: set it\n\
              - role trust policy: skipped (needs admin rights: no)\n"
         );
     }

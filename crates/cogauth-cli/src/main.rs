@@ -2,8 +2,11 @@
 //!
 //! Thin: argument parsing, prompts and output. The work is done by `cogauth_core`.
 
+mod browser;
+mod browser_args;
 mod completions;
 mod configure;
+mod console;
 mod context;
 mod credential_process;
 mod doctor;
@@ -14,9 +17,12 @@ mod logout;
 mod obtain;
 mod profile_args;
 mod report;
+mod roles;
+mod serve;
 mod session_view;
 mod status;
 mod terminal;
+mod token;
 
 use std::process::ExitCode;
 
@@ -51,6 +57,14 @@ enum Command {
     Exec(exec::ExecArgs),
     /// Print the credentials for a shell, a .env file or as JSON.
     Export(export::ExportArgs),
+    /// Serve the credentials to long jobs on loopback (AWS_CONTAINER_CREDENTIALS_FULL_URI), refreshed silently.
+    Serve(serve::ServeArgs),
+    /// Print the user pool's ID or access token, for APIs with a Cognito authorizer.
+    Token(token::TokenArgs),
+    /// List the roles your user-pool groups let you take (`login --role` picks one).
+    Roles(roles::RolesArgs),
+    /// Open the AWS Management Console signed in with the profile's credentials (or print the URL).
+    Console(console::ConsoleArgs),
     /// Check the config, endpoints, pools, role, clock and file permissions, with a fix for each problem.
     Doctor(doctor::DoctorArgs),
     /// Revoke the refresh token and remove the cached session and cogauth's AWS profile.
@@ -71,6 +85,10 @@ fn main() -> ExitCode {
         Command::CredentialProcess(args) => credential_process::run(args),
         Command::Exec(args) => exec::run(args),
         Command::Export(args) => export::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Token(args) => token::run(args),
+        Command::Roles(args) => roles::run(args),
+        Command::Console(args) => console::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Logout(args) => logout::run(args),
         Command::Completions(args) => completions::completions(args),

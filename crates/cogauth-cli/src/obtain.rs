@@ -1,14 +1,14 @@
-//! Getting usable credentials for a profile, shared by credential-process, exec and export:
+//! Getting usable credentials (or tokens) for a profile, shared by credential-process, exec,
+//! export, serve, console, token and roles:
 //! the broker's one sequence (cache, else a single-flight refresh that keeps a cogauth
 //! section of `~/.aws/credentials` current), and what only a command line adds to it: a full
 //! login on `/dev/tty` when a terminal is there, and the warnings on stderr.
 
 use anyhow::Result;
 use chrono::Duration;
-use cogauth_core::broker::{Broker, BrokerError};
+use cogauth_core::broker::{Broker, BrokerError, Fresh, LoginRequired, ObtainedTokens};
 use cogauth_core::credentials::Credentials;
 use cogauth_core::prompt::Prompter;
-use cogauth_core::userpool::LoginRequest;
 
 use crate::terminal::{TerminalPrompter, has_terminal};
 
@@ -31,23 +31,7 @@ pub fn credentials(
             Ok(obtained.credentials)
         }
         Err(BrokerError::LoginRequired(why)) if has_terminal() => {
-            let prompter = TerminalPrompter::new(format!(
-                "run `cogauth login --profile {}`",
-                broker.profile()
-            ));
-            prompter.show(&format!("{why}; logging in now"));
-            let username = match broker.settings().username.as_ref() {
-                Some(u) => u.value.clone(),
-                None => prompter.ask("Username")?,
-            };
-            let password = prompter.ask_secret(&format!("Password for {username}"))?;
-            let request = LoginRequest {
-                username,
-                password,
-                mfa_code: None,
-            };
-            let fresh = runtime.block_on(broker.login(&request, &prompter, use_lambda_proxy))?;
-            warn_upgrade(&fresh.upgrade_failure);
+            let fresh = login_on_terminal(broker, &runtime, &why, use_lambda_proxy)?;
             let creds = fresh
                 .session
                 .credentials
@@ -58,6 +42,59 @@ pub fn credentials(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The ID and access tokens, valid for `window` when the pool issues them for that long: the
+/// broker's tokens, else a login on the terminal when one is there.
+pub fn tokens(broker: &Broker, window: Duration) -> Result<ObtainedTokens> {
+    if let Some(tokens) = broker.fresh_tokens(window)? {
+        return Ok(tokens);
+    }
+    let runtime = crate::context::runtime()?;
+    match runtime.block_on(broker.tokens(window)) {
+        Ok(tokens) => Ok(tokens),
+        Err(BrokerError::LoginRequired(why)) if has_terminal() => {
+            let fresh = login_on_terminal(broker, &runtime, &why, true)?;
+            warn_republish(
+                fresh
+                    .session
+                    .credentials
+                    .as_ref()
+                    .and_then(|c| broker.republish(c).err())
+                    .as_ref(),
+            );
+            let session = fresh.session;
+            Ok(ObtainedTokens {
+                id_token: session.id_token.expect("a login stores the ID token"),
+                access_token: session
+                    .access_token
+                    .expect("a login stores the access token"),
+                expires_at: session
+                    .tokens_expire_at
+                    .expect("a login stores the tokens' expiry"),
+                served: cogauth_core::broker::Served::Refreshed,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A full login on `/dev/tty`, when a command found that only a login would help.
+fn login_on_terminal(
+    broker: &Broker,
+    runtime: &tokio::runtime::Runtime,
+    why: &LoginRequired,
+    use_lambda_proxy: bool,
+) -> Result<Fresh> {
+    let prompter = TerminalPrompter::new(format!(
+        "run `cogauth login --profile {}`",
+        broker.profile()
+    ));
+    prompter.show(&format!("{why}; logging in now"));
+    let request = crate::login::request_on_terminal(broker, &prompter)?;
+    let fresh = runtime.block_on(broker.login(&request, &prompter, use_lambda_proxy))?;
+    warn_upgrade(&fresh.upgrade_failure);
+    Ok(fresh)
 }
 
 fn warn_upgrade(failure: &Option<cogauth_core::upgrade::UpgradeError>) {

@@ -44,6 +44,11 @@ fn settings_json(s: &Settings) -> Value {
         "lambda_function": entry(&s.lambda_function),
         "aws_integration": entry(&Some(s.aws_integration.clone())),
         "managed_login_url": entry(&s.managed_login_url),
+        "preferred_challenge": entry(&s.preferred_challenge),
+        "custom_with_srp": entry(&Some(s.custom_with_srp.clone())),
+        "redirect_uri": entry(&Some(s.redirect_uri.clone())),
+        "identity_provider": entry(&s.identity_provider),
+        "oauth_scopes": entry(&Some(s.oauth_scopes.clone())),
     })
 }
 

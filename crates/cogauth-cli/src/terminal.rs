@@ -5,19 +5,29 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 
-use cogauth_core::prompt::{PromptError, Prompter};
+use cogauth_core::prompt::{BrowserAccess, PromptError, Prompter};
 use secrecy::SecretString;
 
 /// A prompter on `/dev/tty`. (`--mfa-code` is answered by the core from the login request,
 /// so the prompter never guesses which question a pre-supplied answer belongs to.)
 pub struct TerminalPrompter {
     hint: String,
+    browser: BrowserAccess,
 }
 
 impl TerminalPrompter {
     /// `hint` says what to do when there is no terminal (e.g. "pass --password-stdin").
     pub fn new(hint: impl Into<String>) -> Self {
-        Self { hint: hint.into() }
+        Self {
+            hint: hint.into(),
+            browser: BrowserAccess::Local,
+        }
+    }
+
+    /// `--no-browser`: browser sign-in shows the URL and reads back the pasted address.
+    pub fn with_browser_access(mut self, browser: BrowserAccess) -> Self {
+        self.browser = browser;
+        self
     }
 
     fn tty(&self, what: &str) -> Result<File, PromptError> {
@@ -108,6 +118,67 @@ impl Prompter for TerminalPrompter {
 
     fn is_interactive(&self) -> bool {
         has_terminal()
+    }
+
+    fn browser_access(&self) -> BrowserAccess {
+        self.browser
+    }
+
+    fn open_browser(&self, url: &str) -> Result<(), String> {
+        crate::browser::open(url)
+    }
+}
+
+/// `--challenge-answer-stdin`: every answer the sign-in asks for is the next line of stdin
+/// (the question is shown on the terminal, else stderr, so a script can follow along). A
+/// choice among several still needs the terminal, or `--preferred-challenge`.
+pub struct StdinAnswers<'a> {
+    terminal: &'a TerminalPrompter,
+}
+
+impl<'a> StdinAnswers<'a> {
+    pub fn new(terminal: &'a TerminalPrompter) -> Self {
+        Self { terminal }
+    }
+
+    fn next_line(&self, question: &str) -> Result<String, PromptError> {
+        self.terminal
+            .write_tty(&format!("{question}: (reading stdin)\n"));
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            return Err(PromptError::NoTerminal {
+                what: question.to_owned(),
+                hint: "stdin ended: --challenge-answer-stdin reads one line per answer".to_owned(),
+            });
+        }
+        Ok(line)
+    }
+}
+
+impl Prompter for StdinAnswers<'_> {
+    fn ask(&self, question: &str) -> Result<String, PromptError> {
+        Ok(self.next_line(question)?.trim().to_owned())
+    }
+
+    fn ask_secret(&self, question: &str) -> Result<SecretString, PromptError> {
+        let line = self.next_line(question)?;
+        Ok(cogauth_core::prompt::secret_from_line(line).unwrap_or_else(|| SecretString::from("")))
+    }
+
+    fn choose(&self, question: &str, choices: &[String]) -> Result<usize, PromptError> {
+        self.terminal.choose(question, choices)
+    }
+
+    fn show(&self, message: &str) {
+        self.terminal.show(message);
+    }
+
+    fn show_otpauth(&self, uri: &str, secret: &str) {
+        self.terminal.show_otpauth(uri, secret);
+    }
+
+    fn is_interactive(&self) -> bool {
+        self.terminal.is_interactive()
     }
 }
 

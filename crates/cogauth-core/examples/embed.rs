@@ -8,7 +8,7 @@
 //! cargo run -p cogauth-core --example embed -- dev
 //! ```
 //!
-//! `tests/embed_example.rs` runs [`caller_arn`] against the emulator.
+//! `tests/it/embed_example.rs` runs [`caller_arn`] against the emulator.
 
 use cogauth_core::provider::CogauthCredentialsProvider;
 

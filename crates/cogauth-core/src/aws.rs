@@ -24,6 +24,8 @@ pub enum Service {
     Sts,
     Lambda,
     Iam,
+    /// The credential proxy's key (cogauth-admin's deploy and rotation).
+    SecretsManager,
 }
 
 impl Service {
@@ -34,6 +36,7 @@ impl Service {
             Self::Sts => vars::AWS_ENDPOINT_URL_STS,
             Self::Lambda => vars::AWS_ENDPOINT_URL_LAMBDA,
             Self::Iam => vars::AWS_ENDPOINT_URL_IAM,
+            Self::SecretsManager => vars::AWS_ENDPOINT_URL_SECRETS_MANAGER,
         }
     }
 
@@ -45,6 +48,7 @@ impl Service {
             Self::Sts => "STS",
             Self::Lambda => "Lambda",
             Self::Iam => "IAM",
+            Self::SecretsManager => "Secrets Manager",
         }
     }
 
@@ -56,6 +60,7 @@ impl Service {
             Self::Sts => format!("https://sts.{region}.amazonaws.com"),
             Self::Lambda => format!("https://lambda.{region}.amazonaws.com"),
             Self::Iam => "https://iam.amazonaws.com".to_owned(),
+            Self::SecretsManager => format!("https://secretsmanager.{region}.amazonaws.com"),
         }
     }
 }
@@ -326,10 +331,7 @@ where
     use aws_smithy_runtime_api::client::result::SdkError;
     // A body that is not the service's JSON (a proxy's HTML page, an empty 503) says little:
     // the HTTP status says more.
-    let status = err
-        .raw_response()
-        .and_then(|r| (r as &dyn std::any::Any).downcast_ref::<HttpResponse>())
-        .map(|r| r.status().as_u16());
+    let status = http_status(err);
     let with_status = |detail: String| match status {
         Some(status) => format!("HTTP {status}: {detail}"),
         None => detail,
@@ -370,6 +372,18 @@ where
             detail: error_chain(Some(err as &dyn std::error::Error)),
         },
     }
+}
+
+/// The HTTP status of the answer that made `err`, when there was an answer.
+pub fn http_status<E, R>(
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> Option<u16>
+where
+    R: std::fmt::Debug + 'static,
+{
+    err.raw_response()
+        .and_then(|r| (r as &dyn std::any::Any).downcast_ref::<HttpResponse>())
+        .map(|r| r.status().as_u16())
 }
 
 /// The messages of an error and its sources, each once ("dispatch failure: connection refused").

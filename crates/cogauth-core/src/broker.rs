@@ -9,20 +9,26 @@
 //!    runtime at all can call it first on its own);
 //! 2. the profile's cross-process lock, then [`Broker::refresh`]: the cache is read again
 //!    (another process may have refreshed it meanwhile), and only if it is still stale the
-//!    pipeline refreshes with the cached [`RefreshGrant`]. The result, including a rotated
-//!    refresh token, is stored before the lock is released, so parallel refreshers never lose
-//!    a rotated token;
+//!    pipeline refreshes with the cached [`RefreshGrant`]. A rotated refresh token is stored as
+//!    soon as the user pool returns it, before the identity pool is asked (a failure there
+//!    must not lose the only live token), and the result once the pipeline is done, all before
+//!    the lock is released, so parallel refreshers never lose a rotated token (what a process
+//!    that dies mid-refresh costs: [`crate::userpool::refresh`]);
 //! 3. still under the lock, the republish: a credentials-file section that cogauth owns gets
 //!    the new keys ([`AwsFiles::refresh_credentials`]). A refresh never changes how the profile
 //!    hands credentials over: it never writes `credential_process` or removes it, and never
 //!    creates a section. Only a login ([`Broker::publish`]) chooses the hand-over.
 //!
-//! [`Broker::login`] runs a full login under the same lock and stores the session. The
-//! pipeline comes from an [`AuthenticatorFactory`], so tests run all of this on fake stages.
+//! [`Broker::login`] runs a full login under the same lock and stores the session, with the
+//! role it chose: refreshes ask for that role again. [`Broker::tokens`] is the same sequence
+//! for the user-pool tokens (`cogauth token`): fast path on the cached tokens' expiry, else a
+//! user-pool refresh under the lock. The pipeline comes from an [`AuthenticatorFactory`], so
+//! tests run all of this on fake stages.
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
 
 use crate::authenticator::{
     Authenticator, AuthenticatorFactory, KnownIdentity, Outcome, PipelineError,
@@ -39,6 +45,8 @@ use crate::userpool::{LoginRequest, RefreshGrant, UserPoolError};
 
 /// No source gives credentials for longer (STS caps sessions at 12 hours).
 const LONGEST_LIFETIME: Duration = Duration::hours(12);
+/// No user pool issues ID or access tokens for longer (Cognito's maximum validity).
+const LONGEST_TOKEN_LIFETIME: Duration = Duration::days(1);
 /// Allowed disagreement between this machine's clock and AWS's.
 const CLOCK_SLACK: Duration = Duration::minutes(15);
 
@@ -105,6 +113,16 @@ impl Obtained {
             republish_failure: None,
         }
     }
+}
+
+/// The user-pool tokens from [`Broker::tokens`].
+#[derive(Debug)]
+pub struct ObtainedTokens {
+    pub id_token: SecretString,
+    pub access_token: SecretString,
+    /// When both expire.
+    pub expires_at: DateTime<Utc>,
+    pub served: Served,
 }
 
 /// Where [`Broker::publish`] put the credentials.
@@ -214,6 +232,98 @@ impl Broker {
         })
     }
 
+    fn tokens_of(&self, session: &Session, window: Duration) -> Option<ObtainedTokens> {
+        let now = self.clock.now();
+        let expires_at = session.tokens_expire_at?;
+        let fresh =
+            expires_at - now >= window && expires_at - now <= LONGEST_TOKEN_LIFETIME + CLOCK_SLACK;
+        Some(ObtainedTokens {
+            id_token: session.id_token.clone()?,
+            access_token: session.access_token.clone()?,
+            expires_at,
+            served: Served::Cache,
+        })
+        .filter(|_| fresh)
+    }
+
+    /// The fast path of [`Self::tokens`]: cached tokens valid for at least `window`.
+    pub fn fresh_tokens(&self, window: Duration) -> Result<Option<ObtainedTokens>, BrokerError> {
+        Ok(self
+            .cached_session()?
+            .and_then(|s| self.tokens_of(&s, window)))
+    }
+
+    /// The ID and access tokens, valid for at least `window` when the pool issues them for
+    /// that long: from the cache, else from a user-pool refresh under the profile's lock (the
+    /// rotated refresh token stored before the lock is released; the credentials are left as
+    /// they are). Never prompts: [`BrokerError::LoginRequired`] when only a login helps.
+    pub async fn tokens(&self, window: Duration) -> Result<ObtainedTokens, BrokerError> {
+        if let Some(tokens) = self.fresh_tokens(window)? {
+            return Ok(tokens);
+        }
+        let lock = self.lock_async().await?;
+        let Some(mut cached) = self.store.load(self.profile())? else {
+            return Err(self.login_required("nothing cached").into());
+        };
+        if !self.is_ours(&cached) {
+            return Err(self
+                .login_required("the cached session is for another user pool or app client")
+                .into());
+        }
+        if let Some(mut tokens) = self.tokens_of(&cached, window) {
+            tokens.served = Served::RefreshedElsewhere;
+            return Ok(tokens);
+        }
+        let grant =
+            refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
+        let user = self
+            .authenticator(false)?
+            .refresh_user(&grant)
+            .await
+            .map_err(|e| self.refresh_failed(e))?;
+        use secrecy::ExposeSecret;
+        // Stored with the tokens, before the lock is released: a rotated refresh token is the
+        // only live one from now on.
+        cached.refresh_rotates = Some(
+            user.tokens
+                .refresh_token
+                .as_ref()
+                .is_some_and(|t| t.expose_secret() != grant.refresh_token.expose_secret()),
+        );
+        cached.refresh_token = user.tokens.refresh_token.clone();
+        cached.device_key = user.device_key.clone();
+        cached.id_token = Some(user.tokens.id_token.clone());
+        cached.access_token = Some(user.tokens.access_token.clone());
+        cached.tokens_expire_at = Some(user.tokens.expires_at);
+        cached.updated_at = self.clock.now();
+        self.store.save(&lock, &cached)?;
+        Ok(ObtainedTokens {
+            id_token: user.tokens.id_token,
+            access_token: user.tokens.access_token,
+            expires_at: user.tokens.expires_at,
+            served: Served::Refreshed,
+        })
+    }
+
+    /// A failed refresh: a dead refresh token, or a role the user no longer has, need a login.
+    fn refresh_failed(&self, e: PipelineError) -> BrokerError {
+        match e {
+            PipelineError::UserPool(UserPoolError::RefreshTokenRejected) => self
+                .login_required("the refresh token has expired or was revoked")
+                .into(),
+            PipelineError::UserPool(UserPoolError::RefreshTokenReused) => self
+                .login_required(
+                    "the refresh token was already replaced by refresh-token rotation, and \
+                     its successor was not saved",
+                )
+                .into(),
+            PipelineError::Role(why) => self
+                .login_required(&format!("the role chosen at login: {why}"))
+                .into(),
+            other => BrokerError::from(other),
+        }
+    }
+
     /// The fast path: cached credentials valid for longer than `window`. No network, no runtime.
     pub fn fresh_credentials(&self, window: Duration) -> Result<Option<Credentials>, BrokerError> {
         Ok(self
@@ -285,17 +395,23 @@ impl Broker {
         }
         let grant =
             refresh_grant(&cached).ok_or_else(|| self.login_required("no refresh token cached"))?;
-        let outcome = self
-            .authenticator(use_lambda_proxy)?
-            .refresh(&grant, known_identity(&cached).as_ref())
+        let mut authenticator = self.authenticator(use_lambda_proxy)?;
+        // The role the login chose, not the one a login would offer now.
+        if cached.role_arn.is_some() {
+            authenticator = authenticator.with_role(cached.role_arn.clone());
+        }
+        let user = authenticator
+            .refresh_user(&grant)
             .await
-            .map_err(|e| match e {
-                PipelineError::UserPool(UserPoolError::RefreshTokenRejected) => self
-                    .login_required("the refresh token has expired or was revoked")
-                    .into(),
-                other => BrokerError::from(other),
-            })?;
-        let fresh = self.store_outcome(lock, outcome)?;
+            .map_err(|e| self.refresh_failed(e))?;
+        // A rotated refresh token is the only live one from now on: stored at once, so that an
+        // identity pool or network failure in the next stage cannot lose it.
+        let rotated = self.keep_rotated(lock, &cached, &grant, &user)?;
+        let outcome = authenticator
+            .finish(user, known_identity(&cached).as_ref())
+            .await
+            .map_err(|e| self.refresh_failed(e))?;
+        let fresh = self.store_outcome(lock, outcome, Some(&cached), Some(rotated), None)?;
         let credentials = fresh
             .session
             .credentials
@@ -326,24 +442,105 @@ impl Broker {
         prompter: &dyn Prompter,
         use_lambda_proxy: bool,
     ) -> Result<Fresh, BrokerError> {
-        let lock = self.lock_async().await?;
-        let known = self.cached_session()?.as_ref().and_then(known_identity);
-        let outcome = self
-            .authenticator(use_lambda_proxy)?
-            .login(request, prompter, known.as_ref())
-            .await?;
-        self.store_outcome(&lock, outcome)
+        self.login_as(request, prompter, use_lambda_proxy, None)
+            .await
     }
 
-    fn store_outcome(&self, lock: &SessionLock, outcome: Outcome) -> Result<Fresh, BrokerError> {
+    /// [`Self::login`] asking for `role` (an ARN, or the name of one of the user's roles) in
+    /// place of the profile's `role_arn`. A role the ID token does not name is refused before
+    /// the identity pool is called ([`PipelineError::Role`]).
+    pub async fn login_as(
+        &self,
+        request: &LoginRequest,
+        prompter: &dyn Prompter,
+        use_lambda_proxy: bool,
+        role: Option<&str>,
+    ) -> Result<Fresh, BrokerError> {
+        let lock = self.lock_async().await?;
+        let previous = self.cached_session()?;
+        let known = previous.as_ref().and_then(known_identity);
+        // This machine's device for this user, if it confirmed one: presented and proven.
+        let mut request = request.clone();
+        if request.device.is_none() {
+            request.device = previous
+                .as_ref()
+                .and_then(|p| device::known_device(p, &request.username));
+        }
+        let mut authenticator = self.authenticator(use_lambda_proxy)?;
+        if let Some(role) = role {
+            authenticator = authenticator.with_role(Some(role.to_owned()));
+        }
+        let outcome = match authenticator
+            .login(&request, prompter, known.as_ref())
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(e @ PipelineError::UserPool(UserPoolError::DeviceRejected { .. })) => {
+                if let Some(previous) = &previous {
+                    self.forget_device_here(&lock, previous)?;
+                }
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        self.store_outcome(
+            &lock,
+            outcome,
+            previous.as_ref(),
+            None,
+            Some(&request.username),
+        )
+    }
+
+    /// Stores `user`'s refresh token and device key in `cached` if the refresh changed them
+    /// (rotation). The credentials stay the cached ones until the pipeline finishes. Returns
+    /// whether the refresh token was rotated.
+    fn keep_rotated(
+        &self,
+        lock: &SessionLock,
+        cached: &Session,
+        grant: &RefreshGrant,
+        user: &crate::userpool::UserPoolSession,
+    ) -> Result<bool, BrokerError> {
+        use secrecy::ExposeSecret;
+        let rotated = user
+            .tokens
+            .refresh_token
+            .as_ref()
+            .is_some_and(|t| t.expose_secret() != grant.refresh_token.expose_secret());
+        if !rotated && user.device_key == cached.device_key {
+            return Ok(false);
+        }
+        let mut session = cached.clone();
+        session.refresh_token = user.tokens.refresh_token.clone();
+        session.device_key = user.device_key.clone();
+        session.refresh_rotates = Some(rotated);
+        session.updated_at = self.clock.now();
+        self.store.save(lock, &session)?;
+        Ok(rotated)
+    }
+
+    /// Stores what a login or refresh produced. `previous` (the cached session of this pool and
+    /// client) lends what the outcome does not know: how the login was done, whether refreshes
+    /// rotate (`rotated`, from this refresh, wins), and after a refresh the device.
+    /// `login_name` is the name a login was typed with (`None` for a refresh).
+    fn store_outcome(
+        &self,
+        lock: &SessionLock,
+        outcome: Outcome,
+        previous: Option<&Session>,
+        rotated: Option<bool>,
+        login_name: Option<&str>,
+    ) -> Result<Fresh, BrokerError> {
         let Outcome {
             user,
             identity_id,
             credentials,
             source,
+            role_arn,
             upgrade_failure,
         } = outcome;
-        let session = Session {
+        let mut session = Session {
             profile: self.profile().to_owned(),
             user_pool_id: self.settings.require_user_pool_id()?.to_owned(),
             client_id: self.settings.require_client_id()?.to_owned(),
@@ -351,12 +548,33 @@ impl Broker {
             user_sub: user.sub,
             refresh_token: user.tokens.refresh_token.clone(),
             device_key: user.device_key,
+            device_group_key: None,
+            device_password: None,
+            device_remembered: None,
+            device_name: None,
+            device_login_name: None,
             identity_id: Some(identity_id),
             credentials: Some(credentials),
             source: Some(source),
             tokens_expire_at: Some(user.tokens.expires_at),
+            id_token: Some(user.tokens.id_token.clone()),
+            access_token: Some(user.tokens.access_token.clone()),
+            role_arn,
+            signed_in_with: user
+                .signed_in_with
+                .or_else(|| previous.and_then(|p| p.signed_in_with.clone())),
+            refresh_rotates: rotated.or_else(|| previous.and_then(|p| p.refresh_rotates)),
             updated_at: self.clock.now(),
         };
+        match (login_name, user.device, previous) {
+            // A login: the device it confirmed or proved, for the name it was typed with.
+            (Some(name), Some(d), _) => device::set(&mut session, d, name),
+            // A refresh keeps the device it was made with.
+            (None, _, Some(previous)) if previous.device_key == session.device_key => {
+                device::copy(&mut session, previous);
+            }
+            _ => {}
+        }
         self.store.save(lock, &session)?;
         Ok(Fresh {
             session,
@@ -432,12 +650,19 @@ pub struct LogoutReport {
     pub revoked: Result<bool, String>,
     pub cache_removed: bool,
     pub aws_files_changed: bool,
+    /// With `forget_device`: `Ok(Some(key))` the pool forgot the device, `Ok(None)` there was
+    /// none, `Err` why the pool could not be told (it is forgotten here anyway).
+    pub device_forgotten: Result<Option<String>, String>,
+    /// Without `forget_device`: the device kept in the session store for the next login.
+    pub device_kept: Option<String>,
 }
 
 impl Broker {
     /// Revokes the refresh token (RevokeToken), then removes the cached session and what
-    /// cogauth wrote for the profile in the AWS files.
-    pub async fn logout(&self) -> Result<LogoutReport, BrokerError> {
+    /// cogauth wrote for the profile in the AWS files. This machine's remembered device stays
+    /// in the session store for the next login, unless `forget_device`: then the pool forgets
+    /// it (ForgetDevice) and so does the store.
+    pub async fn logout(&self, forget_device: bool) -> Result<LogoutReport, BrokerError> {
         let lock = self.lock_async().await?;
         let session = match self.store.load(self.profile()) {
             Ok(session) => session,
@@ -446,26 +671,49 @@ impl Broker {
             Err(CacheError::Corrupt { .. }) => None,
             Err(e) => return Err(e.into()),
         };
-        let revoked = match &session {
-            Some(s) => match &s.refresh_token {
-                Some(token) => self.revoke(s, token).await.map(|()| true),
-                None => Ok(false),
-            },
-            None => Ok(false),
+        let mut refresh_token = session.as_ref().and_then(|s| s.refresh_token.clone());
+        let device_forgotten = match (&session, forget_device) {
+            (Some(s), true) if s.device_key.is_some() => {
+                match self.forget_device_at_pool(&lock, s).await {
+                    // Forgetting it took a refresh: a rotated token is the one to revoke.
+                    Ok(rotated) => {
+                        refresh_token = rotated.or(refresh_token);
+                        Ok(s.device_key.clone())
+                    }
+                    Err(why) => Err(why),
+                }
+            }
+            _ => Ok(None),
         };
-        let cache_removed = self.store.delete(&lock)?;
+        let revoked = match (&session, &refresh_token) {
+            (Some(s), Some(token)) => self.revoke(s, token).await.map(|()| true),
+            _ => Ok(false),
+        };
+        let kept = session
+            .as_ref()
+            .filter(|_| !forget_device)
+            .and_then(|s| self.keep_only_device(&lock, s).transpose())
+            .transpose()?;
+        let cache_removed = match &kept {
+            Some(_) => session
+                .as_ref()
+                .is_some_and(|s| s.refresh_token.is_some() || s.credentials.is_some()),
+            None => self.store.delete(&lock)?,
+        };
         let aws_files_changed =
             AwsFiles::from_env(self.env.as_ref())?.remove_profile(self.profile())?;
         Ok(LogoutReport {
             revoked,
             cache_removed,
             aws_files_changed,
+            device_forgotten,
+            device_kept: kept,
         })
     }
 
-    async fn revoke(&self, session: &Session, token: &secrecy::SecretString) -> Result<(), String> {
-        use secrecy::ExposeSecret;
-        let region = crate::config::ids::region_of_user_pool(&session.user_pool_id)
+    /// The region of `session`'s user pool.
+    fn region_of(&self, session: &Session) -> Result<String, String> {
+        crate::config::ids::region_of_user_pool(&session.user_pool_id)
             .map(str::to_owned)
             .or_else(|| self.settings.region.as_ref().map(|r| r.value.clone()))
             .ok_or_else(|| {
@@ -473,7 +721,12 @@ impl Broker {
                     "cannot tell the region of user pool `{}`",
                     session.user_pool_id
                 )
-            })?;
+            })
+    }
+
+    async fn revoke(&self, session: &Session, token: &secrecy::SecretString) -> Result<(), String> {
+        use secrecy::ExposeSecret;
+        let region = self.region_of(session)?;
         // The secret belongs to the configured client; a session of another client has none.
         let secret = self
             .settings
@@ -499,5 +752,6 @@ impl Broker {
     }
 }
 
+mod device;
 #[cfg(test)]
 mod tests;

@@ -93,10 +93,21 @@ pub mod vars {
     pub const AWS_ENDPOINT_URL_LAMBDA: &str = "AWS_ENDPOINT_URL_LAMBDA";
     /// Endpoint for IAM only.
     pub const AWS_ENDPOINT_URL_IAM: &str = "AWS_ENDPOINT_URL_IAM";
+    /// Endpoint for Secrets Manager only (cogadmin's proxy key).
+    pub const AWS_ENDPOINT_URL_SECRETS_MANAGER: &str = "AWS_ENDPOINT_URL_SECRETS_MANAGER";
     /// Turns off endpoint overrides from the environment, as the AWS SDKs do.
     pub const AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: &str = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
     /// Set by `cogauth exec` in the child's environment, to refuse nesting.
     pub const COGAUTH_EXEC_PROFILE: &str = "COGAUTH_EXEC_PROFILE";
     /// The longest one AWS call may take, retries included, in whole seconds (default 60).
     pub const COGAUTH_AWS_TIMEOUT: &str = "COGAUTH_AWS_TIMEOUT";
+    /// Replaces the AWS federation endpoint of `cogauth console` (both the sign-in token and
+    /// the login URL), e.g. for a test's fake endpoint; https, or http to loopback only.
+    pub const COGAUTH_FEDERATION_ENDPOINT: &str = "COGAUTH_FEDERATION_ENDPOINT";
+    /// How long browser sign-in waits for the browser to come back, in whole seconds (default
+    /// 300, at most 3600).
+    pub const COGAUTH_CALLBACK_TIMEOUT: &str = "COGAUTH_CALLBACK_TIMEOUT";
+    /// The web browser for browser sign-in: commands separated by `:`, each with `%s` where the
+    /// URL goes (else the URL is appended); unset, the platform's opener (read by the CLI).
+    pub const BROWSER: &str = "BROWSER";
 }

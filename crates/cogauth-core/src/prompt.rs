@@ -25,6 +25,18 @@ impl From<std::io::Error> for PromptError {
     }
 }
 
+/// Where browser sign-in finds the user's web browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BrowserAccess {
+    /// On this machine: the sign-in page is opened here, and the browser comes back to a
+    /// loopback listener.
+    #[default]
+    Local,
+    /// Elsewhere (`--no-browser`, over SSH): the URL is shown, and the address the browser
+    /// ends at is pasted back through [`Prompter::ask`].
+    Remote,
+}
+
 /// Asks the user for input and shows them information.
 pub trait Prompter: Send + Sync {
     /// A visible answer (a username, an MFA code, an attribute value).
@@ -44,6 +56,16 @@ pub trait Prompter: Send + Sync {
     /// in a CI log. The default says yes.
     fn is_interactive(&self) -> bool {
         true
+    }
+    /// Where the user's web browser is, for browser sign-in (default: this machine).
+    fn browser_access(&self) -> BrowserAccess {
+        BrowserAccess::Local
+    }
+    /// Opens `url` in the user's web browser and returns without waiting for it. `Err` says
+    /// why it could not; the URL is then shown for the user to open. The default opens none.
+    fn open_browser(&self, url: &str) -> Result<(), String> {
+        let _ = url;
+        Err("this program opens no browser".to_owned())
     }
 }
 

@@ -235,12 +235,22 @@ fn session(version: u64) -> Session {
         user_sub: None,
         refresh_token: Some(format!("refresh-{version}").into()),
         device_key: None,
+        device_group_key: None,
+        device_password: None,
+        device_remembered: None,
+        device_name: None,
+        device_login_name: None,
         identity_id: Some(format!("us-east-1:{version}")),
         credentials: Some(credentials(version)),
         source: Some(CredentialSource::IdentityPool),
         tokens_expire_at: Some(
             DateTime::from_timestamp(1_900_000_000 + version as i64, 0).unwrap(),
         ),
+        id_token: None,
+        access_token: None,
+        role_arn: None,
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: DateTime::from_timestamp(1_900_000_000 + version as i64, 0).unwrap(),
     }
 }

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use cogauth_ids::{ClientId, IdKind, RoleArn, UserPoolId};
 use secrecy::SecretString;
 
 /// The longest session STS grants for a role (12 hours).
@@ -56,14 +57,12 @@ pub mod vars {
 /// The resolved configuration.
 #[derive(Clone)]
 pub struct Config {
-    pub user_pool_id: String,
-    /// The user pool's region, from the prefix of its id.
-    pub pool_region: String,
+    pub user_pool_id: UserPoolId,
     /// The region STS is called in.
     pub sts_region: String,
-    pub client_ids: Vec<String>,
-    pub default_role_arn: String,
-    pub allowed_role_arns: Vec<String>,
+    pub client_ids: Vec<ClientId>,
+    pub default_role_arn: RoleArn,
+    pub allowed_role_arns: Vec<RoleArn>,
     pub max_duration_seconds: i32,
     /// Where the IAM user's access key comes from.
     pub iam_key: IamKeyConfig,
@@ -155,41 +154,39 @@ impl Config {
         };
         let require = |name: &'static str| get(name).ok_or(ConfigError::Missing(name));
 
-        let user_pool_id = require(vars::USER_POOL_ID)?;
-        let pool_region = pool_region(&user_pool_id).ok_or_else(|| ConfigError::Invalid {
-            name: vars::USER_POOL_ID,
-            value: user_pool_id.clone(),
-            expected: "a user pool id such as `us-east-1_AbC123`",
-        })?;
+        // The ids follow the same rules as in cogauth and cogadmin (`cogauth-ids`).
+        let invalid = |name: &'static str, e: cogauth_ids::IdError| ConfigError::Invalid {
+            name,
+            value: e.value,
+            expected: e.kind.expected(),
+        };
+        let user_pool_id = UserPoolId::parse(&require(vars::USER_POOL_ID)?)
+            .map_err(|e| invalid(vars::USER_POOL_ID, e))?;
 
-        let client_ids = split_list(&require(vars::CLIENT_IDS)?);
-        if client_ids.is_empty() || !client_ids.iter().all(|c| is_client_id(c)) {
+        let client_ids = split_list(&require(vars::CLIENT_IDS)?)
+            .into_iter()
+            .map(ClientId::try_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(vars::CLIENT_IDS, e))?;
+        if client_ids.is_empty() {
             return Err(ConfigError::Invalid {
                 name: vars::CLIENT_IDS,
                 value: get(vars::CLIENT_IDS).unwrap_or_default(),
-                expected: "comma-separated app client ids (letters and digits)",
+                expected: IdKind::ClientId.expected(),
             });
         }
 
-        let default_role_arn = require(vars::DEFAULT_ROLE_ARN)?;
-        if !is_role_arn(&default_role_arn) {
-            return Err(ConfigError::Invalid {
-                name: vars::DEFAULT_ROLE_ARN,
-                value: default_role_arn,
-                expected: "an IAM role ARN such as `arn:aws:iam::123456789012:role/Name`",
-            });
-        }
+        let default_role_arn = RoleArn::try_from(require(vars::DEFAULT_ROLE_ARN)?)
+            .map_err(|e| invalid(vars::DEFAULT_ROLE_ARN, e))?;
 
         let allowed_role_arns = get(vars::ALLOWED_ROLE_ARNS)
             .map(|v| split_list(&v))
-            .unwrap_or_default();
-        if let Some(bad) = allowed_role_arns.iter().find(|a| !is_role_arn(a)) {
-            return Err(ConfigError::Invalid {
-                name: vars::ALLOWED_ROLE_ARNS,
-                value: bad.clone(),
-                expected: "comma-separated IAM role ARNs",
-            });
-        }
+            .unwrap_or_default()
+            .into_iter()
+            .map(RoleArn::try_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(vars::ALLOWED_ROLE_ARNS, e))?;
+        let pool_region = user_pool_id.region().to_owned();
 
         let max_duration_seconds = match get(vars::MAX_DURATION_SECONDS) {
             None => STS_MAX_DURATION_SECONDS,
@@ -224,7 +221,7 @@ impl Config {
             })?,
         };
 
-        let issuer = issuer(&pool_region, &user_pool_id);
+        let issuer = user_pool_id.issuer();
         let jwks_url = match get(vars::COGAUTH_JWKS_URL) {
             Some(url) => {
                 check_endpoint_url(&url).map_err(|expected| ConfigError::Invalid {
@@ -263,7 +260,6 @@ impl Config {
 
         Ok(Self {
             user_pool_id,
-            pool_region,
             sts_region,
             client_ids,
             default_role_arn,
@@ -279,12 +275,13 @@ impl Config {
 
     /// The `iss` claim the pool's tokens carry.
     pub fn issuer(&self) -> String {
-        issuer(&self.pool_region, &self.user_pool_id)
+        self.user_pool_id.issuer()
     }
-}
 
-fn issuer(region: &str, user_pool_id: &str) -> String {
-    format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}")
+    /// The app client ids, as the token verifier compares them with `aud` and `client_id`.
+    pub fn client_id_strings(&self) -> Vec<String> {
+        self.client_ids.iter().map(ToString::to_string).collect()
+    }
 }
 
 /// The IAM user's key: the secret when `IAM_USER_SECRET_ARN` is set (it wins over the old
@@ -351,7 +348,7 @@ fn secret_arn_region(arn: &str) -> Option<String> {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/_+=.@-".contains(&b));
-    (is_region(region) && is_account(account) && name_ok).then(|| region.to_owned())
+    (cogauth_ids::is_region(region) && is_account(account) && name_ok).then(|| region.to_owned())
 }
 
 /// The six fields of an ARN, `arn:<partition>:<service>:<region>:<account>:<resource>` (the
@@ -367,14 +364,6 @@ fn arn_fields(arn: &str) -> Option<[&str; 6]> {
         parts.next()?,
     ];
     (fields[0] == "arn" && fields[1].starts_with("aws")).then_some(fields)
-}
-
-/// `us-east-1`: lower-case letters, digits and dashes.
-fn is_region(region: &str) -> bool {
-    !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Twelve digits.
@@ -424,31 +413,6 @@ fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
-/// `us-east-1_AbC123` -> `us-east-1`.
-fn pool_region(user_pool_id: &str) -> Option<String> {
-    let (region, rest) = user_pool_id.split_once('_')?;
-    let rest_ok = !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric());
-    (is_region(region) && rest_ok).then(|| region.to_owned())
-}
-
-fn is_client_id(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// `arn:<partition>:iam::<12 digits>:role/<path/name>`.
-pub fn is_role_arn(arn: &str) -> bool {
-    let Some([_, _, "iam", "", account, resource]) = arn_fields(arn) else {
-        return false;
-    };
-    let name = resource.strip_prefix("role/").unwrap_or_default();
-    is_account(account)
-        && !name.is_empty()
-        && name.len() <= 512
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-/".contains(&b))
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -492,7 +456,7 @@ mod tests {
     #[test]
     fn minimal_configuration_gets_defaults() {
         let c = with(&[]).unwrap();
-        assert_eq!(c.pool_region, "eu-west-1");
+        assert_eq!(c.user_pool_id.region(), "eu-west-1");
         assert_eq!(c.sts_region, "eu-west-1");
         assert_eq!(c.client_ids, ["client1", "client2"]);
         assert_eq!(c.max_duration_seconds, 43_200);
@@ -736,14 +700,39 @@ mod tests {
         }
     }
 
+    /// The proxy and the CLIs share one set of id rules (`cogauth-ids`): the proxy used to
+    /// refuse the client ids with `_` or `+` that Cognito issues and cogauth accepts.
     #[test]
-    fn role_arns() {
-        assert!(is_role_arn("arn:aws:iam::123456789012:role/Name"));
-        assert!(is_role_arn(
-            "arn:aws-cn:iam::123456789012:role/path/Na+me=,.@_-"
-        ));
-        assert!(!is_role_arn("arn:aws:iam::123456789012:role/"));
-        assert!(!is_role_arn("arn:aws:sts::123456789012:role/x"));
-        assert!(!is_role_arn("arn:aws:iam::123456789012:role/a b"));
+    fn ids_follow_the_same_rules_as_cogauth() {
+        let c = with(&[
+            ("CLIENT_IDS", "abc_def,a+b"),
+            (
+                "ALLOWED_ROLE_ARNS",
+                "arn:aws-cn:iam::123456789012:role/path/Na+me=.@_-",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.client_ids, ["abc_def", "a+b"]);
+        assert_eq!(c.allowed_role_arns[0].name(), "Na+me=.@_-");
+        for bad in [
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:sts::123456789012:role/x",
+            "arn:aws:iam::123456789012:role/a b",
+        ] {
+            match with(&[("DEFAULT_ROLE_ARN", bad)]) {
+                Err(ConfigError::Invalid {
+                    name,
+                    value,
+                    expected,
+                }) => {
+                    assert_eq!((name, value.as_str()), ("DEFAULT_ROLE_ARN", bad));
+                    assert!(
+                        expected.starts_with("arn:aws:iam::<12-digit account>"),
+                        "{expected}"
+                    );
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 }

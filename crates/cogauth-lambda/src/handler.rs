@@ -141,7 +141,7 @@ pub async fn handle(event: &Value, deps: &Deps) -> Response {
 
     let role_arn = match request.role_arn.as_deref() {
         None => config.default_role_arn.as_str(),
-        Some(arn) if arn == config.default_role_arn => arn,
+        Some(arn) if config.default_role_arn == arn => arn,
         Some(arn) if config.allowed_role_arns.iter().any(|a| a == arn) => arn,
         Some(arn) => {
             tracing::warn!(

@@ -98,7 +98,7 @@ impl Deps {
         let jwks = verify::HttpJwks::new(config.jwks_url.clone())?;
         let clock: Arc<dyn clock::Clock> = Arc::new(clock::SystemClock);
         let verifier = verify::Verifier::new(
-            verify::VerifierSettings::new(config.issuer(), config.client_ids.clone()),
+            verify::VerifierSettings::new(config.issuer(), config.client_id_strings()),
             Arc::new(jwks),
             clock,
         );

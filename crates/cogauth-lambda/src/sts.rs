@@ -126,9 +126,10 @@ pub enum StsError {
         code: String,
         fix: &'static str,
     },
-    /// The key could not be read again after STS rejected it.
+    /// The key could not be read again after STS rejected it. The cause is part of the
+    /// message, not a `source`: a chain printed whole would show it twice.
     #[error("STS rejected the proxy's IAM access key, and reading it again failed: {0}")]
-    Key(#[from] KeyError),
+    Key(KeyError),
     /// STS could not be reached or answered unexpectedly.
     #[error("AssumeRole of `{role_arn}` failed: {detail}")]
     Failed { role_arn: String, detail: String },
@@ -346,7 +347,7 @@ impl RoleAssumer for StsRoleAssumer {
             code,
             fix: self.keys.fix_for_rejected_key(),
         };
-        let Some(renewed) = self.reload(&signer).await? else {
+        let Some(renewed) = self.reload(&signer).await.map_err(StsError::Key)? else {
             return Err(rejected(&signer.key.access_key_id, code));
         };
         match attempt(&renewed.client, request).await {

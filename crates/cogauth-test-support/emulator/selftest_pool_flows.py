@@ -475,6 +475,20 @@ def test_rotation(w):
         == {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0},
         f"DescribeUserPoolClient: {described.get('RefreshTokenRotation')}",
     )
+    # An update that leaves RefreshTokenRotation out sets it to its default, off, as on AWS.
+    forgetful = w.client(
+        pool_id, flows, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 5}
+    )
+    w.idp.update_user_pool_client(
+        UserPoolId=pool_id, ClientId=forgetful["ClientId"], ExplicitAuthFlows=flows
+    )
+    reset = w.idp.describe_user_pool_client(UserPoolId=pool_id, ClientId=forgetful["ClientId"])[
+        "UserPoolClient"
+    ].get("RefreshTokenRotation")
+    check(
+        (reset or {}).get("Feature", "DISABLED") == "DISABLED",
+        f"an update without RefreshTokenRotation turns rotation off: {reset}",
+    )
     graceful = w.client(
         pool_id, flows, RefreshTokenRotation={"Feature": "ENABLED", "RetryGracePeriodSeconds": 1}
     )

@@ -38,6 +38,17 @@ pub struct PoolOptions {
     /// Require software-token MFA for every user.
     pub mfa_required: bool,
     pub allow_classic_flow: bool,
+    /// Refresh-token rotation on the app client, with this retry grace period in seconds
+    /// (0-60). The client then leaves out ALLOW_REFRESH_TOKEN_AUTH, as Cognito requires.
+    pub refresh_rotation_grace: Option<i32>,
+    /// Choice-based sign-in: the pool's `AllowedFirstAuthFactors` (`PASSWORD`, `EMAIL_OTP`,
+    /// `SMS_OTP`, `WEB_AUTHN`), and ALLOW_USER_AUTH on the client.
+    pub first_auth_factors: Option<Vec<&'static str>>,
+    /// Custom auth: the ARNs of the DefineAuthChallenge, CreateAuthChallenge and
+    /// VerifyAuthChallengeResponse triggers, and ALLOW_CUSTOM_AUTH on the client.
+    pub custom_auth_triggers: Option<[String; 3]>,
+    /// Device tracking: `ChallengeRequiredOnNewDevice`, `DeviceOnlyRememberedOnUserPrompt`.
+    pub device_tracking: Option<(bool, bool)>,
 }
 
 pub async fn idp_client() -> idp::Client {
@@ -52,13 +63,42 @@ pub async fn iam_client() -> aws_sdk_iam::Client {
     aws_sdk_iam::Client::new(&emulator().sdk_config().await)
 }
 
-/// A user pool with an app client (SRP, password and refresh flows), an identity pool linked
-/// to it, and an authenticated role attached to the identity pool.
+/// A user pool with an app client (SRP, password and refresh flows, and those the options
+/// need), an identity pool linked to it, and an authenticated role attached to the identity
+/// pool.
 pub async fn create_pool(opts: PoolOptions) -> Pool {
     let idp = idp_client().await;
     let mut create = idp.create_user_pool().pool_name(unique("pool"));
     if opts.mfa_required {
         create = create.mfa_configuration(UserPoolMfaType::On);
+    }
+    if let Some(factors) = &opts.first_auth_factors {
+        let mut policy = idp::types::SignInPolicyType::builder();
+        for factor in factors {
+            policy = policy.allowed_first_auth_factors(idp::types::AuthFactorType::from(*factor));
+        }
+        create = create.policies(
+            idp::types::UserPoolPolicyType::builder()
+                .sign_in_policy(policy.build())
+                .build(),
+        );
+    }
+    if let Some([define, create_challenge, verify]) = &opts.custom_auth_triggers {
+        create = create.lambda_config(
+            idp::types::LambdaConfigType::builder()
+                .define_auth_challenge(define)
+                .create_auth_challenge(create_challenge)
+                .verify_auth_challenge_response(verify)
+                .build(),
+        );
+    }
+    if let Some((challenge_required, on_prompt)) = opts.device_tracking {
+        create = create.device_configuration(
+            idp::types::DeviceConfigurationType::builder()
+                .challenge_required_on_new_device(challenge_required)
+                .device_only_remembered_on_user_prompt(on_prompt)
+                .build(),
+        );
     }
     let pool = create.send().await.expect("CreateUserPool");
     let user_pool_id = pool
@@ -79,17 +119,33 @@ pub async fn create_pool(opts: PoolOptions) -> Pool {
             .await
             .expect("SetUserPoolMfaConfig");
     }
-    let client = idp
+    let mut client = idp
         .create_user_pool_client()
         .user_pool_id(&user_pool_id)
         .client_name(unique("client"))
         .generate_secret(opts.with_client_secret)
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserSrpAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
-        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-        .send()
-        .await
-        .expect("CreateUserPoolClient");
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth);
+    match opts.refresh_rotation_grace {
+        // Cognito refuses rotation on a client that allows REFRESH_TOKEN_AUTH.
+        Some(grace) => {
+            client = client.refresh_token_rotation(
+                idp::types::RefreshTokenRotationType::builder()
+                    .feature(idp::types::FeatureType::Enabled)
+                    .retry_grace_period_seconds(grace)
+                    .build()
+                    .expect("RefreshTokenRotation"),
+            );
+        }
+        None => client = client.explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth),
+    }
+    if opts.first_auth_factors.is_some() {
+        client = client.explicit_auth_flows(ExplicitAuthFlowsType::AllowUserAuth);
+    }
+    if opts.custom_auth_triggers.is_some() {
+        client = client.explicit_auth_flows(ExplicitAuthFlowsType::AllowCustomAuth);
+    }
+    let client = client.send().await.expect("CreateUserPoolClient");
     let client = client.user_pool_client().expect("client");
     let client_id = client.client_id().expect("client id").to_owned();
     let client_secret = client.client_secret().map(str::to_owned);
@@ -168,14 +224,32 @@ pub async fn create_authenticated_role(identity_pool_id: &str) -> String {
 
 /// A confirmed user with a permanent password.
 pub async fn create_user(pool: &Pool, username: &str, password: &str) {
+    create_user_with_attributes(pool, username, password, &[]).await;
+}
+
+/// [`create_user`] with attributes, e.g. `("email", "a@example.com")` for email one-time codes.
+pub async fn create_user_with_attributes(
+    pool: &Pool,
+    username: &str,
+    password: &str,
+    attributes: &[(&str, &str)],
+) {
     let idp = idp_client().await;
-    idp.admin_create_user()
+    let mut create = idp
+        .admin_create_user()
         .user_pool_id(&pool.user_pool_id)
         .username(username)
-        .message_action(idp::types::MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("AdminCreateUser");
+        .message_action(idp::types::MessageActionType::Suppress);
+    for (name, value) in attributes {
+        create = create.user_attributes(
+            idp::types::AttributeType::builder()
+                .name(*name)
+                .value(*value)
+                .build()
+                .expect("attribute"),
+        );
+    }
+    create.send().await.expect("AdminCreateUser");
     idp.admin_set_user_password()
         .user_pool_id(&pool.user_pool_id)
         .username(username)
@@ -212,6 +286,14 @@ const EMPTY_ZIP: &[u8] = &[
 /// returns what [`crate::Emulator::queue_lambda_result`] queued). Returns its name.
 pub async fn create_lambda_function(name: &str) -> String {
     create_lambda_function_with_env(name, &[]).await
+}
+
+/// The ARN of the function `name` on the emulator.
+pub fn lambda_arn(name: &str) -> String {
+    format!(
+        "arn:aws:lambda:{}:{ACCOUNT_ID}:function:{name}",
+        crate::REGION
+    )
 }
 
 /// [`create_lambda_function`] with environment variables (e.g. `COGAUTH_TEST_FORWARD_URL`,
@@ -301,4 +383,95 @@ pub async fn enable_software_token(pool: &Pool, user: &str, password: &str) {
         .send()
         .await
         .expect("AdminSetUserMFAPreference");
+}
+
+/// An IAM role named `<prefix>-<unique>` that trusts the identity pool as a group role must
+/// (aud = the pool, amr = authenticated). Returns its ARN.
+pub async fn create_group_role(identity_pool_id: &str, prefix: &str) -> String {
+    let trust = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": identity_pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}
+            }
+        }]
+    });
+    let name = unique(prefix);
+    iam_client()
+        .await
+        .create_role()
+        .role_name(&name)
+        .assume_role_policy_document(trust.to_string())
+        .max_session_duration(43200)
+        .send()
+        .await
+        .expect("CreateRole for a group");
+    format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")
+}
+
+/// A user-pool group with a role and a precedence (lower wins `cognito:preferred_role`).
+pub async fn create_group(pool: &Pool, group: &str, role_arn: &str, precedence: Option<i32>) {
+    idp_client()
+        .await
+        .create_group()
+        .user_pool_id(&pool.user_pool_id)
+        .group_name(group)
+        .role_arn(role_arn)
+        .set_precedence(precedence)
+        .send()
+        .await
+        .expect("CreateGroup");
+}
+
+pub async fn add_user_to_group(pool: &Pool, user: &str, group: &str) {
+    idp_client()
+        .await
+        .admin_add_user_to_group()
+        .user_pool_id(&pool.user_pool_id)
+        .username(user)
+        .group_name(group)
+        .send()
+        .await
+        .expect("AdminAddUserToGroup");
+}
+
+pub async fn remove_user_from_group(pool: &Pool, user: &str, group: &str) {
+    idp_client()
+        .await
+        .admin_remove_user_from_group()
+        .user_pool_id(&pool.user_pool_id)
+        .username(user)
+        .group_name(group)
+        .send()
+        .await
+        .expect("AdminRemoveUserFromGroup");
+}
+
+/// Token-based role mapping for the pool's user pool and client, with `ambiguous`
+/// (`AuthenticatedRole` or `Deny`) when the token decides no role.
+pub async fn set_token_role_mapping(pool: &Pool, ambiguous: &str) {
+    let key = format!(
+        "cognito-idp.{}.amazonaws.com/{}:{}",
+        crate::REGION,
+        pool.user_pool_id,
+        pool.client_id
+    );
+    let mapping = identity::types::RoleMapping::builder()
+        .r#type(identity::types::RoleMappingType::Token)
+        .ambiguous_role_resolution(ambiguous.into())
+        .build()
+        .expect("a role mapping");
+    identity_client()
+        .await
+        .set_identity_pool_roles()
+        .identity_pool_id(&pool.identity_pool_id)
+        .roles("authenticated", &pool.role_arn)
+        .role_mappings(key, mapping)
+        .send()
+        .await
+        .expect("SetIdentityPoolRoles with a token role mapping");
 }

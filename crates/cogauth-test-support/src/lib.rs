@@ -4,7 +4,8 @@
 //!   (set by `cargo xtask test`), or one this process installs and starts itself. When neither
 //!   works the calling test **fails** with instructions; it never passes or skips.
 //! - [`harness`] installs the pinned emulator into a venv under `target/` and starts it.
-//! - [`fixtures`] creates user pools, clients, users and identity pools on the emulator.
+//! - [`fixtures`] creates user pools, clients, users and identity pools on the emulator;
+//!   [`managed_login`] the same served as managed login, and the browser drivers.
 //! - [`TestHome`] is a temporary HOME for driving the real binaries as a user would.
 //! - [`imds`] is an instance metadata service that refuses, for tests without credentials.
 
@@ -12,6 +13,7 @@ pub mod fixtures;
 pub mod harness;
 mod home;
 pub mod imds;
+pub mod managed_login;
 pub mod totp;
 
 use std::path::PathBuf;
@@ -143,6 +145,75 @@ impl Emulator {
             .filter(|c| c["client_id"] == client_id && c["auth_flow"] == auth_flow)
             .filter_map(|c| c["count"].as_u64())
             .sum()
+    }
+
+    /// How many GetTokensFromRefreshToken calls the app client `client_id` has made (counted at
+    /// the server, refused ones included).
+    pub fn get_tokens_calls(&self, client_id: &str) -> u64 {
+        let calls = self.get_json("/cogauth-test/calls");
+        calls["GetTokensFromRefreshToken"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["client_id"] == client_id)
+            .filter_map(|c| c["count"].as_u64())
+            .sum()
+    }
+
+    /// The one-time codes the emulator "sent" to `username` of `user_pool_id` (EMAIL_OTP,
+    /// SMS_OTP), oldest first.
+    pub fn one_time_codes(&self, user_pool_id: &str, username: &str) -> Vec<String> {
+        let path = format!("/cogauth-test/codes?user_pool_id={user_pool_id}&username={username}");
+        self.get_json(&path)["codes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["code"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Makes GetTokensFromRefreshToken answer `UnknownOperationException` for `client_id`, as
+    /// an endpoint without the operation does (`offered = false`), or serves it again.
+    pub fn offer_get_tokens(&self, client_id: &str, offered: bool) {
+        let url = format!("{}/cogauth-test/unoffered", self.endpoint);
+        let body = serde_json::json!({"client_id": client_id, "offered": offered});
+        off_runtime(move || {
+            reqwest::blocking::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .and_then(|r| r.error_for_status())
+                .map(|_| ())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("switch GetTokensFromRefreshToken");
+    }
+
+    /// Registers a placeholder passkey for `username`, so that the pool offers it WEB_AUTHN.
+    pub fn register_passkey(&self, user_pool_id: &str, username: &str) {
+        let url = format!("{}/cogauth-test/passkeys", self.endpoint);
+        let body = serde_json::json!({"user_pool_id": user_pool_id, "username": username});
+        off_runtime(move || {
+            reqwest::blocking::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .and_then(|r| r.error_for_status())
+                .map(|_| ())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("register a passkey");
+    }
+
+    fn get_json(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}{path}", self.endpoint);
+        off_runtime(move || {
+            reqwest::blocking::get(&url)
+                .and_then(|r| r.error_for_status())
+                .and_then(|r| r.json())
+                .map_err(|e| format!("{url}: {e}"))
+        })
+        .expect("read a test route of the emulator")
     }
 
     /// The pinned AWS CLI installed beside the emulator.

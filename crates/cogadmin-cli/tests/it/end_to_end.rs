@@ -36,7 +36,7 @@ fn written_profile(admin: &Admin, name: &str) -> Profile {
 }
 
 /// The real `cogauth` binary, built beside `cogadmin` by `cargo test --workspace`.
-fn cogauth_binary() -> std::path::PathBuf {
+pub(crate) fn cogauth_binary() -> std::path::PathBuf {
     let dir = std::env::current_exe().expect("test binary path");
     let bin = dir
         .parent()

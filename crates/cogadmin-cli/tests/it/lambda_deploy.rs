@@ -1,8 +1,10 @@
 //! `cogadmin lambda deploy` with the real package (`cargo xtask package-lambda`, built once per
-//! test binary) against the emulator: a first deploy creates everything, a second changes
-//! nothing and creates no access key, `--rotate-key` replaces the key without leaving the old
-//! one, a dry run changes nothing, a given key is used as is. The account's state is read back
-//! with the AWS CLI installed beside the emulator; the key's secret must never be printed.
+//! test binary) against the emulator: a first deploy creates everything, every resource tagged
+//! `cogauth:managed = true` and the key in a Secrets Manager secret, never in the function's
+//! configuration; a second changes nothing and creates no access key; `--rotate-key` replaces
+//! the key without leaving the old one; a dry run changes nothing; a given key is used as is
+//! (once its user is adopted). The account's state is read back with the AWS CLI installed
+//! beside the emulator; the key's secret must never be printed.
 //!
 //! Every test uses its own resource names: the emulator is shared with other test binaries.
 
@@ -47,15 +49,15 @@ fn package() -> &'static Path {
 }
 
 /// Unique names for one deployment.
-struct Names {
-    function: String,
-    user: String,
-    execution_role: String,
-    long_lived_role: String,
+pub(crate) struct Names {
+    pub function: String,
+    pub user: String,
+    pub execution_role: String,
+    pub long_lived_role: String,
 }
 
 impl Names {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             function: fixtures::unique("proxy"),
             user: fixtures::unique("ProxyUser"),
@@ -64,7 +66,7 @@ impl Names {
         }
     }
 
-    fn args(&self) -> Vec<String> {
+    pub fn args(&self) -> Vec<String> {
         [
             ("--function-name", &self.function),
             ("--iam-user-name", &self.user),
@@ -77,27 +79,46 @@ impl Names {
     }
 }
 
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Run {
     /// The action of the step on `resource` named `name` ("created", "unchanged", ...).
-    fn action(&self, resource: &str, name: &str) -> String {
+    pub fn action(&self, resource: &str, name: &str) -> String {
         let prefix = format!("{resource} ");
         self.stdout
             .lines()
             .map(str::trim_start)
-            .find(|l| l.starts_with(&prefix) && l.contains(&format!(" {name}: ")))
+            .find(|l| {
+                l.starts_with(&prefix)
+                    && (l.contains(&format!(" {name}: ")) || l.contains(&format!(" {name} (")))
+            })
             .and_then(|l| l.rsplit(": ").next())
             .unwrap_or_else(|| panic!("no `{resource} {name}` step in:\n{}", self.stdout))
             .to_owned()
     }
+
+    /// The actions of every step on `resource` named `name`, in order (an adoption or a
+    /// migration comes before the resource's own step).
+    pub fn actions(&self, resource: &str, name: &str) -> Vec<String> {
+        let prefix = format!("{resource} ");
+        self.stdout
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| {
+                l.starts_with(&prefix)
+                    && (l.contains(&format!(" {name}: ")) || l.contains(&format!(" {name} (")))
+            })
+            .filter_map(|l| l.rsplit(": ").next())
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
-fn cogadmin(home: &TestHome, args: &[String], stdin: &str) -> Run {
+pub(crate) fn cogadmin(home: &TestHome, args: &[String], stdin: &str) -> Run {
     let mut child = home
         .command(BIN)
         .env("AWS_ACCESS_KEY_ID", "testing")
@@ -129,7 +150,13 @@ fn deploy(home: &TestHome, pool: &Pool, names: &Names, extra: &[&str]) -> Run {
 }
 
 /// [`deploy`] of the package at `zip`.
-fn deploy_package(home: &TestHome, pool: &Pool, names: &Names, zip: &Path, extra: &[&str]) -> Run {
+pub(crate) fn deploy_package(
+    home: &TestHome,
+    pool: &Pool,
+    names: &Names,
+    zip: &Path,
+    extra: &[&str],
+) -> Run {
     let mut args: Vec<String> = [
         "lambda",
         "deploy",
@@ -150,13 +177,13 @@ fn deploy_package(home: &TestHome, pool: &Pool, names: &Names, zip: &Path, extra
 }
 
 /// A package that passes the deploy's checks, written into `home`.
-fn fake_package_in(home: &TestHome) -> PathBuf {
+pub(crate) fn fake_package_in(home: &TestHome) -> PathBuf {
     let zip = home.join("proxy.zip");
     std::fs::write(&zip, crate::fake_package()).unwrap();
     zip
 }
 
-fn aws_fails(args: &[&str]) -> String {
+pub(crate) fn aws_fails(args: &[&str]) -> String {
     let out = emulator()
         .aws_command()
         .args(args)
@@ -166,7 +193,7 @@ fn aws_fails(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn access_keys(user: &str) -> Vec<String> {
+pub(crate) fn access_keys(user: &str) -> Vec<String> {
     emulator().aws_json(&["iam", "list-access-keys", "--user-name", user])["AccessKeyMetadata"]
         .as_array()
         .unwrap()
@@ -175,7 +202,7 @@ fn access_keys(user: &str) -> Vec<String> {
         .collect()
 }
 
-fn function_env(function: &str) -> Value {
+pub(crate) fn function_env(function: &str) -> Value {
     emulator().aws_json(&[
         "lambda",
         "get-function-configuration",
@@ -185,7 +212,40 @@ fn function_env(function: &str) -> Value {
         .clone()
 }
 
-fn assert_no_secret(run: &Run, secret: &str) {
+/// The secret's current value, as the proxy reads it: (AccessKeyId, SecretAccessKey).
+pub(crate) fn secret_value(secret: &str) -> (String, String) {
+    let answer =
+        emulator().aws_json(&["secretsmanager", "get-secret-value", "--secret-id", secret]);
+    let value: Value =
+        serde_json::from_str(answer["SecretString"].as_str().expect("a SecretString"))
+            .expect("the secret is JSON");
+    (
+        value["AccessKeyId"].as_str().unwrap().to_owned(),
+        value["SecretAccessKey"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// What anyone allowed `lambda:GetFunctionConfiguration` sees, as the AWS CLI prints it.
+pub(crate) fn function_configuration_text(function: &str) -> String {
+    let out = emulator()
+        .aws_command()
+        .args([
+            "lambda",
+            "get-function-configuration",
+            "--function-name",
+            function,
+        ])
+        .output()
+        .expect("run the AWS CLI");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub(crate) fn assert_no_secret(run: &Run, secret: &str) {
     assert!(!secret.is_empty());
     assert!(
         !run.stdout.contains(secret) && !run.stderr.contains(secret),
@@ -198,6 +258,7 @@ fn assert_no_secret(run: &Run, secret: &str) {
 #[tokio::test]
 async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     let pool = fixtures::create_pool(Default::default()).await;
+    crate::mark_as_setups(&pool).await;
     let names = Names::new();
     let home = TestHome::new();
 
@@ -208,6 +269,8 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     assert_eq!(first.action("IAM role", &names.long_lived_role), "created");
     assert_eq!(first.action("IAM role", &names.execution_role), "created");
     assert_eq!(first.action("Lambda function", &names.function), "created");
+    let secret_name = format!("cogauth/{}/iam-user-key", names.function);
+    assert_eq!(first.action("secret", &secret_name), "created");
     assert_eq!(
         first.action(
             "invoke permission",
@@ -219,6 +282,11 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     assert_eq!(keys.len(), 1);
     let key = &keys[0];
     assert_eq!(first.action("access key", key), "created");
+    assert!(
+        first.stdout.contains("checked: STS accepts the key as"),
+        "{}",
+        first.stdout
+    );
 
     let user_arn = format!("arn:aws:iam::{ACCOUNT_ID}:user/{}", names.user);
     let long_lived_arn = format!("arn:aws:iam::{ACCOUNT_ID}:role/{}", names.long_lived_role);
@@ -227,7 +295,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
         names.function
     );
 
-    // The function: runtime, handler, architecture, environment.
+    // The function: runtime, handler, architecture, environment, and no key in it.
     let config = emulator().aws_json(&[
         "lambda",
         "get-function-configuration",
@@ -247,13 +315,47 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     assert_eq!(env["CLIENT_IDS"], pool.client_id.as_str());
     assert_eq!(env["DEFAULT_ROLE_ARN"], long_lived_arn.as_str());
     assert_eq!(env["MAX_DURATION_SECONDS"], "43200");
-    assert_eq!(env["IAM_USER_ACCESS_KEY_ID"], key.as_str());
-    let secret = env["IAM_USER_SECRET_ACCESS_KEY"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!(env["REQUIRE_ACCESS_TOKEN"], "true");
+    assert!(env.get("IAM_USER_ACCESS_KEY_ID").is_none(), "{env}");
+    assert!(env.get("IAM_USER_SECRET_ACCESS_KEY").is_none(), "{env}");
+    let secret_arn = env["IAM_USER_SECRET_ARN"].as_str().unwrap().to_owned();
+    assert!(
+        secret_arn.starts_with(&format!(
+            "arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{secret_name}-"
+        )),
+        "{secret_arn}"
+    );
+    // The secret holds the key, in the shape the proxy reads; the function's configuration,
+    // as anyone allowed lambda:GetFunctionConfiguration sees it, holds no part of it.
+    let (id, secret) = secret_value(&secret_arn);
+    assert_eq!(&id, key);
+    assert!(
+        !function_configuration_text(&names.function).contains(&secret),
+        "the secret is in the function's configuration"
+    );
     assert_no_secret(&first, &secret);
     assert!(first.stdout.contains(&function_arn), "{}", first.stdout);
+    assert!(first.stdout.contains(&secret_arn), "{}", first.stdout);
+
+    // Everything the deploy created carries the mark.
+    assert!(crate::is_marked(&crate::role_tags(&names.long_lived_role)));
+    assert!(crate::is_marked(&crate::role_tags(&names.execution_role)));
+    let user_tags = crate::tag_pairs(
+        &emulator().aws_json(&["iam", "list-user-tags", "--user-name", &names.user])["Tags"],
+    );
+    assert!(crate::is_marked(&user_tags), "{user_tags:?}");
+    let secret_tags = crate::tag_pairs(
+        &emulator().aws_json(&[
+            "secretsmanager",
+            "describe-secret",
+            "--secret-id",
+            &secret_arn,
+        ])["Tags"],
+    );
+    assert!(crate::is_marked(&secret_tags), "{secret_tags:?}");
+    let function_tags =
+        emulator().aws_json(&["lambda", "list-tags", "--resource", &function_arn])["Tags"].clone();
+    assert_eq!(function_tags["cogauth:managed"], "true", "{function_tags}");
 
     // The IAM user: least privilege on the long-lived role only; its key marked as cogauth's.
     let policy = emulator().aws_json(&[
@@ -273,14 +375,11 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
             "Resource": long_lived_arn,
         }])
     );
-    let tags =
-        emulator().aws_json(&["iam", "list-user-tags", "--user-name", &names.user])["Tags"].clone();
     assert!(
-        tags.as_array()
-            .unwrap()
+        user_tags
             .iter()
-            .any(|t| t["Key"] == key.as_str() && t["Value"] == "cogauth credential proxy"),
-        "{tags}"
+            .any(|(k, v)| k == key && v == "cogauth credential proxy"),
+        "{user_tags:?}"
     );
 
     // The long-lived role: 12 h sessions, trusting the user for the three actions.
@@ -296,7 +395,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
             "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
         }])
     );
-    // The execution role: trusted by Lambda, logs of this function only.
+    // The execution role: trusted by Lambda, logs of this function and its one secret only.
     let exec =
         emulator().aws_json(&["iam", "get-role", "--role-name", &names.execution_role])["Role"]
             .clone();
@@ -304,7 +403,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
         exec["AssumeRolePolicyDocument"]["Statement"][0]["Principal"],
         serde_json::json!({"Service": "lambda.amazonaws.com"})
     );
-    let logs = emulator().aws_json(&[
+    let execution_policy = emulator().aws_json(&[
         "iam",
         "get-role-policy",
         "--role-name",
@@ -312,12 +411,22 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
         "--policy-name",
         "CognitoCredentialProxyPolicy",
     ])["PolicyDocument"]
-        .to_string();
+        .clone();
+    let statements = execution_policy["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 3, "{execution_policy}");
+    let logs = serde_json::json!(&statements[..2]).to_string();
     assert!(
         logs.contains(&format!("log-group:/aws/lambda/{}", names.function)),
         "{logs}"
     );
-    assert!(!logs.contains("\"*\""), "{logs}");
+    assert_eq!(
+        statements[2],
+        serde_json::json!({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn})
+    );
+    assert!(
+        !execution_policy.to_string().contains("\"*\""),
+        "{execution_policy}"
+    );
 
     // The identity pool's authenticated role may invoke the function.
     let auth_role = pool.role_arn.rsplit('/').next().unwrap();
@@ -344,6 +453,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
         ("IAM role", names.execution_role.as_str()),
         ("Lambda function", names.function.as_str()),
         ("access key", key.as_str()),
+        ("secret", secret_name.as_str()),
     ] {
         assert_eq!(
             second.action(resource, name),
@@ -352,6 +462,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
             second.stdout
         );
     }
+    assert!(!second.stdout.contains("adopt"), "{}", second.stdout);
     assert!(
         second.stdout.contains("nothing changed"),
         "{}",
@@ -364,6 +475,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     let dry = deploy(&home, &pool, &names, &["--rotate-key", "--dry-run"]);
     assert!(dry.ok, "{}\n{}", dry.stdout, dry.stderr);
     assert_eq!(dry.action("access key", "(new key)"), "would create");
+    assert_eq!(dry.action("secret", &secret_name), "would update");
     assert!(
         dry.stdout.contains(&format!("replaces {key}")),
         "{}",
@@ -372,7 +484,8 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     assert!(dry.stdout.contains("dry run: nothing was changed"));
     assert_eq!(access_keys(&names.user), std::slice::from_ref(key));
 
-    // Rotation: a new key is deployed and the old one deleted.
+    // Rotation: a new key in a new version of the secret, the old key deleted, the function's
+    // configuration untouched (it names the secret, not the key).
     let rotated = deploy(&home, &pool, &names, &["--rotate-key"]);
     assert!(rotated.ok, "{}\n{}", rotated.stdout, rotated.stderr);
     let keys = access_keys(&names.user);
@@ -380,15 +493,19 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
     let new_key = &keys[0];
     assert_ne!(new_key, key);
     assert_eq!(rotated.action("access key", new_key), "created");
+    assert_eq!(rotated.action("secret", &secret_name), "updated");
     assert_eq!(
         rotated.action("Lambda function", &names.function),
-        "updated"
+        "unchanged"
     );
-    let env = function_env(&names.function);
-    assert_eq!(env["IAM_USER_ACCESS_KEY_ID"], new_key.as_str());
-    let new_secret = env["IAM_USER_SECRET_ACCESS_KEY"].as_str().unwrap();
+    let (id, new_secret) = secret_value(&secret_arn);
+    assert_eq!(&id, new_key);
     assert_ne!(new_secret, secret);
-    assert_no_secret(&rotated, new_secret);
+    assert_no_secret(&rotated, &new_secret);
+    assert_eq!(
+        function_env(&names.function)["IAM_USER_SECRET_ARN"],
+        secret_arn.as_str()
+    );
     let tags = emulator().aws_json(&["iam", "list-user-tags", "--user-name", &names.user])["Tags"]
         .to_string();
     assert!(
@@ -400,6 +517,7 @@ async fn deploy_creates_then_changes_nothing_then_rotates_the_key() {
 #[tokio::test]
 async fn dry_run_on_a_fresh_account_changes_nothing() {
     let pool = fixtures::create_pool(Default::default()).await;
+    crate::mark_as_setups(&pool).await;
     let names = Names::new();
     let run = deploy(
         &TestHome::new(),
@@ -418,8 +536,24 @@ async fn dry_run_on_a_fresh_account_changes_nothing() {
         "would create"
     );
     assert_eq!(run.action("access key", "(new key)"), "would create");
+    assert_eq!(
+        run.action(
+            "secret",
+            &format!("cogauth/{}/iam-user-key", names.function)
+        ),
+        "would create"
+    );
     assert!(run.stdout.contains("dry run: nothing was changed"));
     assert!(aws_fails(&["iam", "get-user", "--user-name", &names.user]).contains("NoSuchEntity"));
+    assert!(
+        aws_fails(&[
+            "secretsmanager",
+            "describe-secret",
+            "--secret-id",
+            &format!("cogauth/{}/iam-user-key", names.function)
+        ])
+        .contains("ResourceNotFoundException")
+    );
     assert!(
         aws_fails(&["lambda", "get-function", "--function-name", &names.function])
             .contains("ResourceNotFoundException")
@@ -429,6 +563,7 @@ async fn dry_run_on_a_fresh_account_changes_nothing() {
 #[tokio::test]
 async fn a_missing_user_without_create_user_is_an_error_that_says_what_to_do() {
     let pool = fixtures::create_pool(Default::default()).await;
+    crate::mark_as_setups(&pool).await;
     let names = Names::new();
     let run = deploy(&TestHome::new(), &pool, &names, &[]);
     assert!(!run.ok);
@@ -448,7 +583,7 @@ async fn a_missing_user_without_create_user_is_an_error_that_says_what_to_do() {
 }
 
 #[tokio::test]
-async fn a_given_access_key_is_deployed_as_is_and_its_owner_is_trusted() {
+async fn a_given_access_key_is_deployed_as_is_and_its_owner_is_trusted_once_adopted() {
     let pool = fixtures::create_pool(Default::default()).await;
     let names = Names::new();
     let owner = fixtures::unique("OwnUser");
@@ -475,9 +610,29 @@ async fn a_given_access_key_is_deployed_as_is_and_its_owner_is_trusted() {
     .map(str::to_owned)
     .to_vec();
     args.extend(names.args());
+
+    // The key's owner is the administrator's own user: the deploy would change it (its inline
+    // policy), so it needs --adopt.
+    let refused = cogadmin(&TestHome::new(), &args, &format!("{secret}\n"));
+    assert!(!refused.ok);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("IAM user `{owner}` (arn:aws:iam::{ACCOUNT_ID}:user/{owner}) was not created by cogadmin")),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        aws_fails(&["lambda", "get-function", "--function-name", &names.function])
+            .contains("ResourceNotFoundException"),
+        "nothing was deployed"
+    );
+
+    args.push("--adopt".to_owned());
     let run = cogadmin(&TestHome::new(), &args, &format!("{secret}\n"));
     assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
     assert_no_secret(&run, secret);
+    assert_eq!(run.action("IAM user", &owner), "adopted");
     assert!(
         run.stdout.contains("given with --access-key-id"),
         "{}",
@@ -489,8 +644,10 @@ async fn a_given_access_key_is_deployed_as_is_and_its_owner_is_trusted() {
         run.stderr
     );
     let env = function_env(&names.function);
-    assert_eq!(env["IAM_USER_ACCESS_KEY_ID"], id);
-    assert_eq!(env["IAM_USER_SECRET_ACCESS_KEY"], secret);
+    assert!(env.get("IAM_USER_ACCESS_KEY_ID").is_none(), "{env}");
+    let (stored_id, stored_secret) = secret_value(env["IAM_USER_SECRET_ARN"].as_str().unwrap());
+    assert_eq!((stored_id.as_str(), stored_secret.as_str()), (id, secret));
+    assert!(!function_configuration_text(&names.function).contains(secret));
     let role =
         emulator().aws_json(&["iam", "get-role", "--role-name", &names.long_lived_role])["Role"]
             .clone();
@@ -499,6 +656,56 @@ async fn a_given_access_key_is_deployed_as_is_and_its_owner_is_trusted() {
         format!("arn:aws:iam::{ACCOUNT_ID}:user/{owner}")
     );
     assert_eq!(access_keys(&owner), [id.to_owned()], "no key was created");
+}
+
+#[tokio::test]
+async fn a_given_key_whose_secret_is_wrong_is_refused_before_the_function_uses_it() {
+    let pool = fixtures::create_pool(Default::default()).await;
+    let names = Names::new();
+    let home = TestHome::new();
+    let owner = fixtures::unique("OwnUser");
+    emulator().aws_json(&["iam", "create-user", "--user-name", &owner]);
+    let key =
+        emulator().aws_json(&["iam", "create-access-key", "--user-name", &owner])["AccessKey"]
+            .clone();
+    let id = key["AccessKeyId"].as_str().unwrap();
+    let zip = fake_package_in(&home);
+    let mut args: Vec<String> = [
+        "lambda",
+        "deploy",
+        "--user-pool-id",
+        &pool.user_pool_id,
+        "--client-id",
+        &pool.client_id,
+        "--zip",
+        zip.to_str().unwrap(),
+        "--access-key-id",
+        id,
+        "--secret-access-key-stdin",
+        "--adopt",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(names.args());
+    let run = cogadmin(&home, &args, "not-the-secret-of-this-key\n");
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains(&format!(
+            "access key `{id}` of IAM user `{owner}` did not work from the secret"
+        )) && run.stderr.contains("SignatureDoesNotMatch"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        aws_fails(&["lambda", "get-function", "--function-name", &names.function])
+            .contains("ResourceNotFoundException"),
+        "no function was created with a key that does not work"
+    );
+    assert_eq!(
+        access_keys(&owner),
+        [id.to_owned()],
+        "the given key is kept"
+    );
 }
 
 #[test]
@@ -528,6 +735,7 @@ fn a_missing_package_is_an_error_that_says_how_to_build_it() {
 async fn a_legacy_python_runtime_is_ignored_with_one_warning() {
     // The original always wrote `lambda_runtime = "python3.9"`; the package is a `bootstrap`.
     let pool = fixtures::create_pool(Default::default()).await;
+    crate::mark_as_setups(&pool).await;
     let names = Names::new();
     let home = TestHome::new();
     home.write(

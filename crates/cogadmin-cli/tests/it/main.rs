@@ -8,11 +8,16 @@
 mod configure;
 mod credentials;
 mod end_to_end;
+mod groups;
 mod hardening;
 mod lambda_deploy;
+mod local_config;
 mod logging;
+mod managed_login;
+mod ownership;
 mod policies;
 mod roles;
+mod rotate_key;
 mod setup;
 mod targets;
 mod users;
@@ -131,6 +136,16 @@ impl Run {
             .unwrap_or_else(|| panic!("no `{resource}` step in:\n{}", self.stdout));
         line.rsplit(": ").next().unwrap_or_default().to_owned()
     }
+
+    /// The actions of every step on `resource`, in order (an adoption comes before the step
+    /// that changes the adopted resource).
+    pub fn actions_of(&self, resource: &str) -> Vec<String> {
+        self.stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with(resource))
+            .map(|l| l.rsplit(": ").next().unwrap_or_default().to_owned())
+            .collect()
+    }
 }
 
 /// The five steps of a setup, in order.
@@ -173,4 +188,49 @@ pub fn setup_from_zero(admin: &Admin, extra: &[&str]) -> (String, String, Run) {
     args.extend_from_slice(extra);
     let run = admin.ok(&args);
     (identity_pool_name, pool_name, run)
+}
+
+/// Marks the authenticated role of a fixture pool as `cogadmin setup` marks the role it
+/// creates (`cogauth:managed = true`), for tests of what comes after setup: the deploy adds its
+/// invoke permission only to a role cogadmin manages.
+pub async fn mark_as_setups(pool: &fixtures::Pool) {
+    let role = pool.role_arn.rsplit('/').next().expect("a role ARN");
+    fixtures::iam_client()
+        .await
+        .tag_role()
+        .role_name(role)
+        .tags(cogauth_admin::ownership::iam_tag())
+        .send()
+        .await
+        .expect("TagRole");
+}
+
+/// The tags of an IAM role, as (key, value).
+pub fn role_tags(role: &str) -> Vec<(String, String)> {
+    tag_pairs(
+        &cogauth_test_support::emulator().aws_json(&["iam", "list-role-tags", "--role-name", role])
+            ["Tags"],
+    )
+}
+
+/// `[{"Key", "Value"}]` as (key, value) pairs.
+pub fn tag_pairs(tags: &serde_json::Value) -> Vec<(String, String)> {
+    tags.as_array()
+        .map(|tags| {
+            tags.iter()
+                .map(|t| {
+                    (
+                        t["Key"].as_str().unwrap_or_default().to_owned(),
+                        t["Value"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// True when (key, value) pairs carry `cogauth:managed = true`.
+pub fn is_marked(tags: &[(String, String)]) -> bool {
+    tags.iter()
+        .any(|(k, v)| k == "cogauth:managed" && v == "true")
 }

@@ -528,15 +528,35 @@ async fn a_client_found_by_name_gets_the_missing_flows_and_keeps_its_settings() 
         .to_owned();
 
     let identity_pool_name = unique_name("FlowsIdp");
-    let run = admin.ok(&[
+    let args = [
         "setup",
         "--create-user-pool",
         &pool_name,
         "--identity-pool-name",
         &identity_pool_name,
-    ]);
-    assert_eq!(run.action_of("user pool"), "unchanged", "{}", run.stdout);
-    assert_eq!(run.action_of("app client"), "updated", "{}", run.stdout);
+    ];
+    // Made outside cogadmin: refused until adopted, and left as it was.
+    let refused = admin.fails(&args);
+    assert!(
+        refused.stderr.contains(&format!("user pool `{pool_name}`"))
+            && refused.stderr.contains("app client `cogauth`")
+            && refused.stderr.contains("--adopt"),
+        "{}",
+        refused.stderr
+    );
+    let run = admin.ok(&[&args[..], &["--adopt"]].concat());
+    assert_eq!(
+        run.actions_of("user pool"),
+        ["adopted", "unchanged"],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.actions_of("app client"),
+        ["adopted", "updated"],
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("allow ALLOW_USER_PASSWORD_AUTH, ALLOW_REFRESH_TOKEN_AUTH"),
@@ -587,6 +607,116 @@ async fn a_client_found_by_name_gets_the_missing_flows_and_keeps_its_settings() 
         .collect();
     assert_eq!(linked.len(), 2, "{linked:?}");
     assert!(linked.contains(&client_id.as_str()));
+}
+
+#[tokio::test]
+async fn a_client_that_rotates_refresh_tokens_keeps_rotating_and_never_gets_refresh_token_auth() {
+    let admin = Admin::new();
+    let idp = fixtures::idp_client().await;
+    let pool_name = unique_name("rotating");
+    let pool = idp
+        .create_user_pool()
+        .pool_name(&pool_name)
+        .send()
+        .await
+        .unwrap();
+    let user_pool_id = pool.user_pool().unwrap().id().unwrap().to_owned();
+    let rotation = aws_sdk_cognitoidentityprovider::types::RefreshTokenRotationType::builder()
+        .feature(aws_sdk_cognitoidentityprovider::types::FeatureType::Enabled)
+        .retry_grace_period_seconds(10)
+        .build()
+        .unwrap();
+    let client = idp
+        .create_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_name("cogauth")
+        .explicit_auth_flows(Flow::AllowUserSrpAuth)
+        .refresh_token_rotation(rotation.clone())
+        .send()
+        .await
+        .unwrap();
+    let client_id = client
+        .user_pool_client()
+        .unwrap()
+        .client_id()
+        .unwrap()
+        .to_owned();
+
+    // Made outside cogadmin, so adopted.
+    let run = admin.ok(&[
+        "setup",
+        "--create-user-pool",
+        &pool_name,
+        "--identity-pool-name",
+        &unique_name("RotatingIdp"),
+        "--adopt",
+    ]);
+    assert_eq!(
+        run.actions_of("app client"),
+        ["adopted", "updated"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("allow ALLOW_USER_PASSWORD_AUTH"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("ALLOW_REFRESH_TOKEN_AUTH"),
+        "{}",
+        run.stdout
+    );
+    let after = idp
+        .describe_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap();
+    let after = after.user_pool_client().unwrap();
+    assert!(
+        !after
+            .explicit_auth_flows()
+            .contains(&Flow::AllowRefreshTokenAuth)
+    );
+    assert!(
+        after
+            .explicit_auth_flows()
+            .contains(&Flow::AllowUserPasswordAuth)
+    );
+    assert_eq!(
+        after.refresh_token_rotation(),
+        Some(&rotation),
+        "rotation kept"
+    );
+
+    // Browser sign-in's settings are an UpdateUserPoolClient too, which turns off whatever it
+    // is not sent (the emulator does as AWS does): rotation must survive it.
+    let run = admin.ok(&[
+        "setup",
+        "--user-pool-id",
+        &user_pool_id,
+        "--client-id",
+        &client_id,
+        "--identity-pool-name",
+        &unique_name("RotatingIdp"),
+        "--managed-login",
+        &crate::managed_login::unique_prefix(),
+    ]);
+    assert_eq!(run.action_of("OAuth settings"), "updated", "{}", run.stdout);
+    let after = idp
+        .describe_user_pool_client()
+        .user_pool_id(&user_pool_id)
+        .client_id(&client_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.user_pool_client().unwrap().refresh_token_rotation(),
+        Some(&rotation),
+        "rotation kept by --managed-login"
+    );
 }
 
 #[tokio::test]

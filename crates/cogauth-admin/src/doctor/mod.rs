@@ -1,20 +1,25 @@
 //! The checks of `cogauth doctor` that read the pools and the role with administrative AWS
-//! credentials: the app client's auth flows and secret, the identity pool's providers, the
-//! role's trust policy. [`AdminChecks`] plugs them into `cogauth_core::doctor`.
+//! credentials: the app client's auth flows and secret, its refresh-token rotation, the user
+//! pool's device settings, the identity pool's providers, the role's trust policy, and the
+//! roles of the user pool's groups (each must trust the identity pool, and the identity pool
+//! must map roles from the token to use them). [`AdminChecks`] plugs them into
+//! `cogauth_core::doctor`.
 //!
 //! The facts are read first (DescribeUserPoolClient, DescribeIdentityPool,
 //! GetIdentityPoolRoles, GetRole), then judged, so every fix can name the real resources.
 //! Missing credentials or a refused read skip a check with "needs admin rights: ...".
 
-mod trust;
+mod managed_login;
+pub(crate) mod trust;
 
 use aws_sdk_cognitoidentityprovider::types::ExplicitAuthFlowsType as Flow;
+use aws_sdk_cognitoidentityprovider::types::FeatureType;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_types::SdkConfig;
 use cogauth_core::aws::{self, Failure, error_code, in_region};
 use cogauth_core::config::{AuthFlow, IdentityFlow, ids};
-use cogauth_core::doctor::{Check, Outcome, Target, fail, shell_word, skipped};
+use cogauth_core::doctor::{Check, Outcome, Target, fail, info, shell_word, skipped};
 
 use crate::CredentialsProblem;
 use crate::policies::{authenticated_role_trust, decode_document, role_name_of_arn};
@@ -22,11 +27,23 @@ use crate::policies::{authenticated_role_trust, decode_document, role_name_of_ar
 /// The names of the checks, stable for scripts reading `cogauth doctor --json`.
 pub mod names {
     pub const AUTH_FLOWS: &str = "app client auth flows";
+    pub const ROTATION: &str = "refresh token rotation";
+    pub const DEVICES: &str = "remembered devices";
     pub const PROVIDER: &str = "identity pool trusts the user pool";
     pub const ROLE_TRUST: &str = "role trust policy";
+    pub const GROUP_ROLES: &str = "group roles trust the identity pool";
+    /// Only for profiles that sign in through the browser or may finish there.
+    pub const MANAGED_LOGIN_SETTINGS: &str = "managed login settings";
 }
 
-const ADMIN_CHECKS: [&str; 3] = [names::AUTH_FLOWS, names::PROVIDER, names::ROLE_TRUST];
+const ADMIN_CHECKS: [&str; 6] = [
+    names::AUTH_FLOWS,
+    names::ROTATION,
+    names::DEVICES,
+    names::PROVIDER,
+    names::ROLE_TRUST,
+    names::GROUP_ROLES,
+];
 
 /// The admin checks, with the administrative SDK config ([`crate::sdk::load`]) they read with;
 /// `None` skips them, saying so.
@@ -58,11 +75,21 @@ impl cogauth_core::doctor::AdminChecks for AdminChecks {
             ));
         }
         let facts = Facts::read(sdk, target).await;
-        vec![
+        let mut checks = vec![
             Check::new(names::AUTH_FLOWS, auth_flows(&facts, target)),
+            Check::new(names::ROTATION, rotation(&facts)),
+            Check::new(names::DEVICES, devices(&facts, target)),
             Check::new(names::PROVIDER, provider(&facts, target)),
             Check::new(names::ROLE_TRUST, role_trust(&facts, target)),
-        ]
+            Check::new(names::GROUP_ROLES, group_roles(&facts, target)),
+        ];
+        if managed_login::applies(target) {
+            checks.push(Check::new(
+                names::MANAGED_LOGIN_SETTINGS,
+                managed_login::check(sdk, &facts, target).await,
+            ));
+        }
+        checks
     }
 }
 
@@ -145,6 +172,18 @@ struct ClientFacts {
     name: String,
     flows: Vec<Flow>,
     has_secret: bool,
+    /// The retry grace period in seconds, when the client rotates refresh tokens.
+    rotation_grace: Option<i32>,
+    /// Its hosted UI (managed login) settings.
+    oauth: managed_login::OAuthFacts,
+}
+
+/// The user pool's device settings: `None` when it does not track devices, else
+/// (ChallengeRequiredOnNewDevice, DeviceOnlyRememberedOnUserPrompt).
+#[derive(Debug)]
+struct PoolFacts {
+    name: String,
+    devices: Option<(bool, bool)>,
 }
 
 #[derive(Debug)]
@@ -163,14 +202,22 @@ struct RoleFacts {
     problems: Vec<String>,
 }
 
+/// A group with a role: (group, role ARN, the role's facts).
+type GroupRoleFacts = (String, String, Result<RoleFacts, ReadError>);
+
 #[derive(Debug)]
 struct Facts {
     client: Result<ClientFacts, ReadError>,
+    pool: Result<PoolFacts, ReadError>,
     identity_pool: Result<IdentityPoolFacts, ReadError>,
     /// The identity pool's authenticated role ARN, if one is attached.
     authenticated_role: Result<Option<String>, ReadError>,
     /// The roles the profile's logins assume, by ARN.
     roles: Vec<(String, Result<RoleFacts, ReadError>)>,
+    /// The user pool's groups with a role.
+    group_roles: Result<Vec<GroupRoleFacts>, ReadError>,
+    /// The identity pool's role mapping type (`Token`, `Rules`) for the profile's app client.
+    role_mapping: Option<String>,
 }
 
 impl Facts {
@@ -195,6 +242,33 @@ impl Facts {
                         .map(|c| c.explicit_auth_flows().to_vec())
                         .unwrap_or_default(),
                     has_secret: c.and_then(|c| c.client_secret()).is_some(),
+                    rotation_grace: c
+                        .and_then(|c| c.refresh_token_rotation())
+                        .filter(|r| *r.feature() == FeatureType::Enabled)
+                        .map(|r| r.retry_grace_period_seconds().unwrap_or(0)),
+                    oauth: managed_login::OAuthFacts::of(c),
+                }
+            });
+        let pool = idp
+            .describe_user_pool()
+            .user_pool_id(&t.user_pool_id)
+            .send()
+            .await
+            .map_err(|e| read_error("DescribeUserPool", &e))
+            .map(|out| {
+                let p = out.user_pool();
+                PoolFacts {
+                    name: p
+                        .and_then(|p| p.name())
+                        .unwrap_or(&t.user_pool_id)
+                        .to_owned(),
+                    // A pool tracks devices when its DeviceConfiguration has any setting.
+                    devices: p.and_then(|p| p.device_configuration()).map(|d| {
+                        (
+                            d.challenge_required_on_new_device(),
+                            d.device_only_remembered_on_user_prompt(),
+                        )
+                    }),
                 }
             });
 
@@ -223,17 +297,26 @@ impl Facts {
                     .collect(),
                 allow_classic_flow: out.allow_classic_flow().unwrap_or(false),
             });
-        let authenticated_role = identity
+        let pool_roles = identity
             .get_identity_pool_roles()
             .identity_pool_id(&t.identity_pool_id)
             .send()
             .await
-            .map_err(|e| read_error("GetIdentityPoolRoles", &e))
-            .map(|out| {
-                out.roles()
-                    .and_then(|roles| roles.get("authenticated"))
-                    .cloned()
-            });
+            .map_err(|e| read_error("GetIdentityPoolRoles", &e));
+        let authenticated_role = pool_roles.as_ref().map_err(Clone::clone).map(|out| {
+            out.roles()
+                .and_then(|roles| roles.get("authenticated"))
+                .cloned()
+        });
+        let mapping_key = format!(
+            "cognito-idp.{pool_region}.amazonaws.com/{}:{}",
+            t.user_pool_id, t.client_id
+        );
+        let role_mapping = pool_roles.as_ref().ok().and_then(|out| {
+            out.role_mappings()
+                .and_then(|m| m.get(&mapping_key))
+                .map(|m| m.r#type().as_str().to_owned())
+        });
 
         // The enhanced flow gets the pool's authenticated role; the basic flow (and a custom
         // role of the enhanced flow) assumes the profile's role_arn.
@@ -251,39 +334,28 @@ impl Facts {
         let iam = aws_sdk_iam::Client::new(&in_region(sdk, &t.region));
         let mut roles = Vec::new();
         for arn in arns {
-            let name = role_name_of_arn(&arn).unwrap_or(&arn).to_owned();
-            let facts = iam
-                .get_role()
-                .role_name(&name)
-                .send()
-                .await
-                .map_err(|e| read_error("GetRole", &e))
-                .map(|out| {
-                    let role = out.role();
-                    let problems = match role.and_then(|r| r.assume_role_policy_document()) {
-                        None => vec!["there is none".to_owned()],
-                        Some(raw) => match decode_document(raw) {
-                            Ok(doc) => trust::problems(&doc, &t.identity_pool_id),
-                            Err(e) => vec![format!("not valid JSON: {e}")],
-                        },
-                    };
-                    RoleFacts {
-                        name: name.clone(),
-                        max_session_hours: role
-                            .and_then(|r| r.max_session_duration())
-                            .and_then(|s| u32::try_from(s).ok())
-                            .filter(|s| s % 3600 == 0 && (1..=12).contains(&(s / 3600)))
-                            .map(|s| s / 3600),
-                        problems,
-                    }
-                });
+            let facts = role_facts(&iam, &arn, &t.identity_pool_id).await;
             roles.push((arn, facts));
         }
+        let group_roles = match list_group_roles(&idp, &t.user_pool_id).await {
+            Ok(groups) => {
+                let mut found = Vec::new();
+                for (group, arn) in groups {
+                    let facts = role_facts(&iam, &arn, &t.identity_pool_id).await;
+                    found.push((group, arn, facts));
+                }
+                Ok(found)
+            }
+            Err(e) => Err(e),
+        };
         Self {
             client,
+            pool,
             identity_pool,
             authenticated_role,
             roles,
+            group_roles,
+            role_mapping,
         }
     }
 
@@ -322,21 +394,187 @@ impl Facts {
     }
 }
 
-/// Which flows the client allows, as Cognito reads its list.
-fn allowed(flows: &[Flow]) -> (bool, bool, bool) {
+/// The user pool's groups that have a role: (group, role ARN).
+async fn list_group_roles(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    user_pool_id: &str,
+) -> Result<Vec<(String, String)>, ReadError> {
+    let mut found = Vec::new();
+    let mut token = None;
+    loop {
+        let page = idp
+            .list_groups()
+            .user_pool_id(user_pool_id)
+            .limit(60)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| read_error("ListGroups", &e))?;
+        found.extend(
+            page.groups()
+                .iter()
+                .filter_map(|g| Some((g.group_name()?.to_owned(), g.role_arn()?.to_owned()))),
+        );
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(found);
+        }
+    }
+}
+
+/// A role's name, session cap and what its trust policy lacks for `identity_pool_id`.
+async fn role_facts(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    identity_pool_id: &str,
+) -> Result<RoleFacts, ReadError> {
+    let name = role_name_of_arn(arn).unwrap_or(arn).to_owned();
+    iam.get_role()
+        .role_name(&name)
+        .send()
+        .await
+        .map_err(|e| read_error("GetRole", &e))
+        .map(|out| {
+            let role = out.role();
+            let problems = match role.and_then(|r| r.assume_role_policy_document()) {
+                None => vec!["there is none".to_owned()],
+                Some(raw) => match decode_document(raw) {
+                    Ok(doc) => trust::problems(&doc, identity_pool_id),
+                    Err(e) => vec![format!("not valid JSON: {e}")],
+                },
+            };
+            RoleFacts {
+                name: name.clone(),
+                max_session_hours: role
+                    .and_then(|r| r.max_session_duration())
+                    .and_then(|s| u32::try_from(s).ok())
+                    .filter(|s| s % 3600 == 0 && (1..=12).contains(&(s / 3600)))
+                    .map(|s| s / 3600),
+                problems,
+            }
+        })
+}
+
+/// Every group role must trust the identity pool, and the identity pool must map roles from
+/// the token for the app client, or users can never take them.
+fn group_roles(facts: &Facts, t: &Target) -> Outcome {
+    let groups = match &facts.group_roles {
+        Ok(groups) => groups,
+        Err(ReadError::NotFound) => {
+            return skipped(format!(
+                "user pool `{}` does not exist (see the app client check)",
+                t.user_pool_id
+            ));
+        }
+        Err(ReadError::Outcome(o)) => return o.clone(),
+    };
+    // No group with a role: nothing to trust.
+    if groups.is_empty() {
+        return Outcome::Pass;
+    }
+    let mut problems = Vec::new();
+    let mut fixes = Vec::new();
+    for (group, arn, role) in groups {
+        let role = match role {
+            Ok(r) => r,
+            Err(ReadError::NotFound) => {
+                problems.push(format!(
+                    "group `{group}` names role `{arn}`, which does not exist"
+                ));
+                fixes.push(format!(
+                    "`cogadmin group create {} --role-arn {} --identity-pool-id {}` creates it trusting the identity pool",
+                    shell_word(group),
+                    shell_word(arn),
+                    t.identity_pool_id
+                ));
+                continue;
+            }
+            Err(ReadError::Outcome(o)) => return o.clone(),
+        };
+        if role.problems.is_empty() {
+            continue;
+        }
+        problems.push(format!(
+            "the trust policy of role `{}` (group `{group}`): {}",
+            role.name,
+            role.problems.join("; ")
+        ));
+        fixes.push(format!(
+            "run `cogadmin group create {} --role-arn {} --identity-pool-id {}`: it makes the role accept identity pool {} (aud) for authenticated identities (amr), and keeps its other statements",
+            shell_word(group),
+            shell_word(arn),
+            t.identity_pool_id,
+            t.identity_pool_id
+        ));
+    }
+    if facts.role_mapping.is_none() && facts.identity_pool.is_ok() {
+        problems.push(format!(
+            "identity pool `{}` has no role mapping for app client `{}`: the roles of the groups are never used, every user gets the authenticated role",
+            t.identity_pool_id, t.client_id
+        ));
+        let command = facts
+            .setup_command(t, None)
+            .unwrap_or_else(|| "cogadmin setup".to_owned());
+        fixes.push(format!("run `{command} --role-mapping token`"));
+    }
+    if problems.is_empty() {
+        Outcome::Pass
+    } else {
+        fail(problems.join("; "), fixes.join("; "))
+    }
+}
+
+/// The flows a client allows, as Cognito reads its list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Allowed {
+    srp: bool,
+    password: bool,
+    refresh: bool,
+    user_auth: bool,
+    custom: bool,
+}
+
+fn allowed(flows: &[Flow]) -> Allowed {
     if flows.is_empty() {
         // Cognito's default for a client created without a list.
-        return (true, false, true);
+        return Allowed {
+            srp: true,
+            password: false,
+            refresh: true,
+            user_auth: false,
+            custom: true,
+        };
     }
     if !flows.iter().any(|f| f.as_str().starts_with("ALLOW_")) {
         // Legacy values: SRP and refresh are always on.
-        return (true, flows.contains(&Flow::UserPasswordAuth), true);
+        return Allowed {
+            srp: true,
+            password: flows.contains(&Flow::UserPasswordAuth),
+            refresh: true,
+            user_auth: false,
+            custom: flows.contains(&Flow::CustomAuthFlowOnly),
+        };
     }
-    (
-        flows.contains(&Flow::AllowUserSrpAuth),
-        flows.contains(&Flow::AllowUserPasswordAuth),
-        flows.contains(&Flow::AllowRefreshTokenAuth),
-    )
+    Allowed {
+        srp: flows.contains(&Flow::AllowUserSrpAuth),
+        password: flows.contains(&Flow::AllowUserPasswordAuth),
+        refresh: flows.contains(&Flow::AllowRefreshTokenAuth),
+        user_auth: flows.contains(&Flow::AllowUserAuth),
+        custom: flows.contains(&Flow::AllowCustomAuth),
+    }
+}
+
+/// The ExplicitAuthFlows value a login flow needs, and whether `allowed` has it; `None` for
+/// browser sign-in, which goes through the managed login pages and the token endpoint (the
+/// managed login check covers its settings).
+fn login_flow(flow: AuthFlow, allowed: Allowed) -> Option<(&'static str, bool)> {
+    Some(match flow {
+        AuthFlow::Srp => ("ALLOW_USER_SRP_AUTH", allowed.srp),
+        AuthFlow::Password => ("ALLOW_USER_PASSWORD_AUTH", allowed.password),
+        AuthFlow::Choice => ("ALLOW_USER_AUTH", allowed.user_auth),
+        AuthFlow::Custom => ("ALLOW_CUSTOM_AUTH", allowed.custom),
+        AuthFlow::Browser => return None,
+    })
 }
 
 fn auth_flows(facts: &Facts, t: &Target) -> Outcome {
@@ -357,17 +595,18 @@ fn auth_flows(facts: &Facts, t: &Target) -> Outcome {
         }
         Err(ReadError::Outcome(o)) => return o.clone(),
     };
-    let (srp, password, refresh) = allowed(&client.flows);
+    let allowed = allowed(&client.flows);
+    let (srp, password) = (allowed.srp, allowed.password);
     let auth_flow = t.settings.auth_flow.value;
     let mut missing = Vec::new();
     let mut problems = Vec::new();
     let mut fixes = Vec::new();
-    match auth_flow {
-        AuthFlow::Srp if !srp => missing.push("ALLOW_USER_SRP_AUTH"),
-        AuthFlow::Password if !password => missing.push("ALLOW_USER_PASSWORD_AUTH"),
-        _ => {}
+    if let Some((needed, false)) = login_flow(auth_flow, allowed) {
+        missing.push(needed);
     }
-    if !refresh {
+    // A client that rotates refresh tokens refuses REFRESH_TOKEN_AUTH (and Cognito refuses
+    // rotation with it allowed): cogauth refreshes it with GetTokensFromRefreshToken.
+    if !allowed.refresh && client.rotation_grace.is_none() {
         missing.push("ALLOW_REFRESH_TOKEN_AUTH");
     }
     if !missing.is_empty() {
@@ -429,6 +668,75 @@ fn auth_flows(facts: &Facts, t: &Target) -> Outcome {
     } else {
         fail(problems.join("; "), fixes.join("; "))
     }
+}
+
+/// The app client's refresh-token rotation, reported: it changes how a refresh is done and
+/// what a killed process costs (see `cogauth_core::userpool::refresh`).
+fn rotation(facts: &Facts) -> Outcome {
+    let client = match &facts.client {
+        Ok(c) => c,
+        Err(ReadError::NotFound) => {
+            return skipped("the app client does not exist (see the auth flow check)");
+        }
+        Err(ReadError::Outcome(o)) => return o.clone(),
+    };
+    match client.rotation_grace {
+        None => info(format!(
+            "app client `{}` does not rotate refresh tokens",
+            client.name
+        )),
+        Some(grace) => {
+            let advice = if grace == 0 {
+                "; with no grace period, a refresh whose process is killed before it stores the \
+                 new token costs a login (a few seconds of RetryGracePeriodSeconds avoid that)"
+            } else {
+                ""
+            };
+            info(format!(
+                "app client `{}` rotates refresh tokens (retry grace period {grace} s): cogauth \
+                 refreshes with GetTokensFromRefreshToken and stores each new token before it \
+                 uses it{advice}",
+                client.name
+            ))
+        }
+    }
+}
+
+/// The user pool's device settings, reported: whether logins are remembered, and whether a
+/// remembered device skips MFA.
+fn devices(facts: &Facts, t: &Target) -> Outcome {
+    let pool = match &facts.pool {
+        Ok(p) => p,
+        Err(ReadError::NotFound) => {
+            return skipped(format!(
+                "user pool `{}` does not exist (see the auth flow check)",
+                t.user_pool_id
+            ));
+        }
+        Err(ReadError::Outcome(o)) => return o.clone(),
+    };
+    let Some((challenge_required, on_prompt)) = pool.devices else {
+        return info(format!(
+            "user pool `{}` does not remember devices",
+            pool.name
+        ));
+    };
+    let remembered = if on_prompt {
+        "the devices users choose to remember (cogauth asks at login; `cogauth login \
+         --remember-device` says yes without asking)"
+    } else {
+        "every device a user signs in on"
+    };
+    let mfa = if challenge_required {
+        "a remembered device skips MFA"
+    } else {
+        "MFA is asked on remembered devices too (ChallengeRequiredOnNewDevice is off)"
+    };
+    info(format!(
+        "user pool `{}` remembers {remembered}; {mfa}; `cogauth status` shows this machine's \
+         device, and `cogauth logout --forget-device` forgets it",
+        pool.name
+    ))
 }
 
 fn provider(facts: &Facts, t: &Target) -> Outcome {
@@ -586,14 +894,33 @@ mod tests {
 
     #[test]
     fn flows_are_read_as_cognito_reads_them() {
-        assert_eq!(allowed(&[]), (true, false, true));
-        assert_eq!(allowed(&[Flow::UserPasswordAuth]), (true, true, true));
-        assert_eq!(allowed(&[Flow::AdminNoSrpAuth]), (true, false, true));
+        let triple = |a: Allowed| (a.srp, a.password, a.refresh);
+        assert_eq!(triple(allowed(&[])), (true, false, true));
         assert_eq!(
-            allowed(&[Flow::AllowUserPasswordAuth, Flow::AllowRefreshTokenAuth]),
+            triple(allowed(&[Flow::UserPasswordAuth])),
+            (true, true, true)
+        );
+        assert_eq!(
+            triple(allowed(&[Flow::AdminNoSrpAuth])),
+            (true, false, true)
+        );
+        assert_eq!(
+            triple(allowed(&[
+                Flow::AllowUserPasswordAuth,
+                Flow::AllowRefreshTokenAuth
+            ])),
             (false, true, true)
         );
-        assert_eq!(allowed(&[Flow::AllowUserSrpAuth]), (true, false, false));
+        assert_eq!(
+            triple(allowed(&[Flow::AllowUserSrpAuth])),
+            (true, false, false)
+        );
+        // Choice-based and custom sign-in: their own flows, custom on by default.
+        assert!(allowed(&[]).custom && !allowed(&[]).user_auth);
+        let modern = allowed(&[Flow::AllowUserAuth, Flow::AllowCustomAuth]);
+        assert!(modern.user_auth && modern.custom && !modern.srp);
+        assert!(allowed(&[Flow::CustomAuthFlowOnly]).custom);
+        assert!(!allowed(&[Flow::AllowUserSrpAuth]).custom);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Reading a role's trust policy for what Cognito identity pools need: a statement that lets
 //! `cognito-identity.amazonaws.com` call `sts:AssumeRoleWithWebIdentity`, limited to this
-//! identity pool (`aud`) and to authenticated identities (`amr`).
+//! identity pool (`aud`) and to authenticated identities (`amr`); and [`accepting`], which
+//! makes a role's trust policy accept an identity pool while keeping what else it trusts
+//! (group roles are often shared, unlike the authenticated role `setup` owns).
 
 use serde_json::Value;
 
@@ -72,6 +74,41 @@ pub(crate) fn problems(document: &Value, identity_pool_id: &str) -> Vec<String> 
         .unwrap_or_default()
 }
 
+/// `document` changed so that it accepts `identity_pool_id` as [`problems`] wants, or `None`
+/// when it already does. Statements about other principals or other identity pools are kept;
+/// cognito-identity statements for this pool (or for any pool: no `aud`) that fall short are
+/// replaced by the one cogadmin writes ([`authenticated_role_trust`]).
+///
+/// [`authenticated_role_trust`]: crate::policies::authenticated_role_trust
+pub(crate) fn accepting(document: &Value, identity_pool_id: &str) -> Option<Value> {
+    if problems(document, identity_pool_id).is_empty() {
+        return None;
+    }
+    let wanted = crate::policies::authenticated_role_trust(identity_pool_id).to_value();
+    let ours = wanted["Statement"][0].clone();
+    let statements: Vec<Value> = match &document["Statement"] {
+        Value::Array(items) => items.clone(),
+        single @ Value::Object(_) => vec![single.clone()],
+        _ => Vec::new(),
+    };
+    let mut kept: Vec<Value> = statements
+        .into_iter()
+        .filter(|s| {
+            let about_this_pool =
+                condition_values(s, AUD).is_none_or(|pools| pools.contains(&identity_pool_id));
+            !(allows_web_identity(s) && about_this_pool)
+        })
+        .collect();
+    kept.push(ours);
+    let mut merged = document.clone();
+    if !merged.is_object() {
+        merged = Value::Object(Default::default());
+    }
+    merged["Version"] = wanted["Version"].clone();
+    merged["Statement"] = Value::Array(kept);
+    Some(merged)
+}
+
 fn statement_problems(statement: &Value, identity_pool_id: &str) -> Vec<String> {
     let mut found = Vec::new();
     match condition_values(statement, AUD) {
@@ -113,6 +150,39 @@ mod tests {
     use serde_json::json;
 
     const POOL: &str = "us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab";
+
+    #[test]
+    fn accepting_adds_this_pool_and_keeps_what_else_the_role_trusts() {
+        let other = "us-east-1:00000000-0000-4000-8000-000000000000";
+        let lambda = json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"});
+        let other_pool = authenticated_role_trust(other).to_value()["Statement"][0].clone();
+        let loose = json!({"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"cognito-identity.amazonaws.com:aud": POOL}}});
+        let doc = json!({"Version": "2012-10-17", "Statement": [lambda, other_pool, loose]});
+        let merged = accepting(&doc, POOL).expect("a change");
+        let statements = merged["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 3, "{merged}");
+        assert_eq!(statements[0], lambda, "another principal is kept");
+        assert_eq!(statements[1], other_pool, "another identity pool is kept");
+        assert_eq!(
+            statements[2],
+            authenticated_role_trust(POOL).to_value()["Statement"][0],
+            "this pool's statement without amr is replaced"
+        );
+        assert!(problems(&merged, POOL).is_empty());
+        assert!(
+            problems(&merged, other).is_empty(),
+            "the other pool still works"
+        );
+        assert_eq!(accepting(&merged, POOL), None, "idempotent");
+
+        // A single statement (not a list), and a document of nothing.
+        let single = json!({"Version": "2012-10-17", "Statement": lambda});
+        let merged = accepting(&single, POOL).unwrap();
+        assert_eq!(merged["Statement"].as_array().unwrap().len(), 2);
+        assert!(problems(&accepting(&json!(null), POOL).unwrap(), POOL).is_empty());
+    }
 
     #[test]
     fn the_policy_cogadmin_writes_is_right() {

@@ -1,6 +1,7 @@
 //! The flags of `cogadmin lambda deploy`, defined once: `cargo xtask deploy-lambda` flattens
 //! the same [`DeployArgs`], so the two commands cannot drift apart. Only where the package comes
-//! from differs (`--zip` for cogadmin; xtask builds it).
+//! from differs (`--zip` for cogadmin; xtask builds it). [`RotateArgs`] are those of
+//! `cogadmin lambda rotate-key`.
 
 use secrecy::SecretString;
 
@@ -53,6 +54,11 @@ pub struct DeployArgs {
     /// The long-lived role's name (default: admin config, `CognitoLongLivedRole`).
     #[arg(long, value_name = "NAME")]
     pub long_lived_role_name: Option<String>,
+    /// Take over what the deploy finds by name but did not create (it lacks the tag
+    /// `cogauth:managed = true`; e.g. a deployment of an earlier cogadmin): tag it, then deploy.
+    /// Also accepts the names a ./admin-config.json sets.
+    #[arg(long)]
+    pub adopt: bool,
     /// Show what would be created or updated, and change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -85,6 +91,76 @@ impl DeployArgs {
             execution_role_name: self.execution_role_name,
             long_lived_role_name: self.long_lived_role_name,
             keys,
+            adopt: self.adopt,
+            dry_run: self.dry_run,
+        })
+    }
+}
+
+/// The flags of `cogadmin lambda rotate-key`.
+#[derive(clap::Args, Debug)]
+pub struct RotateArgs {
+    /// The function whose key to rotate (default: admin config, `cognito-credential-proxy`).
+    #[arg(long, value_name = "NAME")]
+    pub function_name: Option<String>,
+    /// The IAM user whose key it is, when IAM no longer knows the key in the secret (default:
+    /// the owner of that key, else admin config, `CognitoCredentialProxyUser`).
+    #[arg(long, value_name = "NAME")]
+    pub iam_user_name: Option<String>,
+    /// The user pool the proxy serves, for the function's region (default: as for `deploy`);
+    /// --region overrides.
+    #[arg(long, value_name = "ID")]
+    pub user_pool_id: Option<String>,
+    /// Take the user pool from this cogauth profile (for the function's region).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Take over a secret or IAM user that cogadmin did not create: tag it, then rotate.
+    #[arg(long)]
+    pub adopt: bool,
+    /// Show what would be done, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl RotateArgs {
+    /// The options: the flags, then the admin config; the region is `region` (`--region`),
+    /// else the user pool's (flags > profile > last setup > default profile), else
+    /// `fallback_region` (the AWS config chain's).
+    pub fn options(
+        self,
+        region: Option<String>,
+        fallback_region: Option<&str>,
+        admin: &crate::config::LoadedAdminConfig,
+        env: &dyn cogauth_core::env::Env,
+    ) -> Result<super::RotateOptions, crate::AdminError> {
+        let names = &admin.config.aws_service_names;
+        let region = match region {
+            Some(region) => region,
+            None => {
+                let flags = TargetFlags {
+                    user_pool_id: self.user_pool_id,
+                    profile: self.profile,
+                    ..TargetFlags::default()
+                };
+                let pool = crate::target::Resolver::new(flags, admin, env)?.user_pool_id();
+                match (pool, fallback_region) {
+                    (Ok(pool), _) => cogauth_core::config::ids::region_of_user_pool(&pool.value)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    (Err(_), Some(region)) => region.to_owned(),
+                    (Err(e), None) => return Err(e.into()),
+                }
+            }
+        };
+        Ok(super::RotateOptions {
+            function: self
+                .function_name
+                .unwrap_or_else(|| names.lambda_function_name.clone()),
+            iam_user: self
+                .iam_user_name
+                .unwrap_or_else(|| names.iam_user_name.clone()),
+            region,
+            adopt: self.adopt,
             dry_run: self.dry_run,
         })
     }

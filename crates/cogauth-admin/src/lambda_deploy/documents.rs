@@ -56,8 +56,26 @@ pub fn execution_role_trust() -> PolicyDocument {
     )])
 }
 
-/// The execution role may write the function's own logs and nothing else.
-pub fn execution_logs_policy(
+/// The execution role may write the function's own logs and read the one secret that holds the
+/// IAM user's key (its exact ARN, so no other secret whose name starts the same), nothing else.
+pub fn execution_policy(
+    partition: &str,
+    region: &str,
+    account: &str,
+    function_name: &str,
+    secret_arn: &str,
+) -> PolicyDocument {
+    let mut policy = execution_logs_policy(partition, region, account, function_name);
+    policy.statement.push(allow(
+        None,
+        json!("secretsmanager:GetSecretValue"),
+        Some(json!(secret_arn)),
+    ));
+    policy
+}
+
+/// The function's own logs.
+fn execution_logs_policy(
     partition: &str,
     region: &str,
     account: &str,
@@ -115,7 +133,9 @@ mod tests {
             execution_role_trust().to_value()["Statement"][0]["Principal"],
             json!({"Service": "lambda.amazonaws.com"})
         );
-        let logs = execution_logs_policy("aws", "eu-west-1", "123456789012", "fn").to_value();
+        let secret =
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cogauth/fn/iam-user-key-AbCdEf";
+        let logs = execution_policy("aws", "eu-west-1", "123456789012", "fn", secret).to_value();
         assert_eq!(
             logs["Statement"][0]["Resource"],
             "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fn:*"
@@ -124,6 +144,11 @@ mod tests {
             logs["Statement"][1]["Resource"],
             "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/fn:log-stream:*"
         );
+        assert_eq!(
+            logs["Statement"][2],
+            json!({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret})
+        );
+        assert_eq!(logs["Statement"].as_array().unwrap().len(), 3);
         assert!(!logs.to_string().contains("\"*\""), "no wildcard resource");
         assert_eq!(
             invoke_policy("arn:aws:lambda:us-east-1:123456789012:function:f").to_value()["Statement"]

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use aws_sdk_iam::types::StatusType;
+use aws_sdk_iam::types::{Role, StatusType, User};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use super::function::Existing;
 use super::retry::{Backoff, retry};
-use super::{DeployError, DeployKey, DeployOptions, KEY_TAG_VALUE, KeySource};
+use super::secret::StoredKey;
+use super::{DeployError, DeployKey, DeployOptions, Deployed, KEY_TAG_VALUE, KeySource};
+use crate::ownership::{self, Ownership};
 use crate::plan::{Action, Resource, Step};
 use crate::policies::{PolicyDocument, decode_document};
 use crate::{AdminError, aws_error, collect_pages};
@@ -22,6 +23,13 @@ pub(super) struct ProxyUser {
     pub arn: String,
     /// False only in a dry run that would create it.
     pub exists: bool,
+}
+
+/// The proxy's user as found, before it is created.
+#[derive(Debug)]
+pub(super) struct UserLookup {
+    pub name: String,
+    pub user: Option<User>,
 }
 
 /// Whose inline policy.
@@ -74,38 +82,61 @@ impl Iam {
         Self { client, dry_run }
     }
 
-    /// The user the long-lived role trusts: the owner of a given key, or the named user
-    /// (created with `--create-user`).
+    pub fn client(&self) -> &aws_sdk_iam::Client {
+        &self.client
+    }
+
+    /// The user the long-lived role trusts: the owner of a given key, or the named user;
+    /// registered with the run's ownership checks when it exists.
+    pub async fn find_user(
+        &self,
+        options: &DeployOptions,
+        owner: &mut Ownership,
+    ) -> Result<UserLookup, DeployError> {
+        let name = match &options.keys {
+            KeySource::Provided { access_key_id, .. } => self
+                .key_owner(access_key_id)
+                .await?
+                .ok_or_else(|| DeployError::UnknownKey {
+                    access_key_id: access_key_id.clone(),
+                })?,
+            KeySource::Managed { .. } => options.names.iam_user.clone(),
+        };
+        let purpose = format!(
+            "`lambda deploy` would allow it to assume role `{}` for 12 h sessions under any \
+             name, and create and rotate its access keys",
+            options.names.long_lived_role
+        );
+        let user = crate::iam::claim_user(&self.client, &name, owner, purpose).await?;
+        Ok(UserLookup { name, user })
+    }
+
+    /// The IAM user that owns `access_key_id`, or `None` when IAM does not know the key.
+    pub async fn key_owner(&self, access_key_id: &str) -> Result<Option<String>, DeployError> {
+        match self
+            .client
+            .get_access_key_last_used()
+            .access_key_id(access_key_id)
+            .send()
+            .await
+        {
+            Ok(answer) => Ok(answer.user_name().map(str::to_owned)),
+            Err(e) if matches!(error_code(&e), Some("NoSuchEntity" | "AccessDenied")) => Ok(None),
+            Err(e) => Err(aws_error(Service::Iam, "GetAccessKeyLastUsed")(e).into()),
+        }
+    }
+
+    /// The user found by [`Self::find_user`], created with `--create-user` when missing
+    /// (tagged as cogadmin's).
     pub async fn ensure_user(
         &self,
         options: &DeployOptions,
+        found: UserLookup,
         partition: &str,
         account: &str,
         steps: &mut Vec<Step>,
     ) -> Result<ProxyUser, DeployError> {
-        let name = match &options.keys {
-            KeySource::Provided { access_key_id, .. } => {
-                let owner = self
-                    .client
-                    .get_access_key_last_used()
-                    .access_key_id(access_key_id)
-                    .send()
-                    .await
-                    .map_err(|e| match error_code(&e) {
-                        Some("NoSuchEntity") | Some("AccessDenied") => DeployError::UnknownKey {
-                            access_key_id: access_key_id.clone(),
-                        },
-                        _ => aws_error(Service::Iam, "GetAccessKeyLastUsed")(e).into(),
-                    })?;
-                owner
-                    .user_name()
-                    .map(str::to_owned)
-                    .ok_or_else(|| DeployError::UnknownKey {
-                        access_key_id: access_key_id.clone(),
-                    })?
-            }
-            KeySource::Managed { .. } => options.names.iam_user.clone(),
-        };
+        let UserLookup { name, user } = found;
         let create_user = matches!(
             options.keys,
             KeySource::Managed {
@@ -113,7 +144,7 @@ impl Iam {
                 ..
             }
         );
-        if let Some(user) = crate::iam::find_user(&self.client, &name).await? {
+        if let Some(user) = user {
             let mut step = Step::new(Resource::IamUser, &name, Action::Unchanged);
             if matches!(options.keys, KeySource::Provided { .. }) {
                 step.details
@@ -142,7 +173,7 @@ impl Iam {
             .client
             .create_user()
             .user_name(&name)
-            .tags(tag("cogauth", "credential proxy user")?)
+            .tags(ownership::iam_tag())
             .send()
             .await
             .map_err(aws_error(Service::Iam, "CreateUser"))?;
@@ -159,6 +190,7 @@ impl Iam {
     pub async fn ensure_role(
         &self,
         name: &str,
+        found: Option<Role>,
         trust: &PolicyDocument,
         max_session_duration: Option<i32>,
         description: &str,
@@ -166,7 +198,7 @@ impl Iam {
         account: &str,
         steps: &mut Vec<Step>,
     ) -> Result<String, DeployError> {
-        let Some(role) = crate::iam::find_role(&self.client, name).await? else {
+        let Some(role) = found else {
             let planned = format!("arn:{partition}:iam::{account}:role/{name}");
             if self.dry_run {
                 steps.push(Step::new(Resource::Role, name, Action::WouldCreate));
@@ -178,6 +210,7 @@ impl Iam {
                     .create_role()
                     .role_name(name)
                     .description(description)
+                    .tags(ownership::iam_tag())
                     .assume_role_policy_document(trust.to_json());
                 if let Some(max) = max_session_duration {
                     call = call.max_session_duration(max);
@@ -343,7 +376,7 @@ impl Iam {
     }
 
     /// The user's access keys: (id, active).
-    async fn access_keys(&self, user: &str) -> Result<Vec<(String, bool)>, DeployError> {
+    pub async fn access_keys(&self, user: &str) -> Result<Vec<(String, bool)>, DeployError> {
         Ok(collect_pages(|marker| {
             let call = self
                 .client
@@ -374,7 +407,7 @@ impl Iam {
     }
 
     /// Ids of the keys cogauth created for this user (tagged on the user).
-    async fn cogauth_key_ids(&self, user: &str) -> Result<BTreeSet<String>, DeployError> {
+    pub async fn cogauth_key_ids(&self, user: &str) -> Result<BTreeSet<String>, DeployError> {
         let tags = collect_pages(|marker| {
             let call = self
                 .client
@@ -414,7 +447,7 @@ impl Iam {
         &self,
         options: &DeployOptions,
         user: &ProxyUser,
-        function: Option<&Existing>,
+        deployed: Option<&Deployed>,
         steps: &mut Vec<Step>,
     ) -> Result<DeployKey, DeployError> {
         let (keys, cogauth) = if user.exists {
@@ -425,7 +458,7 @@ impl Iam {
         } else {
             (Vec::new(), BTreeSet::new())
         };
-        let deployed_id = function.and_then(Existing::key_id);
+        let deployed_id = deployed.map(|d| d.key.access_key_id.as_str());
         let deployed_is_cogauths = |id: &str| {
             Some(id) == deployed_id && cogauth.contains(id) && keys.iter().any(|(k, _)| k == id)
         };
@@ -455,13 +488,26 @@ impl Iam {
                 id: Some(access_key_id.clone()),
                 secret: Some(secret_access_key.clone()),
                 retire,
+                created: false,
             });
         }
         let rotate = matches!(options.keys, KeySource::Managed { rotate: true, .. });
 
-        let reusable = deployed_id
-            .filter(|id| keys.iter().any(|(k, active)| k == id && *active))
-            .zip(function.and_then(Existing::key_secret));
+        // A key that sat in the function's environment may have been copied by anyone allowed
+        // lambda:GetFunctionConfiguration: the migration replaces it when cogauth manages it.
+        let exposed = deployed.is_some_and(|d| d.in_plain_sight);
+        let reusable = deployed
+            .filter(|d| !d.in_plain_sight)
+            .filter(|d| {
+                keys.iter()
+                    .any(|(k, active)| *k == d.key.access_key_id && *active)
+            })
+            .map(|d| {
+                (
+                    d.key.access_key_id.as_str(),
+                    d.key.secret_access_key.clone(),
+                )
+            });
         if !rotate && let Some((id, secret)) = reusable {
             let stale: Vec<String> = keys
                 .iter()
@@ -478,6 +524,7 @@ impl Iam {
                 id: Some(id.to_owned()),
                 secret: Some(secret),
                 retire: Vec::new(),
+                created: false,
             });
         }
 
@@ -502,6 +549,13 @@ impl Iam {
             .iter()
             .map(|k| format!("deleted unused cogauth key {k}"))
             .collect();
+        if exposed {
+            details.push(
+                "the deployed key sat in the function's environment, readable by anyone \
+                 allowed lambda:GetFunctionConfiguration: it is replaced"
+                    .to_owned(),
+            );
+        }
         let retire: Vec<String> = deployed_id
             .filter(|id| deployed_is_cogauths(id))
             .map(str::to_owned)
@@ -526,13 +580,30 @@ impl Iam {
                 id: None,
                 secret: None,
                 retire,
+                created: false,
             });
         }
         self.delete_keys(&user.name, &stale).await?;
+        let key = self.create_key(&user.name).await?;
+        steps.push(
+            Step::new(Resource::AccessKey, &key.access_key_id, Action::Created)
+                .with_details(details),
+        );
+        Ok(DeployKey {
+            id: Some(key.access_key_id),
+            secret: Some(key.secret_access_key),
+            retire,
+            created: true,
+        })
+    }
+
+    /// A new access key of `user`, marked on the user as cogauth's (a user tag named after the
+    /// key), so that later runs delete only keys cogauth made.
+    pub async fn create_key(&self, user: &str) -> Result<StoredKey, DeployError> {
         let created = self
             .client
             .create_access_key()
-            .user_name(&user.name)
+            .user_name(user)
             .send()
             .await
             .map_err(aws_error(Service::Iam, "CreateAccessKey"))?;
@@ -543,16 +614,14 @@ impl Iam {
         let secret = SecretString::from(key.secret_access_key().to_owned());
         self.client
             .tag_user()
-            .user_name(&user.name)
+            .user_name(user)
             .tags(tag(&id, KEY_TAG_VALUE)?)
             .send()
             .await
             .map_err(aws_error(Service::Iam, "TagUser"))?;
-        steps.push(Step::new(Resource::AccessKey, &id, Action::Created).with_details(details));
-        Ok(DeployKey {
-            id: Some(id),
-            secret: Some(secret),
-            retire,
+        Ok(StoredKey {
+            access_key_id: id,
+            secret_access_key: secret,
         })
     }
 
@@ -564,7 +633,8 @@ impl Iam {
         self.delete_keys(user, ids).await
     }
 
-    async fn delete_keys(&self, user: &str, ids: &[String]) -> Result<(), DeployError> {
+    /// Deletes keys (and their cogauth tags on the user); nothing in a dry run.
+    pub async fn delete_keys(&self, user: &str, ids: &[String]) -> Result<(), DeployError> {
         if self.dry_run {
             return Ok(());
         }

@@ -2,6 +2,7 @@
 //! canary and formatted with `{:?}` and `{:#?}`. A type added later with a secret belongs here.
 
 use cogauth_admin::config::AdminConfig;
+use cogauth_admin::lambda_deploy::secret::StoredKey;
 use cogauth_admin::lambda_deploy::{DeployOptions, DeployRequest, KeySource};
 use cogauth_admin::target::{ProxyTargets, Source, Sourced, TargetFlags};
 use secrecy::SecretString;
@@ -26,6 +27,7 @@ fn no_debug_output_shows_a_secret() {
         execution_role_name: None,
         long_lived_role_name: None,
         keys: provided.clone(),
+        adopt: false,
         dry_run: true,
     };
     let targets = ProxyTargets {
@@ -36,7 +38,17 @@ fn no_debug_output_shows_a_secret() {
         client_ids: vec!["client123".into()],
         identity_pool_id: None,
     };
-    let options = DeployOptions::new(&AdminConfig::default(), targets, provided.clone(), false);
+    let options = DeployOptions::new(
+        &AdminConfig::default(),
+        targets,
+        provided.clone(),
+        false,
+        false,
+    );
+    let stored = StoredKey {
+        access_key_id: "AKIAVISIBLE0000000000".into(),
+        secret_access_key: SecretString::from(CANARY.to_owned()),
+    };
     let shown = [
         format!("{provided:?}"),
         format!("{provided:#?}"),
@@ -44,6 +56,8 @@ fn no_debug_output_shows_a_secret() {
         format!("{request:#?}"),
         format!("{options:?}"),
         format!("{options:#?}"),
+        format!("{stored:?}"),
+        format!("{stored:#?}"),
     ];
     for text in &shown {
         assert!(!text.contains(CANARY), "shows the secret: {text}");

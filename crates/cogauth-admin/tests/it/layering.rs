@@ -62,3 +62,38 @@ fn cogauth_takes_the_admin_crate_without_the_lambda_deploy() {
         "the workspace dependency must not turn the deploy on"
     );
 }
+
+/// `cogauth-ids` has no dependencies (the proxy links it), and the proxy, the core and this
+/// crate take their id rules from it rather than keeping copies that drift.
+#[test]
+fn the_ids_crate_is_dependency_free_and_shared() {
+    assert_eq!(
+        dependencies(&manifest("cogauth-ids")),
+        Vec::<String>::new(),
+        "cogauth-ids must stay dependency-free"
+    );
+    for user in ["cogauth-core", "cogauth-lambda"] {
+        assert!(
+            dependencies(&manifest(user))
+                .iter()
+                .any(|d| d == "cogauth-ids"),
+            "{user} does not use cogauth-ids"
+        );
+    }
+    // The proxy's old copies of the rules, by name: they must not come back.
+    let proxy_config =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../cogauth-lambda/src/config.rs");
+    let source = std::fs::read_to_string(&proxy_config).unwrap();
+    for copy in [
+        "fn is_client_id",
+        "fn is_role_arn",
+        "fn pool_region",
+        "fn is_region",
+    ] {
+        assert!(
+            !source.contains(copy),
+            "{} defines `{copy}` again",
+            proxy_config.display()
+        );
+    }
+}

@@ -666,6 +666,171 @@ const LOCAL: &[Case] = &[
             ])
         },
     },
+    // The commands of issue 16: roles, tokens, the credential server, the console.
+    Case {
+        name: "--role that is neither a name nor an ARN",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::login().with_args(&["--role", "ad min;rm"]).expect(&[
+                "--role `ad min;rm` is neither a role ARN",
+                "`cogauth roles` lists yours",
+            ])
+        },
+    },
+    Case {
+        name: "--role ARN of another partition shape",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::login()
+                .with_args(&["--role", "arn:aws:iam::12:role/x"])
+                .expect(&["--role `arn:aws:iam::12:role/x` is neither a role ARN"])
+        },
+    },
+    Case {
+        name: "roles without a session",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["roles", "--profile", "dev", "--json"]).expect(&[
+                "no valid session for profile `dev`",
+                "cogauth login --profile dev",
+            ])
+        },
+    },
+    Case {
+        name: "token without a session",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["token", "--profile", "dev"]).expect(&[
+                "no valid session for profile `dev`",
+                "cogauth login --profile dev",
+            ])
+        },
+    },
+    Case {
+        name: "token --id and --access at once",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["token", "--profile", "dev", "--id", "--access"])
+                .expect(&["'--id' cannot be used with '--access'"])
+        },
+    },
+    Case {
+        name: "token --window beyond a day",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["token", "--profile", "dev", "--window", "99999"])
+                .expect(&["invalid value '99999' for '--window <MINUTES>'", "0..=1440"])
+        },
+    },
+    Case {
+        name: "--token-env that is not a variable name",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&[
+                "exec",
+                "--profile",
+                "dev",
+                "--token-env",
+                "X=$(id)",
+                "--",
+                "true",
+            ])
+            .expect(&["--token-env `X=$(id)` is not a variable name"])
+        },
+    },
+    Case {
+        name: "--token-env naming an AWS variable",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&[
+                "exec",
+                "--profile",
+                "dev",
+                "--token-env",
+                "AWS_SECRET_ACCESS_KEY",
+                "--",
+                "true",
+            ])
+            .expect(&["would replace a variable the AWS tools read"])
+        },
+    },
+    Case {
+        name: "exec --access without --token-env",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["exec", "--profile", "dev", "--access", "--", "true"])
+                .expect(&["--token-env <NAME>"])
+        },
+    },
+    Case {
+        name: "exec --server without a session",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["exec", "--profile", "dev", "--server", "--", "touch", "RAN"])
+                // The snapshot of the HOME proves `touch RAN` never ran.
+                .expect(&["no valid session for profile `dev`"])
+        },
+    },
+    Case {
+        name: "serve --port beyond 65535",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["serve", "--profile", "dev", "--port", "70000"])
+                .expect(&["invalid value '70000' for '--port <N>'"])
+        },
+    },
+    Case {
+        name: "serve --format unknown",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["serve", "--profile", "dev", "--format", "xml"])
+                .expect(&["invalid value 'xml' for '--format <FORMAT>'", "env, json"])
+        },
+    },
+    Case {
+        name: "serve without a session",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["serve", "--profile", "dev"]).expect(&[
+                "no valid session for profile `dev`",
+                "cogauth login --profile dev",
+            ])
+        },
+    },
+    Case {
+        name: "console --destination that is not https",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&[
+                "console",
+                "--profile",
+                "dev",
+                "--print",
+                "--destination",
+                "http://evil.example/",
+            ])
+            .expect(&["--destination `http://evil.example/` is not a console URL"])
+        },
+    },
+    Case {
+        name: "console --duration below 15 minutes",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["console", "--profile", "dev", "--duration", "5"])
+                .expect(&["invalid value '5' for '--duration <MINUTES>'"])
+        },
+    },
+    Case {
+        name: "federation endpoint override that is not https",
+        prepare: |h| {
+            fake_profile(h);
+            Setup::new(&["console", "--profile", "dev", "--print"])
+                .env("COGAUTH_FEDERATION_ENDPOINT", "http://evil.example/federation")
+                .expect(&[
+                    "COGAUTH_FEDERATION_ENDPOINT `http://evil.example/federation` is not an absolute https URL",
+                ])
+        },
+    },
 ];
 
 impl Setup {
@@ -1110,7 +1275,83 @@ const EMULATOR: &[Case] = &[
             ])
         },
     },
+    // Issue 16 against the emulator: roles and the console's federation endpoint.
+    Case {
+        name: "--role by name when the token names no roles",
+        prepare: |h| {
+            real_profile(h);
+            Setup::real_login()
+                .with_args(&["--role", "Admin"])
+                .expect(&[
+                    "role `Admin` cannot be found by name: your ID token names no roles",
+                    "give the role's ARN",
+                ])
+        },
+    },
+    Case {
+        name: "federation endpoint refusing the credentials",
+        prepare: |h| {
+            logged_in_with_secret(h, "wrong-secret-canary");
+            console_at(&format!(
+                "{}/federation",
+                cogauth_test_support::emulator().endpoint()
+            ))
+            .expect(&["refused the credentials (HTTP 400"])
+            .after(|run| match run.stderr.contains("wrong-secret-canary") {
+                true => Err("the secret key is on stderr".into()),
+                false => Ok(()),
+            })
+        },
+    },
+    Case {
+        name: "federation endpoint down",
+        prepare: |h| {
+            logged_in_with_secret(h, "");
+            console_at(&format!("http://127.0.0.1:{}/federation", closed_port()))
+                .expect(&["cannot reach the federation endpoint `http://127.0.0.1:"])
+        },
+    },
+    Case {
+        name: "federation endpoint that never answers",
+        prepare: |h| {
+            logged_in_with_secret(h, "");
+            let hole = BlackHole::start();
+            console_at(&format!("{}/federation", hole.url))
+                .env("COGAUTH_AWS_TIMEOUT", SHORT_TIMEOUT)
+                .expect(&["cannot reach the federation endpoint `http://127.0.0.1:"])
+        },
+    },
+    Case {
+        name: "federation endpoint answering a web page",
+        prepare: |h| {
+            logged_in_with_secret(h, "");
+            let fake = FakeAws::start(200, "text/html", "<html><body>Sign in</body></html>");
+            console_at(&fake.url.clone())
+                .expect(&["answered without a sign-in token (HTTP 200)"])
+                .after(requests_were(fake, 1))
+        },
+    },
 ];
+
+/// A real login; with `secret`, the cached secret key replaced by it (credentials the
+/// federation endpoint does not know).
+fn logged_in_with_secret(home: &TestHome, secret: &str) {
+    real_profile(home);
+    login(home).ok();
+    if !secret.is_empty() {
+        let path = home.join(".cache/cogauth/dev.json");
+        let mut session: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        session["credentials"]["secret_access_key"] = secret.into();
+        std::fs::write(&path, session.to_string()).unwrap();
+    }
+}
+
+/// `cogauth console --print` with its federation endpoint at `url`, on fresh credentials.
+fn console_at(url: &str) -> Setup {
+    Setup::new(&["console", "--profile", "dev", "--print", "--window", "1"])
+        .env("COGAUTH_FEDERATION_ENDPOINT", url)
+}
 
 #[test]
 fn emulator_cases() {

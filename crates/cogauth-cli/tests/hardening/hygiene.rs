@@ -1,8 +1,10 @@
 //! Secret hygiene at the highest verbosity: every command that touches a secret (configure,
-//! login, credential-process on a fresh and on an expired cache, exec, export, logout) runs
-//! with `-vvv`, with `RUST_LOG=trace`, and with `RUST_LOG` values written to get around the
-//! caps on the SDK's crates. No canary may reach stderr (where the logs go), nor stdout except
-//! the AWS keys from the two commands that exist to print them.
+//! login, credential-process on a fresh and on an expired cache, exec, export, roles, token,
+//! exec --token-env, exec --server, serve, console, logout) runs with `-vvv`, with
+//! `RUST_LOG=trace`, and with `RUST_LOG` values written to get around the caps on the SDK's
+//! crates. No canary may reach stderr (where the logs go), nor stdout except what a command
+//! exists to print: the AWS keys (credential-process, export), a user-pool token (token), the
+//! credential server's token (serve), the console's sign-in URL (console --print).
 
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -49,6 +51,13 @@ impl Canaries {
             serde_json::from_str(&home.read(".cache/cogauth/dev.json")).unwrap();
         let token = session["refresh_token"].as_str().expect("a refresh token");
         self.hidden.push(("refresh token", token.to_owned()));
+        // The remembered device's secret (the pool tracks devices).
+        let device = session["device_password"]
+            .as_str()
+            .expect("a device password");
+        if !self.hidden.iter().any(|(_, v)| v == device) {
+            self.hidden.push(("device password", device.to_owned()));
+        }
         let creds = &session["credentials"];
         for (name, field) in [
             ("secret access key", "secret_access_key"),
@@ -64,8 +73,9 @@ impl Canaries {
         }
     }
 
-    /// Every leak in `run`; `prints_keys` for the commands that print credentials.
-    fn leaks(&self, run: &Run, prints_keys: bool) -> Vec<String> {
+    /// Every leak in `run`; `prints_keys` for the commands that print credentials,
+    /// `prints_token` for `cogauth token`.
+    fn leaks(&self, run: &Run, prints_keys: bool, prints_token: bool) -> Vec<String> {
         let mut leaks = Vec::new();
         let mut check = |name: &str, value: &str, stream: &str, text: &str| {
             if let Some(line) = text.lines().find(|l| l.contains(value)) {
@@ -88,7 +98,9 @@ impl Canaries {
                 check(name, value, "stdout", &run.stdout);
             }
         }
-        check("token (JWT)", JWT_PREFIX, "stdout", &run.stdout);
+        if !prints_token {
+            check("token (JWT)", JWT_PREFIX, "stdout", &run.stdout);
+        }
         check("token (JWT)", JWT_PREFIX, "stderr", &run.stderr);
         leaks
     }
@@ -102,6 +114,10 @@ struct Sequence<'a> {
     canaries: Canaries,
     findings: Vec<String>,
     commands: usize,
+    /// The next command prints a user-pool token on stdout (`cogauth token`).
+    prints_token: bool,
+    /// Extra environment for the next commands.
+    env: Vec<(&'static str, String)>,
 }
 
 impl Sequence<'_> {
@@ -110,8 +126,21 @@ impl Sequence<'_> {
     fn run(&mut self, args: &[&str], stdin: &str, prints_keys: bool, calls_aws: bool) -> Run {
         let mut all = vec![self.flag];
         all.extend_from_slice(args);
-        let env: Vec<(&str, &str)> = self.rust_log.iter().map(|l| ("RUST_LOG", *l)).collect();
+        let mut env: Vec<(&str, &str)> = self.rust_log.iter().map(|l| ("RUST_LOG", *l)).collect();
+        env.extend(self.env.iter().map(|(k, v)| (*k, v.as_str())));
         let run = cogauth(self.home, &all, stdin, &env);
+        self.record(&all, run, prints_keys, calls_aws)
+    }
+
+    /// [`Self::run`] for `cogauth token`, whose stdout is a token.
+    fn run_token(&mut self, args: &[&str]) -> Run {
+        self.prints_token = true;
+        let run = self.run(args, "", false, false);
+        self.prints_token = false;
+        run
+    }
+
+    fn record(&mut self, all: &[&str], run: Run, prints_keys: bool, calls_aws: bool) -> Run {
         self.commands += 1;
         if !run.status.success() {
             self.findings.push(format!(
@@ -130,7 +159,7 @@ impl Sequence<'_> {
                 run.show()
             ));
         }
-        for leak in self.canaries.leaks(&run, prints_keys) {
+        for leak in self.canaries.leaks(&run, prints_keys, self.prints_token) {
             self.findings.push(format!(
                 "`cogauth {}` with RUST_LOG={:?}: {leak}",
                 all.join(" "),
@@ -154,6 +183,8 @@ fn no_secret_reaches_the_output_or_the_logs_at_trace_level() {
     let (pool, user, password) = block_on(async {
         let pool = fixtures::create_pool(PoolOptions {
             with_client_secret: true,
+            // ConfirmDevice, then device SRP at the second login, with the device's secret.
+            device_tracking: Some((true, false)),
             ..Default::default()
         })
         .await;
@@ -175,6 +206,8 @@ fn no_secret_reaches_the_output_or_the_logs_at_trace_level() {
             canaries: Canaries::default(),
             findings: Vec::new(),
             commands: 0,
+            prints_token: false,
+            env: Vec::new(),
         };
         seq.canaries.hidden.push(("password", password.clone()));
         seq.canaries
@@ -225,7 +258,7 @@ fn no_secret_reaches_the_output_or_the_logs_at_trace_level() {
         );
         seq.canaries.learn_from_cache(&home);
         seq.run(&["credential-process", "--profile", "dev"], "", true, false);
-        // A refresh: REFRESH_TOKEN_AUTH with the refresh token and the secret hash.
+        // A refresh: GetTokensFromRefreshToken with the refresh token and the client secret.
         expire_cached_credentials(&home);
         let refreshed = seq.run(&["credential-process", "--profile", "dev"], "", true, true);
         seq.canaries.learn_from_cache(&home);
@@ -251,6 +284,7 @@ fn no_secret_reaches_the_output_or_the_logs_at_trace_level() {
             false,
         );
         seq.run(&["status", "--profile", "dev"], "", false, false);
+        issue_16_commands(&mut seq);
         let logout = seq.run(&["logout", "--profile", "dev"], "", false, false);
         if !logout.stderr.contains("revoked") {
             seq.findings
@@ -311,4 +345,140 @@ fn the_log_filter_caps_the_sdk_whatever_rust_log_says() {
             "{flag} with RUST_LOG={rust_log:?} lets these log at debug: {enabled:?}"
         );
     }
+}
+
+/// The commands of issue 16, on the session a sequence has logged in: roles, tokens, the
+/// credential server (with a client that uses it), the console.
+fn issue_16_commands(seq: &mut Sequence<'_>) {
+    seq.run(&["roles", "--profile", "dev", "--json"], "", false, false);
+    let token = seq.run_token(&["token", "--profile", "dev"]);
+    if !token.stdout.starts_with(JWT_PREFIX) {
+        seq.findings
+            .push(format!("token printed no token:\n{}", token.show()));
+    }
+    seq.run_token(&[
+        "token",
+        "--profile",
+        "dev",
+        "--access",
+        "--json",
+        "--window",
+        "61",
+    ]);
+    seq.canaries.learn_from_cache(seq.home);
+    seq.run(
+        &[
+            "exec",
+            "--profile",
+            "dev",
+            "--token-env",
+            "API_TOKEN",
+            "--",
+            "true",
+        ],
+        "",
+        false,
+        false,
+    );
+    // A client of the server: one good request, one without the token.
+    let python = cogauth_test_support::harness::venv_dir().join("bin/python");
+    let client = "import os, urllib.request as u\n\
+uri, tok = os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'], os.environ['AWS_CONTAINER_AUTHORIZATION_TOKEN']\n\
+assert u.urlopen(u.Request(uri, headers={'Authorization': tok})).status == 200\n\
+try:\n    u.urlopen(uri)\nexcept Exception as e:\n    assert '403' in str(e), e\n";
+    seq.run(
+        &[
+            "exec",
+            "--profile",
+            "dev",
+            "--server",
+            "--",
+            python.to_str().unwrap(),
+            "-c",
+            client,
+        ],
+        "",
+        false,
+        false,
+    );
+    serve_once(seq);
+    seq.env.push((
+        "COGAUTH_FEDERATION_ENDPOINT",
+        format!("{}/federation", cogauth_test_support::emulator().endpoint()),
+    ));
+    let console = seq.run(
+        &["console", "--profile", "dev", "--print"],
+        "",
+        false,
+        false,
+    );
+    if !console.stdout.contains("SigninToken=") {
+        seq.findings
+            .push(format!("console printed no URL:\n{}", console.show()));
+    }
+    seq.env.clear();
+}
+
+/// `cogauth serve` at the sequence's verbosity: one request, then SIGTERM. Its token may be on
+/// stdout only.
+fn serve_once(seq: &mut Sequence<'_>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut cmd = seq.home.command(COGAUTH);
+    cmd.args([seq.flag, "serve", "--profile", "dev", "--format", "json"]);
+    if let Some(log) = seq.rust_log {
+        cmd.env("RUST_LOG", log);
+    }
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let vars: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+    let token = vars["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let port = vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches('/')
+        .parse::<u16>()
+        .unwrap_or(1);
+    for auth in [token.as_str(), "wrong"] {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = write!(
+                stream,
+                "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: {auth}\r\n\r\n"
+            );
+            let _ = stream.read_to_string(&mut String::new());
+        }
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let run = Run {
+        status: out.status,
+        stdout: line + &rest,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    if token.is_empty() {
+        seq.findings
+            .push(format!("serve printed no token:\n{}", run.show()));
+    } else if let Some(l) = run.stderr.lines().find(|l| l.contains(&token)) {
+        seq.findings.push(format!(
+            "serve logged its token: {}",
+            l.replace(&token, "<token>")
+        ));
+    }
+    seq.record(&[seq.flag, "serve"], run, false, false);
 }

@@ -5,5 +5,6 @@
 
 mod hostile;
 mod hygiene;
+mod server;
 mod stale_lock;
 mod support;

@@ -206,6 +206,13 @@ fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defa
     session.send_line(IDENTITY_POOL).unwrap();
     session.exp_string("AWS Region").unwrap();
     session.send_line("").unwrap();
+    session.exp_string("Managed Login Page URL").unwrap();
+    session
+        .send_line("myapp.auth.us-east-1.amazoncognito.com")
+        .unwrap();
+    session.exp_string("is not a valid").unwrap();
+    session.exp_string("Managed Login Page URL").unwrap();
+    session.send_line(MANAGED_LOGIN).unwrap();
     session.exp_string("Lambda proxy").unwrap();
     session.send_line("").unwrap();
     session.exp_string("saved profile `tty`").unwrap();
@@ -222,6 +229,8 @@ fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defa
     session.exp_string("AWS Region").unwrap();
     // The pools are in us-east-1: another region is refused (issue 11), so name theirs.
     session.send_line("us-east-1").unwrap();
+    session.exp_string(&format!("[{MANAGED_LOGIN}]")).unwrap();
+    session.send_line("").unwrap();
     session.exp_string("Lambda proxy").unwrap();
     session.send_line("").unwrap();
     session.exp_eof().unwrap();
@@ -236,4 +245,10 @@ fn interactive_configure_asks_like_the_original_and_keeps_current_values_as_defa
     assert_eq!(status["settings"]["client_id"]["value"], "client123");
     assert_eq!(status["settings"]["region"]["value"], "us-east-1");
     assert_eq!(status["settings"]["region"]["origin"], "file");
+    assert_eq!(
+        status["settings"]["managed_login_url"]["value"],
+        MANAGED_LOGIN
+    );
 }
+
+const MANAGED_LOGIN: &str = "https://myapp.auth.us-east-1.amazoncognito.com";

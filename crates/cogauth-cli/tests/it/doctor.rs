@@ -1,7 +1,8 @@
 //! `cogauth doctor` on a healthy setup and on broken ones, each broken the way it breaks in
 //! real life: a flow turned off, an identity pool linked to another client or pool, a trust
-//! policy without `aud`, a world-readable credentials file, the basic flow without
-//! AllowClassicFlow, an unreachable endpoint, no config at all, and no admin credentials.
+//! policy without `aud`, a group role that trusts another identity pool, group roles without a
+//! role mapping, a world-readable credentials file, the basic flow without AllowClassicFlow, an
+//! unreachable endpoint, no config at all, and no admin credentials.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
@@ -78,19 +79,125 @@ fn a_healthy_setup_passes_every_check() {
     let (out, report) = admin_doctor(&world);
     assert!(out.status.success(), "{report:#}");
     let checks = report["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 9, "{report:#}");
+    assert_eq!(checks.len(), 12, "{report:#}");
     for c in checks {
-        assert_eq!(c["status"], "pass", "{report:#}");
+        // Passed; the settings the checks report (rotation, devices) pass with a detail.
+        assert!(c["status"] == "pass" || c["status"] == "info", "{report:#}");
     }
+    assert_eq!(
+        check(&report, "refresh token rotation")["detail"],
+        format!(
+            "app client `{}` does not rotate refresh tokens",
+            client_name(&world)
+        )
+    );
+    assert!(
+        check(&report, "remembered devices")["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("does not remember devices"),
+        "{report:#}"
+    );
     assert_eq!(report["profile"], "dev");
 
     // The same, as a person reads it.
     let out = cogauth_with(&world.home, &["doctor", "--profile", "dev"], "", ADMIN);
     let text = ok(&out);
     let lines: Vec<&str> = text.lines().skip(1).collect();
-    assert_eq!(lines.len(), 9, "{text}");
+    assert_eq!(lines.len(), 12, "{text}");
     assert!(lines.iter().all(|l| l.starts_with("✓ ")), "{text}");
     assert!(text.contains("✓ role trust policy\n"), "{text}");
+}
+
+fn client_name(world: &World) -> String {
+    block_on(async {
+        fixtures::idp_client()
+            .await
+            .describe_user_pool_client()
+            .user_pool_id(&world.pool.user_pool_id)
+            .client_id(&world.pool.client_id)
+            .send()
+            .await
+            .unwrap()
+            .user_pool_client()
+            .unwrap()
+            .client_name()
+            .unwrap()
+            .to_owned()
+    })
+}
+
+#[test]
+fn rotation_and_device_settings_are_reported() {
+    let world = World::new(
+        PoolOptions {
+            refresh_rotation_grace: Some(0),
+            device_tracking: Some((true, true)),
+            ..Default::default()
+        },
+        &[],
+    );
+    let (out, report) = admin_doctor(&world);
+    // A rotating client needs no ALLOW_REFRESH_TOKEN_AUTH: the flow check passes.
+    assert!(out.status.success(), "{report:#}");
+    let rotation = check(&report, "refresh token rotation");
+    assert_eq!(rotation["status"], "info");
+    let detail = rotation["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("rotates refresh tokens (retry grace period 0 s)")
+            && detail.contains("GetTokensFromRefreshToken")
+            && detail.contains("costs a login"),
+        "{detail}"
+    );
+    let devices = check(&report, "remembered devices")["detail"]
+        .as_str()
+        .unwrap();
+    assert!(
+        devices.contains("the devices users choose to remember")
+            && devices.contains("--remember-device")
+            && devices.contains("a remembered device skips MFA"),
+        "{devices}"
+    );
+
+    // As a person reads it.
+    let out = cogauth_with(&world.home, &["doctor", "--profile", "dev"], "", ADMIN);
+    let text = ok(&out);
+    assert!(
+        text.contains("✓ refresh token rotation: app client"),
+        "{text}"
+    );
+
+    // Without admin rights both are skipped, saying why.
+    let (_, report) = doctor(&world.home, &["--profile", "dev"], &[]);
+    for name in ["refresh token rotation", "remembered devices"] {
+        let c = check(&report, name);
+        assert_eq!(c["status"], "skipped", "{report:#}");
+        assert!(c["why"].as_str().unwrap().starts_with("needs admin rights"));
+    }
+}
+
+#[test]
+fn the_choice_and_custom_flows_need_their_own_flows_on_the_client() {
+    let world = World::new(PoolOptions::default(), &["--auth-flow", "choice"]);
+    let (out, report) = admin_doctor(&world);
+    let (problem, fix) = failed_only(&out, &report, &["app client auth flows"]);
+    assert!(
+        problem.contains("does not allow ALLOW_USER_AUTH"),
+        "{problem}"
+    );
+    assert!(problem.contains("with the choice flow"), "{problem}");
+    assert!(fix.contains("add ALLOW_USER_AUTH"), "{fix}");
+    ok(&cogauth(
+        &world.home,
+        &["configure", "--profile", "dev", "--auth-flow", "custom"],
+        "",
+    ));
+    let (out, report) = admin_doctor(&world);
+    let (problem, _) = failed_only(&out, &report, &["app client auth flows"]);
+    assert!(
+        problem.contains("does not allow ALLOW_CUSTOM_AUTH"),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -129,7 +236,7 @@ fn a_client_without_srp_fails_the_flow_check_with_the_fix() {
         "{text}"
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("1 of 9 checks failed"), "{stderr}");
+    assert!(stderr.contains("1 of 12 checks failed"), "{stderr}");
 
     // Following the second fix makes the profile healthy.
     ok(&cogauth(
@@ -254,6 +361,63 @@ fn a_trust_policy_without_aud_fails_the_role_check() {
             && fix.contains(&world.pool.identity_pool_id),
         "{fix}"
     );
+}
+
+#[test]
+fn every_group_role_must_trust_the_identity_pool_and_be_mapped() {
+    let world = World::new(PoolOptions::default(), &[]);
+    let pool = &world.pool;
+    let (good, other_pool_role) = block_on(async {
+        let good = fixtures::create_group_role(&pool.identity_pool_id, "Good").await;
+        let other = fixtures::create_group_role(
+            "us-east-1:00000000-0000-4000-8000-000000000000",
+            "Foreign",
+        )
+        .await;
+        fixtures::create_group(pool, "good", &good, Some(1)).await;
+        (good, other)
+    });
+    // Group roles, but no role mapping: the roles are never used.
+    let (out, report) = admin_doctor(&world);
+    let (problem, fix) = failed_only(&out, &report, &["group roles trust the identity pool"]);
+    assert!(
+        problem.contains("has no role mapping for app client") && problem.contains(&pool.client_id),
+        "{problem}"
+    );
+    assert!(fix.contains("--role-mapping token"), "{fix}");
+
+    block_on(fixtures::set_token_role_mapping(pool, "Deny"));
+    let (out, report) = admin_doctor(&world);
+    assert!(out.status.success(), "{report:#}");
+    assert_eq!(
+        check(&report, "group roles trust the identity pool")["status"],
+        "pass"
+    );
+
+    // A group whose role trusts another identity pool.
+    block_on(fixtures::create_group(
+        pool,
+        "foreign",
+        &other_pool_role,
+        Some(2),
+    ));
+    let (out, report) = admin_doctor(&world);
+    let (problem, fix) = failed_only(&out, &report, &["group roles trust the identity pool"]);
+    let name = other_pool_role.rsplit('/').next().unwrap();
+    assert!(
+        problem.contains(&format!(
+            "the trust policy of role `{name}` (group `foreign`)"
+        )) && problem.contains("instead of this identity pool"),
+        "{problem}"
+    );
+    assert!(
+        fix.contains(&format!(
+            "cogadmin group create foreign --role-arn {other_pool_role} --identity-pool-id {}",
+            pool.identity_pool_id
+        )),
+        "{fix}"
+    );
+    assert!(!problem.contains(&good), "the good role passes: {problem}");
 }
 
 #[test]

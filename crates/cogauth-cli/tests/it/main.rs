@@ -1,12 +1,21 @@
 //! Integration tests of the real `cogauth` binary, driven as a user would: a temporary HOME,
 //! a clean environment, `--password-stdin`, and the emulator as the AWS endpoint.
 
+mod browser;
 mod configure;
+mod console;
+mod devices;
 mod doctor;
+mod help;
 mod login;
 mod messages;
 mod profiles;
+mod roles;
+mod rotation;
 mod security;
+mod server;
+mod signin_flows;
+mod tokens;
 mod tools;
 mod upgrade;
 
@@ -49,6 +58,24 @@ pub fn cogauth_without_terminal(home: &TestHome, args: &[&str], stdin: &str) -> 
     let mut cmd = home.command("setsid");
     cmd.arg(COGAUTH).args(args);
     run_piped(cmd, stdin)
+}
+
+/// [`cogauth`] in a new session without a controlling terminal (`setsid`): a question that
+/// needs a terminal fails at once, whatever terminal the tests run in.
+pub fn cogauth_detached(home: &TestHome, args: &[&str], stdin: &str) -> Output {
+    let mut cmd = home.command("setsid");
+    cmd.arg(COGAUTH)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn setsid cogauth");
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes());
+    child.wait_with_output().expect("wait for cogauth")
 }
 
 /// Asserts success and returns stdout.
@@ -98,10 +125,21 @@ pub struct World {
 
 impl World {
     pub fn new(opts: cogauth_test_support::fixtures::PoolOptions, configure: &[&str]) -> Self {
+        Self::with_user_attributes(opts, configure, &[])
+    }
+
+    /// [`World::new`] whose user has `attributes` (e.g. an email for one-time codes).
+    pub fn with_user_attributes(
+        opts: cogauth_test_support::fixtures::PoolOptions,
+        configure: &[&str],
+        attributes: &[(&str, &str)],
+    ) -> Self {
         use cogauth_test_support::fixtures;
         let pool = block_on(fixtures::create_pool(opts));
         let user = fixtures::unique("user");
-        block_on(fixtures::create_user(&pool, &user, PASSWORD));
+        block_on(fixtures::create_user_with_attributes(
+            &pool, &user, PASSWORD, attributes,
+        ));
         let home = TestHome::new();
         let profile = "dev".to_owned();
         let mut args = vec![

@@ -130,6 +130,10 @@ fn the_region_prompt_says_optional_once() {
         .unwrap();
     session.send_line("").unwrap();
     session
+        .exp_string("Managed Login Page URL (optional, for browser sign-in, e.g. https://myapp.auth.us-east-1.amazoncognito.com): ")
+        .unwrap();
+    session.send_line("").unwrap();
+    session
         .exp_string("Lambda proxy function for 12 h credentials (optional, e.g. cognito-credential-proxy): ")
         .unwrap();
     session.send_line("").unwrap();

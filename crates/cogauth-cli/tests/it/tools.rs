@@ -8,8 +8,10 @@ use cogauth_test_support::fixtures::PoolOptions;
 
 use crate::{World, cogauth, cogauth_with, credentials_expire_at, fails, ok};
 
+/// Refreshes that reached the emulator, by either operation.
 fn refreshes(world: &World) -> u64 {
-    emulator().initiate_auth_calls(&world.pool.client_id, "REFRESH_TOKEN_AUTH")
+    emulator().get_tokens_calls(&world.pool.client_id)
+        + emulator().initiate_auth_calls(&world.pool.client_id, "REFRESH_TOKEN_AUTH")
 }
 
 #[test]
@@ -99,7 +101,7 @@ fn fresh_cache_is_served_without_a_refresh_and_expiry_drives_one() {
 }
 
 /// Makes the cached credentials look expired, as if the machine had slept through their expiry.
-fn expire_cached_credentials(world: &World) {
+pub fn expire_cached_credentials(world: &World) {
     let path = world.home.join(".cache/cogauth/dev.json");
     let mut session: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

@@ -18,7 +18,7 @@ pub(super) fn section_name(profile: &str) -> String {
 /// Whether the header `name` is `profile`'s section as the AWS CLI reads it: `[profile P]`
 /// with any spacing, and for the default profile also `[default]`. A bare `[P]` is not
 /// profile P in the config file, so it is left alone.
-fn names_profile(name: &str, profile: &str) -> bool {
+pub(super) fn names_profile(name: &str, profile: &str) -> bool {
     let mut words = name.split_whitespace();
     match (words.next(), words.next(), words.next()) {
         (Some("profile"), Some(p), None) => p == profile,

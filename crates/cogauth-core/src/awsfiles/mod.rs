@@ -80,6 +80,30 @@ pub enum AwsFilesError {
     Fs(#[from] FsError),
 }
 
+/// A source of credentials in the default AWS profile, found by
+/// [`AwsFiles::default_profile_credentials`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefaultProfileCredentials {
+    /// The credentials or config file.
+    pub file: PathBuf,
+    /// The section's name as written (`default` or `profile default`).
+    pub section: String,
+    /// The first key found that gives credentials.
+    pub key: &'static str,
+}
+
+impl std::fmt::Display for DefaultProfileCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` in [{}] of {}",
+            self.key,
+            self.section,
+            self.file.display()
+        )
+    }
+}
+
 /// The AWS credentials and config files of one environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsFiles {
@@ -94,6 +118,49 @@ impl AwsFiles {
         Ok(Self {
             credentials: paths::aws_credentials_file(env)?,
             config: paths::aws_config_file(env)?,
+        })
+    }
+
+    /// What, in the `default` AWS profile, the SDKs take before a container-credentials server
+    /// (their chains read the shared files first): keys in `[default]` of the credentials file,
+    /// or keys, `credential_process`, `role_arn`, `web_identity_token_file` or SSO settings in
+    /// `[default]` (or `[profile default]`) of the config file. `None` when there is none, or
+    /// when a file cannot be read or parsed: this is advice, not a check that may fail.
+    pub fn default_profile_credentials(&self) -> Option<DefaultProfileCredentials> {
+        let find = |path: &Path, is_default: &dyn Fn(&str) -> bool, keys: &[&'static str]| {
+            let bytes = crate::fsutil::read_optional(path).ok()??;
+            let ini = ini::Ini::parse_bytes(&bytes).ok()?;
+            ini.sections()
+                .filter(|s| is_default(s.name))
+                .find_map(|section| {
+                    let key = keys
+                        .iter()
+                        .find(|k| section.get(k).is_some_and(|v| !v.trim().is_empty()))?;
+                    Some(DefaultProfileCredentials {
+                        file: path.to_path_buf(),
+                        section: section.name.to_owned(),
+                        key,
+                    })
+                })
+        };
+        find(
+            &self.credentials,
+            &|name| name == "default",
+            &["aws_access_key_id"],
+        )
+        .or_else(|| {
+            find(
+                &self.config,
+                &|name| config_file::names_profile(name, "default"),
+                &[
+                    "aws_access_key_id",
+                    "credential_process",
+                    "role_arn",
+                    "web_identity_token_file",
+                    "sso_session",
+                    "sso_start_url",
+                ],
+            )
         })
     }
 

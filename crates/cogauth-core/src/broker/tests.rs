@@ -19,7 +19,7 @@ use crate::env::MapEnv;
 use crate::identity::{IdentityCredentials, IdentityError, IdentityStage};
 use crate::prompt::PromptError;
 use crate::upgrade::UpgradeStage;
-use crate::userpool::{UserPoolSession, UserPoolStage};
+use crate::userpool::{Device, UserPoolSession, UserPoolStage};
 
 const POOL: &str = "us-east-1_FakePool";
 const CLIENT: &str = "fakeclient123";
@@ -47,6 +47,17 @@ struct PoolState {
     refreshes: u32,
     /// The device keys refreshes were sent with.
     device_keys_sent: Vec<Option<String>>,
+    /// The `cognito:roles` and `cognito:preferred_role` of the ID tokens it issues.
+    roles: Vec<String>,
+    preferred_role: Option<String>,
+    /// The world's clock: tokens expire an hour after they are issued.
+    clock: Option<Arc<FixedClock>>,
+    /// Confirm a device at each login that presents none, as a pool that tracks devices does.
+    confirm_devices: bool,
+    /// Refuse every presented device's proof (DEVICE_PASSWORD_VERIFIER).
+    reject_devices: bool,
+    /// The device keys logins presented.
+    devices_presented: Vec<Option<String>>,
 }
 
 impl FakeUserPool {
@@ -74,6 +85,41 @@ impl FakeUserPool {
     fn is_valid(&self, token: &str) -> bool {
         self.state.lock().unwrap().valid.contains(token)
     }
+
+    /// Issues ID tokens naming `roles`, `preferred` first among them when given.
+    fn with_roles(roles: &[&str], preferred: Option<&str>) -> Arc<Self> {
+        let pool = Self::default();
+        {
+            let mut state = pool.state.lock().unwrap();
+            state.roles = roles.iter().map(|r| (*r).to_owned()).collect();
+            state.preferred_role = preferred.map(str::to_owned);
+        }
+        Arc::new(pool)
+    }
+
+    fn set_roles(&self, roles: &[&str]) {
+        self.state.lock().unwrap().roles = roles.iter().map(|r| (*r).to_owned()).collect();
+    }
+}
+
+/// An unsigned JWT with the user's role claims, as the pipeline reads them.
+fn id_token(user: &str, state: &PoolState) -> SecretString {
+    use base64::Engine as _;
+    let part = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let mut claims = serde_json::json!({"sub": format!("sub-{user}"), "token_use": "id"});
+    if !state.roles.is_empty() {
+        claims["cognito:roles"] = state.roles.clone().into();
+    }
+    if let Some(preferred) = &state.preferred_role {
+        claims["cognito:preferred_role"] = preferred.clone().into();
+    }
+    SecretString::from(format!(
+        "{}.{}.sig",
+        part(serde_json::json!({"alg": "none"})),
+        part(claims)
+    ))
 }
 
 fn session_for(user: &str, refresh_token: Option<SecretString>) -> UserPoolSession {
@@ -87,6 +133,8 @@ fn session_for(user: &str, refresh_token: Option<SecretString>) -> UserPoolSessi
         username: user.to_owned(),
         sub: Some(format!("sub-{user}")),
         device_key: None,
+        signed_in_with: None,
+        device: None,
     }
 }
 
@@ -98,9 +146,29 @@ impl UserPoolStage for FakeUserPool {
         _: &dyn Prompter,
     ) -> Result<UserPoolSession, UserPoolError> {
         let mut state = self.state.lock().unwrap();
+        state
+            .devices_presented
+            .push(req.device.as_ref().map(|d| d.key.clone()));
+        if let Some(device) = &req.device
+            && state.reject_devices
+        {
+            return Err(UserPoolError::DeviceRejected {
+                device_key: device.key.clone(),
+            });
+        }
         let token = Self::issue(&mut state);
         let mut session = session_for(&req.username, Some(token));
+        session.tokens.id_token = id_token(&req.username, &state);
         session.device_key = Some(format!("us-east-1_device-of-{}", req.username));
+        if state.confirm_devices {
+            session.device = Some(req.device.clone().unwrap_or_else(|| Device {
+                key: format!("us-east-1_device-of-{}", req.username),
+                group_key: "-group".to_owned(),
+                password: SecretString::from(format!("device-secret-of-{}", req.username)),
+                remembered: true,
+                name: "cogauth on test".to_owned(),
+            }));
+        }
         Ok(session)
     }
 
@@ -118,6 +186,11 @@ impl UserPoolStage for FakeUserPool {
             Self::issue(&mut state)
         });
         let mut session = session_for(&grant.username, rotated);
+        session.tokens.id_token = id_token(&grant.username, &state);
+        session.tokens.access_token = SecretString::from(format!("access-{}", state.refreshes));
+        if let Some(clock) = &state.clock {
+            session.tokens.expires_at = clock.now() + Duration::hours(1);
+        }
         session.device_key = state.new_device_key.take();
         Ok(session)
     }
@@ -135,8 +208,12 @@ struct FakeIdentity {
 struct IdentityState {
     identities: u32,
     issued: u32,
+    /// Fail every call, as an unreachable identity pool does.
+    down: bool,
     /// The identity ids the pipeline passed in, call by call.
     known_ids_received: Vec<Option<String>>,
+    /// The roles the pipeline asked for, call by call.
+    roles_received: Vec<Option<String>>,
 }
 
 impl FakeIdentity {
@@ -155,6 +232,10 @@ impl FakeIdentity {
     fn known_ids_received(&self) -> Vec<Option<String>> {
         self.state.lock().unwrap().known_ids_received.clone()
     }
+
+    fn roles_received(&self) -> Vec<Option<String>> {
+        self.state.lock().unwrap().roles_received.clone()
+    }
 }
 
 #[async_trait::async_trait]
@@ -163,8 +244,16 @@ impl IdentityStage for FakeIdentity {
         &self,
         _id_token: &SecretString,
         known_identity_id: Option<&str>,
+        role: Option<&str>,
     ) -> Result<IdentityCredentials, IdentityError> {
         let mut state = self.state.lock().unwrap();
+        state.roles_received.push(role.map(str::to_owned));
+        if state.down {
+            return Err(IdentityError::Unreachable {
+                endpoint: "https://cognito-identity.us-east-1.amazonaws.com".to_owned(),
+                failure: crate::aws::Failure::TimedOut,
+            });
+        }
         state
             .known_ids_received
             .push(known_identity_id.map(str::to_owned));
@@ -255,6 +344,7 @@ impl World {
         let home = tempfile::tempdir().unwrap();
         let env = Arc::new(MapEnv::new().with("HOME", home.path().to_str().unwrap()));
         let clock = Arc::new(FixedClock::new(start()));
+        pool.state.lock().unwrap().clock = Some(clock.clone());
         Self {
             identity: FakeIdentity::new(clock.clone()),
             home,
@@ -312,8 +402,9 @@ impl World {
     async fn login(&self, user: &str) -> Fresh {
         let request = LoginRequest {
             username: user.to_owned(),
-            password: SecretString::from("password".to_owned()),
+            password: Some(SecretString::from("password".to_owned())),
             mfa_code: None,
+            ..Default::default()
         };
         self.broker()
             .login(&request, &NoPrompts, true)
@@ -412,6 +503,33 @@ async fn a_rotated_refresh_token_is_stored_before_the_lock_is_released() {
     broker.credentials(minutes(15), true).await.unwrap();
     assert_eq!(world.cached_refresh_token(), "rt-3");
     assert_eq!(world.pool.refreshes(), 2);
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_survives_a_failure_of_the_identity_pool() {
+    let world = World::new(FakeUserPool::rotating());
+    world.login("alice").await;
+    world.clock.advance(Duration::hours(2));
+    world.identity.state.lock().unwrap().down = true;
+
+    let err = world
+        .broker()
+        .credentials(minutes(15), true)
+        .await
+        .expect_err("the identity pool is down");
+    assert!(
+        matches!(err, BrokerError::Pipeline(PipelineError::Identity(_))),
+        "{err}"
+    );
+    // The user pool rotated the token: the cache holds the new, live one, not the dead one.
+    assert!(!world.pool.is_valid("rt-1"));
+    assert_eq!(world.cached_refresh_token(), "rt-2");
+
+    // Once the identity pool is back, the next call refreshes with it.
+    world.identity.state.lock().unwrap().down = false;
+    let got = world.broker().credentials(minutes(15), true).await.unwrap();
+    assert_eq!(got.served, Served::Refreshed);
+    assert_eq!(world.cached_refresh_token(), "rt-3");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -580,8 +698,9 @@ async fn the_session_of_another_pool_or_client_is_never_used() {
     // Logging in to the other pool does not send the first pool's identity id either.
     let request = LoginRequest {
         username: "alice".to_owned(),
-        password: SecretString::from("password".to_owned()),
+        password: Some(SecretString::from("password".to_owned())),
         mfa_code: None,
+        ..Default::default()
     };
     world
         .broker_for("us-east-1_OtherPool", CLIENT)
@@ -624,6 +743,77 @@ async fn the_cached_identity_id_is_sent_only_for_its_own_user() {
     drop(lock);
     world.login("bob").await;
     assert_eq!(world.identity.known_ids_received().last(), Some(&None));
+}
+
+#[tokio::test]
+async fn a_confirmed_device_is_kept_and_presented_at_its_users_next_login_only() {
+    let world = World::new(FakeUserPool::rotating());
+    world.pool.state.lock().unwrap().confirm_devices = true;
+    world.login("alice").await;
+    let cached = world.cached();
+    assert_eq!(
+        cached.device_key.as_deref(),
+        Some("us-east-1_device-of-alice")
+    );
+    assert_eq!(
+        cached
+            .device_password
+            .as_ref()
+            .map(|p| p.expose_secret().to_owned()),
+        Some("device-secret-of-alice".to_owned())
+    );
+    assert_eq!(cached.device_remembered, Some(true));
+    assert_eq!(cached.device_login_name.as_deref(), Some("alice"));
+
+    // A refresh keeps the whole device.
+    world.clock.advance(Duration::hours(2));
+    world.broker().credentials(minutes(15), true).await.unwrap();
+    assert!(world.cached().device_password.is_some());
+    assert_eq!(world.cached().device_group_key.as_deref(), Some("-group"));
+
+    // The next login of alice presents it; bob's does not, and gets his own.
+    world.login("alice").await;
+    world.login("bob").await;
+    assert_eq!(
+        world.pool.state.lock().unwrap().devices_presented,
+        [None, Some("us-east-1_device-of-alice".to_owned()), None]
+    );
+    assert_eq!(
+        world.cached().device_key.as_deref(),
+        Some("us-east-1_device-of-bob")
+    );
+}
+
+#[tokio::test]
+async fn a_device_the_pool_refuses_is_forgotten_here() {
+    let world = World::new(FakeUserPool::rotating());
+    world.pool.state.lock().unwrap().confirm_devices = true;
+    world.login("alice").await;
+    world.pool.state.lock().unwrap().reject_devices = true;
+    let request = LoginRequest {
+        username: "alice".to_owned(),
+        password: Some(SecretString::from("password".to_owned())),
+        ..Default::default()
+    };
+    let err = world
+        .broker()
+        .login(&request, &NoPrompts, true)
+        .await
+        .expect_err("the device is refused");
+    assert!(err.to_string().contains("forgotten it here"), "{err}");
+    let cached = world.cached();
+    assert!(cached.device_key.is_none() && cached.device_password.is_none());
+    // The session itself is left as it was: its refresh token still works.
+    assert!(cached.refresh_token.is_some());
+
+    // The next login starts without a device, and confirms a new one.
+    world.pool.state.lock().unwrap().reject_devices = false;
+    world.login("alice").await;
+    assert_eq!(
+        world.pool.state.lock().unwrap().devices_presented.last(),
+        Some(&None)
+    );
+    assert!(world.cached().device_password.is_some());
 }
 
 #[tokio::test]
@@ -714,4 +904,205 @@ async fn a_refresh_keeps_the_hand_over_the_login_chose() {
     let why = got.republish_failure.expect("reported").to_string();
     assert!(why.contains("not a valid AWS INI file"), "{why}");
     drop(world.home);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Roles and tokens.
+
+const ADMIN: &str = "arn:aws:iam::123456789012:role/Admin";
+const DEV: &str = "arn:aws:iam::123456789012:role/Dev";
+const READ: &str = "arn:aws:iam::123456789012:role/ReadOnly";
+
+/// Picks the choice at `pick`, recording what it was shown; or has no terminal.
+#[derive(Debug, Default)]
+struct Picker {
+    pick: Option<usize>,
+    shown: Mutex<Vec<(String, Vec<String>)>>,
+}
+
+impl Prompter for Picker {
+    fn ask(&self, question: &str) -> Result<String, PromptError> {
+        panic!("unexpected question: {question}")
+    }
+    fn ask_secret(&self, question: &str) -> Result<SecretString, PromptError> {
+        panic!("unexpected question: {question}")
+    }
+    fn choose(&self, question: &str, choices: &[String]) -> Result<usize, PromptError> {
+        self.shown
+            .lock()
+            .unwrap()
+            .push((question.to_owned(), choices.to_vec()));
+        self.pick.ok_or_else(|| PromptError::NoTerminal {
+            what: question.to_owned(),
+            hint: "none".to_owned(),
+        })
+    }
+    fn show(&self, _: &str) {}
+    fn show_otpauth(&self, _: &str, _: &str) {}
+}
+
+fn request(user: &str) -> LoginRequest {
+    LoginRequest {
+        username: user.to_owned(),
+        password: Some(SecretString::from("password".to_owned())),
+        mfa_code: None,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_picked_role_is_asked_for_stored_and_kept_by_refreshes() {
+    let world =
+        World::new(FakeUserPool::with_roles(&[DEV, ADMIN, READ], Some(ADMIN))).with_upgrade(false);
+    let picker = Picker {
+        pick: Some(2),
+        ..Default::default()
+    };
+    let fresh = world
+        .broker()
+        .login(&request("alice"), &picker, true)
+        .await
+        .unwrap();
+    // The preferred role first, then the token's order; each shown with its name.
+    let shown = picker.shown.lock().unwrap().clone();
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].1[0].starts_with("Admin  (") && shown[0].1[0].ends_with("[preferred]"));
+    assert!(shown[0].1[1].starts_with("Dev  ("), "{:?}", shown[0].1);
+    assert!(shown[0].1[2].contains(READ), "{:?}", shown[0].1);
+
+    assert_eq!(fresh.session.role_arn.as_deref(), Some(READ));
+    assert_eq!(world.cached().role_arn.as_deref(), Some(READ));
+    // A role taken among the user's is not traded for the proxy's own.
+    assert_eq!(fresh.session.source, Some(CredentialSource::IdentityPool));
+
+    // The refresh asks for the same role without asking anyone.
+    world.clock.advance(Duration::hours(2));
+    let got = world.broker().credentials(minutes(15), true).await.unwrap();
+    assert_eq!(got.served, Served::Refreshed);
+    assert_eq!(
+        world.identity.roles_received(),
+        [Some(READ.to_owned()), Some(READ.to_owned())]
+    );
+    assert_eq!(world.cached().role_arn.as_deref(), Some(READ));
+}
+
+#[tokio::test]
+async fn without_a_terminal_the_identity_pool_chooses() {
+    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN], Some(ADMIN)));
+    let picker = Picker::default();
+    let fresh = world
+        .broker()
+        .login(&request("alice"), &picker, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        picker.shown.lock().unwrap().len(),
+        1,
+        "the picker was tried"
+    );
+    assert_eq!(fresh.session.role_arn, None);
+    assert_eq!(world.identity.roles_received(), [None]);
+
+    // One role: nothing to choose, no question.
+    let world = World::new(FakeUserPool::with_roles(&[DEV], Some(DEV)));
+    world.login("bob").await;
+    assert_eq!(world.identity.roles_received(), [None]);
+}
+
+#[tokio::test]
+async fn a_role_that_is_not_the_users_is_refused_before_the_identity_pool() {
+    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN], Some(ADMIN)));
+    let other = "arn:aws:iam::123456789012:role/Other";
+    let err = world
+        .broker()
+        .login_as(&request("alice"), &NoPrompts, true, Some(other))
+        .await
+        .unwrap_err();
+    let BrokerError::Pipeline(PipelineError::Role(why)) = &err else {
+        panic!("{err:?}")
+    };
+    let shown = why.to_string();
+    assert!(
+        shown.contains(other) && shown.contains(&format!("{ADMIN}, {DEV}")),
+        "{shown}"
+    );
+    assert!(
+        world.identity.roles_received().is_empty(),
+        "no identity call"
+    );
+    assert!(world.broker().store().load("dev").unwrap().is_none());
+
+    // By name, among the user's roles: asked for and stored.
+    let fresh = world
+        .broker()
+        .login_as(&request("alice"), &NoPrompts, true, Some("dev"))
+        .await
+        .unwrap();
+    assert_eq!(fresh.session.role_arn.as_deref(), Some(DEV));
+    assert_eq!(world.identity.roles_received(), [Some(DEV.to_owned())]);
+}
+
+#[tokio::test]
+async fn a_kept_role_the_user_lost_needs_a_login() {
+    let world = World::new(FakeUserPool::with_roles(&[DEV, ADMIN], Some(ADMIN)));
+    world
+        .broker()
+        .login_as(&request("alice"), &NoPrompts, true, Some(DEV))
+        .await
+        .unwrap();
+    world.pool.set_roles(&[ADMIN]);
+    world.clock.advance(Duration::hours(2));
+    let err = world
+        .broker()
+        .credentials(minutes(15), true)
+        .await
+        .unwrap_err();
+    let BrokerError::LoginRequired(why) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        why.reason.contains(DEV) && why.reason.contains(ADMIN),
+        "{why}"
+    );
+}
+
+#[tokio::test]
+async fn tokens_come_from_the_cache_until_the_window_then_from_a_user_pool_refresh() {
+    let world = World::new(FakeUserPool::rotating());
+    world.login("alice").await;
+    let broker = world.broker();
+    let credentials_before = world.cached().credentials.unwrap();
+
+    let got = broker.tokens(minutes(5)).await.unwrap();
+    assert_eq!(got.served, Served::Cache);
+    assert_eq!(got.expires_at, start() + Duration::hours(1));
+    assert_eq!(world.pool.refreshes(), 0);
+
+    // 4 minutes left: inside a 5-minute window.
+    world.clock.advance(minutes(56));
+    assert!(broker.fresh_tokens(minutes(5)).unwrap().is_none());
+    let got = broker.tokens(minutes(5)).await.unwrap();
+    assert_eq!(got.served, Served::Refreshed);
+    assert_eq!(got.access_token.expose_secret(), "access-1");
+    assert_eq!(got.expires_at, world.clock.now() + Duration::hours(1));
+    assert_eq!(world.pool.refreshes(), 1);
+    // The session holds the new tokens and the rotated refresh token, and the same
+    // credentials: no identity-pool call for tokens.
+    let cached = world.cached();
+    assert_eq!(cached.access_token.unwrap().expose_secret(), "access-1");
+    assert_eq!(cached.tokens_expire_at, Some(got.expires_at));
+    assert_eq!(world.cached_refresh_token(), "rt-2");
+    assert_eq!(
+        cached.credentials.unwrap().access_key_id,
+        credentials_before.access_key_id
+    );
+    assert_eq!(world.identity.roles_received().len(), 1, "the login's only");
+
+    // A revoked refresh token needs a login.
+    world.pool.revoke_all();
+    world.clock.advance(Duration::hours(2));
+    assert!(matches!(
+        broker.tokens(minutes(5)).await,
+        Err(BrokerError::LoginRequired(_))
+    ));
 }

@@ -1,5 +1,6 @@
-//! The session cache: per profile, the refresh token, the identity id and the current AWS
-//! credentials, so that later commands refresh silently instead of asking for a password.
+//! The session cache: per profile, the refresh token, the ID and access tokens, the identity
+//! id, the chosen role and the current AWS credentials, so that later commands refresh
+//! silently instead of asking for a password.
 //!
 //! The store sits behind [`SessionStore`], so an OS keyring backend can be added later; the
 //! one here is [`FileSessionStore`], one 0600 JSON file per profile in a 0700 directory.

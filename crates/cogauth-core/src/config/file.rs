@@ -6,7 +6,7 @@ use std::path::Path;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use super::{AuthFlow, AwsIntegration, ConfigError, IdentityFlow};
+use super::{AuthFlow, AwsIntegration, ConfigError, IdentityFlow, PreferredChallenge};
 use crate::fsutil::{self, FileLock};
 
 /// The whole file.
@@ -44,8 +44,22 @@ pub struct ProfileConfig {
     /// The Lambda proxy's function name or ARN; when set, login upgrades through it.
     pub lambda_function: Option<String>,
     pub aws_integration: Option<AwsIntegration>,
-    /// The hosted (managed) login page, kept from the original tool for reference.
+    /// The base URL of the user pool's domain (managed login), for the browser flow and for
+    /// finishing in the browser a login the terminal cannot (the original tool's key).
     pub managed_login_url: Option<String>,
+    /// `auth_flow = "choice"`: the first factor to ask for when the pool offers it.
+    pub preferred_challenge: Option<PreferredChallenge>,
+    /// `auth_flow = "custom"`: prove the password by SRP before the custom challenges.
+    pub custom_with_srp: Option<bool>,
+    /// The browser flow's callback, registered on the app client (default
+    /// [`super::DEFAULT_REDIRECT_URI`]).
+    pub redirect_uri: Option<String>,
+    /// Sent as `identity_provider=`: the browser goes straight to this IdP (e.g. Google, or a
+    /// SAML or OIDC provider's name) instead of the sign-in page.
+    pub identity_provider: Option<String>,
+    /// The scopes the browser flow asks for, separated by spaces (default
+    /// [`super::DEFAULT_OAUTH_SCOPES`]).
+    pub oauth_scopes: Option<String>,
 }
 
 impl std::fmt::Debug for ProfileConfig {
@@ -67,6 +81,11 @@ impl std::fmt::Debug for ProfileConfig {
             .field("lambda_function", &self.lambda_function)
             .field("aws_integration", &self.aws_integration)
             .field("managed_login_url", &self.managed_login_url)
+            .field("preferred_challenge", &self.preferred_challenge)
+            .field("custom_with_srp", &self.custom_with_srp)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("identity_provider", &self.identity_provider)
+            .field("oauth_scopes", &self.oauth_scopes)
             .finish()
     }
 }
@@ -182,6 +201,16 @@ pub fn write_profile(path: &Path, name: &str, values: &ProfileConfig) -> Result<
         values.aws_integration.map(|v| v.to_string()),
     );
     set("managed_login_url", values.managed_login_url.clone());
+    set(
+        "preferred_challenge",
+        values.preferred_challenge.map(|v| v.to_string()),
+    );
+    set("redirect_uri", values.redirect_uri.clone());
+    set("identity_provider", values.identity_provider.clone());
+    set("oauth_scopes", values.oauth_scopes.clone());
+    if let Some(on) = values.custom_with_srp {
+        set_item(profile, "custom_with_srp", toml_edit::value(on));
+    }
     if let Some(hours) = values.duration_hours {
         set_item(
             profile,

@@ -34,6 +34,15 @@ pub const DEFAULT_PROFILE: &str = "default";
 pub const DEFAULT_LAMBDA_FUNCTION: &str = "cognito-credential-proxy";
 /// Hours of credentials asked of the basic flow and the Lambda proxy.
 pub const DEFAULT_DURATION_HOURS: u32 = 12;
+/// The browser flow's loopback callback when the profile names none. Cognito matches callback
+/// URLs exactly, port included, so the app client must list this very URL (`cogadmin setup
+/// --managed-login` registers it). The port is outside the range Linux hands out for outgoing
+/// connections (32768-60999) and not a common development server's.
+pub const DEFAULT_REDIRECT_URI: &str = "http://localhost:28435/callback";
+/// The scopes the browser flow asks for when the profile names none.
+/// `aws.cognito.signin.user.admin` lets the access token call GetUser, which the Lambda proxy
+/// uses to check that the session was not revoked.
+pub const DEFAULT_OAUTH_SCOPES: &str = "openid email profile aws.cognito.signin.user.admin";
 
 /// How the user-pool stage proves the password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -44,6 +53,33 @@ pub enum AuthFlow {
     Srp,
     /// USER_PASSWORD_AUTH: the password is sent to Cognito over TLS.
     Password,
+    /// USER_AUTH, choice-based sign-in: the pool offers its first factors (a password, an email
+    /// or SMS one-time code, a passkey) and the user picks one, or `preferred_challenge` does.
+    Choice,
+    /// CUSTOM_AUTH: challenges defined by the pool's Lambda triggers; with `custom_with_srp`,
+    /// the password is proven by SRP first (CUSTOM_WITH_SRP).
+    Custom,
+    /// The pool's managed login pages in a web browser (authorization code with PKCE): for
+    /// federated users, passkeys and anything else a terminal cannot do. See
+    /// [`crate::managed_login`].
+    Browser,
+}
+
+/// The first factor to ask for at a choice-based sign-in (`preferred_challenge`), as Cognito
+/// names it in `PREFERRED_CHALLENGE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PreferredChallenge {
+    /// A one-time code sent by email.
+    EmailOtp,
+    /// A one-time code sent by text message.
+    SmsOtp,
+    /// The password, sent to Cognito over TLS.
+    Password,
+    /// The password, proven by SRP (it never leaves the machine).
+    PasswordSrp,
+    /// A passkey: it needs the browser.
+    WebAuthn,
 }
 
 /// How the identity stage turns the ID token into AWS credentials.
@@ -85,10 +121,19 @@ macro_rules! display_as_serde_name {
         }
     )*};
 }
-display_as_serde_name!(AuthFlow, IdentityFlow, AwsIntegration);
+display_as_serde_name!(AuthFlow, IdentityFlow, AwsIntegration, PreferredChallenge);
 
 impl AuthFlow {
-    pub const NAMES: &[&str] = &["srp", "password"];
+    pub const NAMES: &[&str] = &["srp", "password", "choice", "custom", "browser"];
+}
+impl PreferredChallenge {
+    pub const NAMES: &[&str] = &[
+        "EMAIL_OTP",
+        "SMS_OTP",
+        "PASSWORD",
+        "PASSWORD_SRP",
+        "WEB_AUTHN",
+    ];
 }
 impl IdentityFlow {
     pub const NAMES: &[&str] = &["enhanced", "basic"];
@@ -260,33 +305,58 @@ type Rule = (&'static str, &'static str, &'static str, fn(&str) -> bool);
 const RULES: &[Rule] = &[
     (
         "user_pool_id",
-        "user pool id",
-        "<region>_<letters and digits>, e.g. us-east-1_AbC123",
+        ids::IdKind::UserPoolId.name(),
+        ids::IdKind::UserPoolId.expected(),
         ids::is_user_pool_id,
     ),
     (
         "client_id",
-        "app client id",
-        "letters and digits, e.g. 1example23456789",
+        ids::IdKind::ClientId.name(),
+        ids::IdKind::ClientId.expected(),
         ids::is_client_id,
     ),
     (
         "identity_pool_id",
-        "identity pool id",
-        "<region>:<uuid>, e.g. us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab",
+        ids::IdKind::IdentityPoolId.name(),
+        ids::IdKind::IdentityPoolId.expected(),
         ids::is_identity_pool_id,
     ),
     (
         "region",
-        "region",
-        "a region name, e.g. us-east-1",
+        ids::IdKind::Region.name(),
+        ids::IdKind::Region.expected(),
         ids::is_region,
     ),
     (
         "role_arn",
-        "role ARN",
-        "arn:aws:iam::<account>:role/<name>",
+        ids::IdKind::RoleArn.name(),
+        ids::IdKind::RoleArn.expected(),
         ids::is_role_arn,
+    ),
+    (
+        "managed_login_url",
+        "managed login URL",
+        "the base URL of the user pool's domain, https://<prefix>.auth.<region>.amazoncognito.com \
+         or https://<custom domain> (http only for localhost)",
+        ids::is_managed_login_url,
+    ),
+    (
+        "redirect_uri",
+        "redirect URI",
+        "a callback URL registered on the app client, e.g. http://localhost:28435/callback",
+        ids::is_redirect_uri,
+    ),
+    (
+        "identity_provider",
+        "identity provider name",
+        "the name of an identity provider of the user pool, e.g. Google, or COGNITO",
+        ids::is_identity_provider,
+    ),
+    (
+        "oauth_scopes",
+        "list of OAuth scopes",
+        "scopes separated by spaces, e.g. `openid email profile aws.cognito.signin.user.admin`",
+        ids::is_oauth_scopes,
     ),
 ];
 
@@ -327,6 +397,10 @@ impl ProfileConfig {
             ("identity_pool_id", &self.identity_pool_id),
             ("region", &self.region),
             ("role_arn", &self.role_arn),
+            ("managed_login_url", &self.managed_login_url),
+            ("redirect_uri", &self.redirect_uri),
+            ("identity_provider", &self.identity_provider),
+            ("oauth_scopes", &self.oauth_scopes),
         ];
         for (key, value) in strings {
             if let Some(v) = value {
@@ -340,14 +414,10 @@ impl ProfileConfig {
     }
 }
 
-/// Profile names end up in INI section headers and file names: keep them plain.
+/// Profile names end up in INI section headers and file names: keep them plain
+/// ([`ids::ProfileName`]).
 pub fn is_valid_profile_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        && !name.starts_with('.')
+    ids::ProfileName::is_valid(name)
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use secrecy::SecretString;
 
 use super::file::{ConfigFile, ProfileConfig};
 use super::{
-    AuthFlow, AwsIntegration, ConfigError, DEFAULT_DURATION_HOURS, DEFAULT_PROFILE, IdentityFlow,
-    ids, legacy,
+    AuthFlow, AwsIntegration, ConfigError, DEFAULT_DURATION_HOURS, DEFAULT_OAUTH_SCOPES,
+    DEFAULT_PROFILE, DEFAULT_REDIRECT_URI, IdentityFlow, PreferredChallenge, ids, legacy,
 };
 use crate::env::{Env, vars};
 use crate::paths;
@@ -87,6 +87,15 @@ pub struct Settings {
     pub lambda_function: Option<Sourced<String>>,
     pub aws_integration: Sourced<AwsIntegration>,
     pub managed_login_url: Option<Sourced<String>>,
+    /// The first factor a choice-based sign-in asks for, when the pool offers it.
+    pub preferred_challenge: Option<Sourced<PreferredChallenge>>,
+    /// Whether a custom sign-in proves the password by SRP first.
+    pub custom_with_srp: Sourced<bool>,
+    /// The browser flow's callback URL.
+    pub redirect_uri: Sourced<String>,
+    pub identity_provider: Option<Sourced<String>>,
+    /// Space-separated OAuth scopes for the browser flow.
+    pub oauth_scopes: Sourced<String>,
     /// The profiles of the config file, when it exists but lacks this one (most likely a
     /// typo): a missing value is then reported as the missing profile.
     other_profiles: Option<Vec<String>>,
@@ -318,6 +327,48 @@ impl Settings {
                 &stored.managed_login_url,
                 &file_origin,
             ),
+            preferred_challenge: pick(
+                &flags.preferred_challenge,
+                None,
+                &stored.preferred_challenge,
+                &file_origin,
+            ),
+            custom_with_srp: pick(
+                &flags.custom_with_srp,
+                None,
+                &stored.custom_with_srp,
+                &file_origin,
+            )
+            .unwrap_or(Sourced {
+                value: false,
+                origin: Origin::Default,
+            }),
+            redirect_uri: pick(
+                &flags.redirect_uri,
+                None,
+                &stored.redirect_uri,
+                &file_origin,
+            )
+            .unwrap_or(Sourced {
+                value: DEFAULT_REDIRECT_URI.to_owned(),
+                origin: Origin::Default,
+            }),
+            identity_provider: pick(
+                &flags.identity_provider,
+                None,
+                &stored.identity_provider,
+                &file_origin,
+            ),
+            oauth_scopes: pick(
+                &flags.oauth_scopes,
+                None,
+                &stored.oauth_scopes,
+                &file_origin,
+            )
+            .unwrap_or(Sourced {
+                value: DEFAULT_OAUTH_SCOPES.to_owned(),
+                origin: Origin::Default,
+            }),
             profile,
             config_path,
             other_profiles,
@@ -333,11 +384,19 @@ impl Settings {
             ("identity_pool_id", &self.identity_pool_id),
             ("region", &self.region),
             ("role_arn", &self.role_arn),
+            ("managed_login_url", &self.managed_login_url),
+            ("identity_provider", &self.identity_provider),
         ];
         for (key, value) in strings {
             if let Some(v) = value {
                 super::check_value(key, &v.value, &v.origin)?;
             }
+        }
+        for (key, v) in [
+            ("redirect_uri", &self.redirect_uri),
+            ("oauth_scopes", &self.oauth_scopes),
+        ] {
+            super::check_value(key, &v.value, &v.origin)?;
         }
         super::check_duration(self.duration_hours.value, &self.duration_hours.origin)
     }

@@ -6,13 +6,16 @@
 //! The checks, in order:
 //! 1. **config**: the profile loads, the keys a login needs are set, the ids are valid;
 //! 2. **endpoints**: cognito-idp, cognito-identity and STS answer (one unsigned request each);
-//! 3. the **admin checks**, given as an [`AdminChecks`]: the checks that read the pools and the
+//! 3. **managed login**, for profiles that sign in through the browser: the domain answers and
+//!    accepts the app client's authorization request (no AWS credentials needed);
+//! 4. the **admin checks**, given as an [`AdminChecks`]: the checks that read the pools and the
 //!    role with administrative AWS rights (`cogauth_admin::doctor` implements them, so this
 //!    crate needs no IAM SDK);
-//! 4. **clock skew**: the local clock against the `Date` of an AWS answer;
-//! 5. **file permissions**: the files holding secrets are private.
+//! 5. **clock skew**: the local clock against the `Date` of an AWS answer;
+//! 6. **file permissions**: the files holding secrets are private.
 
 mod files;
+mod managed_login;
 mod probe;
 
 use serde::Serialize;
@@ -36,6 +39,11 @@ pub struct Check {
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Outcome {
     Pass,
+    /// Nothing wrong, and what the check read is worth showing (a setting of the pool or the
+    /// app client that changes how cogauth behaves).
+    Info {
+        detail: String,
+    },
     /// `problem` says what is wrong, `fix` what to do about it.
     Fail {
         problem: String,
@@ -65,6 +73,13 @@ pub fn fail(problem: impl Into<String>, fix: impl Into<String>) -> Outcome {
     Outcome::Fail {
         problem: problem.into(),
         fix: fix.into(),
+    }
+}
+
+/// A passed check's outcome that reports what it read.
+pub fn info(detail: impl Into<String>) -> Outcome {
+    Outcome::Info {
+        detail: detail.into(),
     }
 }
 
@@ -103,6 +118,8 @@ pub mod names {
     pub const COGNITO_IDP_ENDPOINT: &str = "cognito-idp endpoint";
     pub const COGNITO_IDENTITY_ENDPOINT: &str = "cognito-identity endpoint";
     pub const STS_ENDPOINT: &str = "sts endpoint";
+    /// Only for profiles that sign in through the browser or may finish there.
+    pub const MANAGED_LOGIN: &str = "managed login";
     pub const CLOCK_SKEW: &str = "clock skew";
     pub const FILE_PERMISSIONS: &str = "file permissions";
 }
@@ -168,6 +185,16 @@ pub async fn diagnose(inputs: Inputs<'_>) -> Report {
                 checks.push(Check::new(name, skipped(NEEDS_CONFIG)));
             }
         }
+    }
+
+    if let Some(t) = target
+        .as_ref()
+        .filter(|t| managed_login::applies(&t.settings))
+    {
+        checks.push(Check::new(
+            names::MANAGED_LOGIN,
+            managed_login::check(inputs.env, t).await,
+        ));
     }
 
     match (&target, inputs.admin) {

@@ -193,6 +193,7 @@ fn per_service_var(service: Service) -> &'static str {
         Service::Sts => vars::AWS_ENDPOINT_URL_STS,
         Service::Lambda => vars::AWS_ENDPOINT_URL_LAMBDA,
         Service::Iam => vars::AWS_ENDPOINT_URL_IAM,
+        Service::SecretsManager => vars::AWS_ENDPOINT_URL_SECRETS_MANAGER,
     }
 }
 

@@ -10,6 +10,7 @@ use crate::aws::{self, Failure, Service};
 use crate::config::IdentityFlow;
 use crate::credentials::{CredentialSource, Credentials};
 use crate::env::Env;
+use crate::roles::TokenRoles;
 
 /// [`IdentityStage`] over the real Cognito identity and STS APIs (unsigned requests).
 #[derive(Debug)]
@@ -103,6 +104,7 @@ impl CognitoIdentity {
         &self,
         identity_id: &str,
         id_token: &SecretString,
+        role: Option<&str>,
     ) -> Result<Credentials, IdentityError> {
         let started = Instant::now();
         let out = self
@@ -110,12 +112,27 @@ impl CognitoIdentity {
             .get_credentials_for_identity()
             .identity_id(identity_id)
             .set_logins(Some(self.logins(id_token)))
-            .set_custom_role_arn(self.config.role_arn.clone())
+            .set_custom_role_arn(role.map(str::to_owned))
             .send()
             .await;
         tracing::debug!(operation = "GetCredentialsForIdentity", endpoint = %self.identity_endpoint, elapsed_ms = started.elapsed().as_millis() as u64, ok = out.is_ok(), "cognito-identity call");
-        let out =
-            out.map_err(|e| self.identity_error("GetCredentialsForIdentity", aws::classify(&e)))?;
+        let out = out.map_err(|e| {
+            match (
+                self.identity_error("GetCredentialsForIdentity", aws::classify(&e)),
+                role,
+            ) {
+                // With a role asked for, a refusal is about that role far more often than
+                // about the pool's trust in the user pool, which GetId has just passed.
+                (IdentityError::NotTrusted { pool, message, .. }, Some(role)) => {
+                    IdentityError::RoleNotMapped {
+                        pool,
+                        role: role.to_owned(),
+                        message,
+                    }
+                }
+                (other, _) => other,
+            }
+        })?;
         let c = out.credentials.ok_or(IdentityError::Incomplete {
             operation: "GetCredentialsForIdentity",
             field: "Credentials",
@@ -136,11 +153,11 @@ impl CognitoIdentity {
         &self,
         identity_id: &str,
         id_token: &SecretString,
+        role: Option<&str>,
     ) -> Result<Credentials, IdentityError> {
-        let role = self
-            .config
-            .role_arn
-            .clone()
+        let role = role
+            .map(str::to_owned)
+            .or_else(|| TokenRoles::from_id_token(id_token).preferred)
             .ok_or(IdentityError::BasicFlowNeedsRole)?;
         let started = Instant::now();
         let out = self
@@ -240,14 +257,16 @@ impl IdentityStage for CognitoIdentity {
         &self,
         id_token: &SecretString,
         known_identity_id: Option<&str>,
+        role: Option<&str>,
     ) -> Result<IdentityCredentials, IdentityError> {
+        let role = role.or(self.config.role_arn.as_deref());
         let identity_id = match known_identity_id {
             Some(id) => id.to_owned(),
             None => self.get_id(id_token).await?,
         };
         let attempt = match self.config.flow {
-            IdentityFlow::Enhanced => self.enhanced(&identity_id, id_token).await,
-            IdentityFlow::Basic => self.basic(&identity_id, id_token).await,
+            IdentityFlow::Enhanced => self.enhanced(&identity_id, id_token, role).await,
+            IdentityFlow::Basic => self.basic(&identity_id, id_token, role).await,
         };
         // A cached identity id can go stale (identity deleted, pool re-created): ask again once.
         let (identity_id, credentials) = match attempt {
@@ -257,8 +276,8 @@ impl IdentityStage for CognitoIdentity {
             }) if known_identity_id.is_some() && code == "ResourceNotFoundException" => {
                 let fresh = self.get_id(id_token).await?;
                 let creds = match self.config.flow {
-                    IdentityFlow::Enhanced => self.enhanced(&fresh, id_token).await?,
-                    IdentityFlow::Basic => self.basic(&fresh, id_token).await?,
+                    IdentityFlow::Enhanced => self.enhanced(&fresh, id_token, role).await?,
+                    IdentityFlow::Basic => self.basic(&fresh, id_token, role).await?,
                 };
                 (fresh, creds)
             }

@@ -26,7 +26,9 @@ pub struct IdentityConfig {
     pub user_pool_id: String,
     pub identity_pool_id: String,
     pub flow: IdentityFlow,
-    /// The role for the basic flow; `CustomRoleArn` for the enhanced flow.
+    /// The role to take when the caller of [`IdentityStage::credentials`] names none: the one
+    /// assumed in the basic flow, `CustomRoleArn` in the enhanced flow. The pipeline names the
+    /// role itself (see [`crate::authenticator`]), so it leaves this `None`.
     pub role_arn: Option<String>,
     /// Requested duration for the basic flow.
     pub duration_hours: u32,
@@ -55,11 +57,15 @@ pub struct IdentityCredentials {
 /// Turns an ID token into AWS credentials.
 #[async_trait::async_trait]
 pub trait IdentityStage: Send + Sync {
-    /// `known_identity_id` is the identity id cached from an earlier login, if any.
+    /// `known_identity_id` is the identity id cached from an earlier login, if any. `role` is
+    /// the role to take (`CustomRoleArn` in the enhanced flow, the role assumed in the basic
+    /// flow); `None` lets the identity pool choose in the enhanced flow, and takes the
+    /// configured role, else the token's `cognito:preferred_role`, in the basic flow.
     async fn credentials(
         &self,
         id_token: &SecretString,
         known_identity_id: Option<&str>,
+        role: Option<&str>,
     ) -> Result<IdentityCredentials, IdentityError>;
 }
 
@@ -79,6 +85,14 @@ pub enum IdentityError {
         message: String,
     },
     #[error(
+        "identity pool `{pool}` refused role `{role}` ({message}): the pool's role mapping for the user pool must be token-based (`cogadmin setup --role-mapping token`) and the role one of the user's group roles"
+    )]
+    RoleNotMapped {
+        pool: String,
+        role: String,
+        message: String,
+    },
+    #[error(
         "identity pool `{pool}` has no usable authenticated role ({message}): attach one with `cogadmin setup`"
     )]
     NoRole { pool: String, message: String },
@@ -87,7 +101,7 @@ pub enum IdentityError {
     )]
     ClassicFlowDisabled { pool: String },
     #[error(
-        "identity_flow = \"basic\" needs `role_arn` in the profile: the role to assume with the identity pool's token"
+        "identity_flow = \"basic\" needs a role to assume: set `role_arn` in the profile, pass `--role`, or give your user-pool group a role"
     )]
     BasicFlowNeedsRole,
     #[error(

@@ -11,7 +11,7 @@
 //! step can be checked against known-answer vectors ([`SrpClient::with_small_a`] injects `a`;
 //! `tests/data/srp/` holds vectors from amazon-cognito-identity-js, checked with pycognito).
 //!
-//! The arithmetic ([`group`], on [`arith`]) is fixed-width Montgomery arithmetic in constant
+//! The arithmetic (`group`, on `arith`) is fixed-width Montgomery arithmetic in constant
 //! time, because one exponent is derived from the password: the steps taken depend on public
 //! lengths (of `a`'s bytes, of the password), never on the secrets' values. The one exception is
 //! the protocol's own: `S` is hashed in its minimal big-endian form, as the AWS clients and the

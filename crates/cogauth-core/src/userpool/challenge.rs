@@ -19,6 +19,8 @@ pub(crate) struct Challenge {
     pub name: String,
     pub session: Option<String>,
     pub parameters: HashMap<String, String>,
+    /// SELECT_CHALLENGE's `AvailableChallenges` (empty for every other challenge).
+    pub available: Vec<String>,
 }
 
 impl fmt::Debug for Challenge {
@@ -31,6 +33,7 @@ impl fmt::Debug for Challenge {
             .field("name", &self.name)
             .field("session", &self.session.as_ref().map(|_| "** redacted **"))
             .field("parameter_names", &names)
+            .field("available", &self.available)
             .finish()
     }
 }
@@ -246,6 +249,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            available: Vec::new(),
         }
     }
 

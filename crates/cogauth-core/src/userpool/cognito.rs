@@ -27,7 +27,8 @@ use crate::prompt::Prompter;
 use crate::srp::{self, SrpClient};
 
 /// More challenges than any real sequence needs (password verifier, new password, MFA setup,
-/// MFA): a server that keeps asking is not followed forever.
+/// MFA, device SRP, a few custom challenges): a server that keeps asking is not followed
+/// forever.
 const MAX_CHALLENGES: usize = 8;
 /// The name VerifySoftwareToken gives the enrolled authenticator.
 const DEVICE_NAME: &str = "cogauth";
@@ -42,7 +43,7 @@ pub struct CognitoUserPool {
 }
 
 /// What Cognito answered: tokens, or another challenge.
-enum Reply {
+pub(super) enum Reply {
     Tokens {
         operation: &'static str,
         result: Box<AuthenticationResultType>,
@@ -56,6 +57,7 @@ impl Reply {
         challenge_name: Option<ChallengeNameType>,
         session: Option<String>,
         parameters: Option<HashMap<String, String>>,
+        available: Option<Vec<ChallengeNameType>>,
         result: Option<AuthenticationResultType>,
     ) -> Result<Self, UserPoolError> {
         match (result, challenge_name) {
@@ -67,6 +69,11 @@ impl Reply {
                 name: name.as_str().to_owned(),
                 session,
                 parameters: parameters.unwrap_or_default(),
+                available: available
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect(),
             })),
             (None, None) => Err(UserPoolError::Incomplete {
                 operation,
@@ -91,7 +98,19 @@ impl CognitoUserPool {
         }
     }
 
-    fn fail(
+    pub(super) fn config(&self) -> &UserPoolConfig {
+        &self.config
+    }
+
+    pub(super) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(super) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
+    pub(super) fn fail(
         &self,
         step: Step,
         operation: &'static str,
@@ -107,7 +126,7 @@ impl CognitoUserPool {
         map_failure(ctx, step, operation, failure)
     }
 
-    fn log_call(&self, operation: &'static str, started: Instant, ok: bool) {
+    pub(super) fn log_call(&self, operation: &'static str, started: Instant, ok: bool) {
         tracing::debug!(
             operation,
             endpoint = %self.endpoint,
@@ -118,7 +137,7 @@ impl CognitoUserPool {
     }
 
     /// Adds `SECRET_HASH` for `username` when the app client has a secret.
-    fn add_secret_hash(&self, parameters: &mut HashMap<String, String>, username: &str) {
+    pub(super) fn add_secret_hash(&self, parameters: &mut HashMap<String, String>, username: &str) {
         if let Some(secret) = &self.config.client_secret {
             parameters.insert(
                 "SECRET_HASH".to_owned(),
@@ -127,7 +146,7 @@ impl CognitoUserPool {
         }
     }
 
-    async fn initiate(
+    pub(super) async fn initiate(
         &self,
         step: Step,
         flow: AuthFlowType,
@@ -150,12 +169,13 @@ impl CognitoUserPool {
             out.challenge_name,
             out.session,
             out.challenge_parameters,
+            out.available_challenges,
             out.authentication_result,
         )
     }
 
     /// RespondToAuthChallenge with `answers` plus USERNAME and SECRET_HASH for `username`.
-    async fn respond(
+    pub(super) async fn respond(
         &self,
         challenge_name: &str,
         session: Option<String>,
@@ -188,6 +208,7 @@ impl CognitoUserPool {
             out.challenge_name,
             out.session,
             out.challenge_parameters,
+            out.available_challenges,
             out.authentication_result,
         )
     }
@@ -255,7 +276,7 @@ impl CognitoUserPool {
     /// The session for a successful authentication. `username` is the name the login used;
     /// the ID token's `cognito:username` wins when present, as refresh needs exactly that.
     /// The refresh token and device key are there only when Cognito issued them.
-    fn session_from(
+    pub(super) fn session_from(
         &self,
         operation: &'static str,
         result: AuthenticationResultType,
@@ -270,6 +291,8 @@ impl CognitoUserPool {
             username: claim(&id_token, "cognito:username").unwrap_or_else(|| username.to_owned()),
             sub: claim(&id_token, "sub"),
             device_key: result.new_device_metadata.and_then(|d| d.device_key),
+            signed_in_with: None,
+            device: None,
             tokens: Tokens {
                 id_token: SecretString::from(id_token),
                 access_token: SecretString::from(access_token),
@@ -283,7 +306,7 @@ impl CognitoUserPool {
 /// A string claim of an ID token, read without verifying the token: the claims read here only
 /// pick the name SECRET_HASH is computed with (which Cognito checks itself) and the key of the
 /// cached identity id (the identity pool verifies the token the id is used with).
-fn claim(id_token: &str, name: &str) -> Option<String> {
+pub(crate) fn claim(id_token: &str, name: &str) -> Option<String> {
     let payload = id_token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
@@ -295,16 +318,24 @@ fn claim(id_token: &str, name: &str) -> Option<String> {
 }
 
 /// One login in progress.
-struct Login<'a> {
-    pool: &'a CognitoUserPool,
-    request: &'a LoginRequest,
-    prompter: &'a dyn Prompter,
+pub(super) struct Login<'a> {
+    pub(super) pool: &'a CognitoUserPool,
+    pub(super) request: &'a LoginRequest,
+    pub(super) prompter: &'a dyn Prompter,
     /// The name Cognito knows the user by: the typed one until a challenge names the user.
-    username: String,
+    pub(super) username: String,
     /// `--mfa-code`, used for the first code asked for.
-    mfa_code: Option<String>,
-    /// Present in the SRP flow.
-    srp: Option<SrpClient>,
+    pub(super) mfa_code: Option<String>,
+    /// Present once SRP_A was sent (the SRP flow, PASSWORD_SRP, CUSTOM_WITH_SRP).
+    pub(super) srp: Option<SrpClient>,
+    /// The request's password, or the one asked for when the sign-in first needed it.
+    pub(super) password: Option<SecretString>,
+    /// How the user proved who they are, for [`UserPoolSession::signed_in_with`].
+    pub(super) signed_in_with: String,
+    /// The device SRP exchange in progress (DEVICE_SRP_AUTH answered).
+    pub(super) device_srp: Option<SrpClient>,
+    /// Whether the pool accepted the request's device (DEVICE_PASSWORD_VERIFIER).
+    pub(super) device_proven: bool,
 }
 
 impl Login<'_> {
@@ -314,7 +345,19 @@ impl Login<'_> {
         loop {
             let challenge = match reply {
                 Reply::Tokens { operation, result } => {
-                    return self.pool.session_from(operation, *result, &self.username);
+                    let new_device = result
+                        .new_device_metadata
+                        .as_ref()
+                        .and_then(|m| Some((m.device_key.clone()?, m.device_group_key.clone()?)));
+                    let mut session = self.pool.session_from(operation, *result, &self.username)?;
+                    session.device = self
+                        .device_after_login(new_device, &session.tokens.access_token)
+                        .await?;
+                    if let Some(device) = &session.device {
+                        session.device_key = Some(device.key.clone());
+                    }
+                    session.signed_in_with = Some(self.signed_in_with);
+                    return Ok(session);
                 }
                 Reply::Challenge(challenge) => challenge,
             };
@@ -328,25 +371,60 @@ impl Login<'_> {
     }
 
     async fn initiate(&mut self) -> Result<Reply, UserPoolError> {
-        let typed = &self.request.username;
+        let typed = self.request.username.clone();
         let mut parameters = HashMap::from([("USERNAME".to_owned(), typed.clone())]);
-        self.pool.add_secret_hash(&mut parameters, typed);
+        self.pool.add_secret_hash(&mut parameters, &typed);
+        if let Some(device) = &self.request.device {
+            parameters.insert("DEVICE_KEY".to_owned(), device.key.clone());
+        }
         let (step, flow) = match self.pool.config.auth_flow {
-            AuthFlow::Srp => {
-                let srp = SrpClient::generate();
-                parameters.insert("SRP_A".to_owned(), srp.srp_a_hex());
-                self.srp = Some(srp);
+            // Browser sign-in is `crate::managed_login`'s stage; asked here, SRP it is.
+            AuthFlow::Srp | AuthFlow::Browser => {
+                parameters.insert("SRP_A".to_owned(), self.start_srp()?);
                 (Step::InitiateSrp, AuthFlowType::UserSrpAuth)
             }
             AuthFlow::Password => {
                 parameters.insert(
                     "PASSWORD".to_owned(),
-                    self.request.password.expose_secret().to_owned(),
+                    self.password()?.expose_secret().to_owned(),
                 );
                 (Step::InitiatePassword, AuthFlowType::UserPasswordAuth)
             }
+            AuthFlow::Choice => {
+                self.choice_parameters(&mut parameters)?;
+                (Step::InitiateChoice, AuthFlowType::UserAuth)
+            }
+            AuthFlow::Custom => {
+                if self.pool.config.custom_with_srp {
+                    parameters.insert("CHALLENGE_NAME".to_owned(), "SRP_A".to_owned());
+                    parameters.insert("SRP_A".to_owned(), self.start_srp()?);
+                }
+                (Step::InitiateCustom, AuthFlowType::CustomAuth)
+            }
         };
-        self.pool.initiate(step, flow, parameters, typed).await
+        self.pool.initiate(step, flow, parameters, &typed).await
+    }
+
+    /// The password: the request's, else asked once, when the sign-in first needs it.
+    pub(super) fn password(&mut self) -> Result<SecretString, UserPoolError> {
+        if let Some(password) = self.password.as_ref().or(self.request.password.as_ref()) {
+            return Ok(password.clone());
+        }
+        let password = self
+            .prompter
+            .ask_secret(&format!("Password for {}", self.request.username))?;
+        self.password = Some(password.clone());
+        Ok(password)
+    }
+
+    /// A new SRP exchange: the password is asked for first (if it must be), so that the
+    /// PASSWORD_VERIFIER challenge is answered at once. Returns SRP_A.
+    pub(super) fn start_srp(&mut self) -> Result<String, UserPoolError> {
+        self.password()?;
+        let srp = SrpClient::generate();
+        let srp_a = srp.srp_a_hex();
+        self.srp = Some(srp);
+        Ok(srp_a)
     }
 
     async fn answer(&mut self, challenge: Challenge) -> Result<Reply, UserPoolError> {
@@ -355,6 +433,9 @@ impl Login<'_> {
         }
         let answers = match challenge.name.as_str() {
             "PASSWORD_VERIFIER" => self.password_verifier(&challenge)?,
+            // Whenever the pool asks: after the first factor, or after an MFA answer.
+            "DEVICE_SRP_AUTH" => self.device_srp_answers(&challenge)?,
+            "DEVICE_PASSWORD_VERIFIER" => return self.device_password_verifier(challenge).await,
             "NEW_PASSWORD_REQUIRED" => challenge::new_password_answers(&challenge, self.prompter)?,
             "SOFTWARE_TOKEN_MFA" | "SMS_MFA" => {
                 let code = self.next_mfa_code(&challenge::mfa_question(&challenge))?;
@@ -365,6 +446,11 @@ impl Login<'_> {
                 challenge::select_mfa_type(&challenge, self.prompter)?,
             )]),
             "MFA_SETUP" => return self.mfa_setup(challenge).await,
+            "SELECT_CHALLENGE" => return self.select_challenge(challenge).await,
+            "PASSWORD" | "PASSWORD_SRP" => self.first_factor_answers(&challenge.name)?,
+            "EMAIL_OTP" | "SMS_OTP" => return self.one_time_code(challenge).await,
+            "WEB_AUTHN" => return Err(self.passkey_needs_browser()),
+            "CUSTOM_CHALLENGE" => return self.custom_challenge(challenge).await,
             _ => return Err(UserPoolError::UnsupportedChallenge(challenge.name)),
         };
         self.pool
@@ -383,23 +469,31 @@ impl Login<'_> {
         let user_id_for_srp = challenge.parameter("USER_ID_FOR_SRP")?;
         let secret_block = challenge.parameter("SECRET_BLOCK")?;
         let pool_name = srp::pool_name(&self.pool.config.user_pool_id)?;
+        let password = self.password.as_ref().or(self.request.password.as_ref());
+        let password = password.ok_or_else(|| {
+            challenge.malformed("it came before the password was asked for".to_owned())
+        })?;
         let key = srp.password_key(
             pool_name,
             user_id_for_srp,
-            &self.request.password,
+            password,
             challenge.parameter("SRP_B")?,
             challenge.parameter("SALT")?,
         )?;
         let timestamp = srp::format_timestamp(self.pool.clock.now());
         let signature = key.claim_signature(pool_name, user_id_for_srp, secret_block, &timestamp);
-        Ok(HashMap::from([
+        let mut answers = HashMap::from([
             ("PASSWORD_CLAIM_SIGNATURE".to_owned(), signature),
             (
                 "PASSWORD_CLAIM_SECRET_BLOCK".to_owned(),
                 secret_block.to_owned(),
             ),
             ("TIMESTAMP".to_owned(), timestamp),
-        ]))
+        ]);
+        if let Some(device) = &self.request.device {
+            answers.insert("DEVICE_KEY".to_owned(), device.key.clone());
+        }
+        Ok(answers)
     }
 
     /// MFA_SETUP: enrol an authenticator app, verify its first code, finish the challenge.
@@ -441,7 +535,7 @@ impl Login<'_> {
     }
 
     /// `--mfa-code` the first time, then the prompter.
-    fn next_mfa_code(&mut self, question: &str) -> Result<String, UserPoolError> {
+    pub(super) fn next_mfa_code(&mut self, question: &str) -> Result<String, UserPoolError> {
         let code = match self.mfa_code.take() {
             Some(code) => code,
             None => self.prompter.ask(question)?,
@@ -464,33 +558,20 @@ impl UserPoolStage for CognitoUserPool {
             username: req.username.clone(),
             mfa_code: req.mfa_code.clone(),
             srp: None,
+            password: None,
+            signed_in_with: match self.config.auth_flow {
+                AuthFlow::Custom if self.config.custom_with_srp => "custom with SRP".to_owned(),
+                flow => flow.to_string(),
+            },
+            device_srp: None,
+            device_proven: false,
         }
         .run()
         .await
     }
 
     async fn refresh(&self, grant: &RefreshGrant) -> Result<UserPoolSession, UserPoolError> {
-        let username = grant.username.as_str();
-        let mut parameters = HashMap::from([(
-            "REFRESH_TOKEN".to_owned(),
-            grant.refresh_token.expose_secret().to_owned(),
-        )]);
-        self.add_secret_hash(&mut parameters, username);
-        if let Some(device_key) = &grant.device_key {
-            parameters.insert("DEVICE_KEY".to_owned(), device_key.clone());
-        }
-        let reply = self
-            .initiate(
-                Step::Refresh,
-                AuthFlowType::RefreshTokenAuth,
-                parameters,
-                username,
-            )
-            .await?;
-        match reply {
-            Reply::Tokens { operation, result } => self.session_from(operation, *result, username),
-            Reply::Challenge(challenge) => Err(UserPoolError::UnsupportedChallenge(challenge.name)),
-        }
+        self.refresh_grant(grant).await
     }
 }
 
@@ -516,8 +597,11 @@ mod tests {
         fn ask_secret(&self, _: &str) -> Result<SecretString, crate::prompt::PromptError> {
             Err(crate::prompt::PromptError::Cancelled)
         }
-        fn choose(&self, _: &str, _: &[String]) -> Result<usize, crate::prompt::PromptError> {
-            Err(crate::prompt::PromptError::Cancelled)
+        fn choose(&self, what: &str, _: &[String]) -> Result<usize, crate::prompt::PromptError> {
+            Err(crate::prompt::PromptError::NoTerminal {
+                what: what.to_owned(),
+                hint: "none".to_owned(),
+            })
         }
         fn show(&self, _: &str) {}
         fn show_otpauth(&self, _: &str, _: &str) {
@@ -536,6 +620,8 @@ mod tests {
                 client_id: "client123".to_owned(),
                 client_secret: None,
                 auth_flow,
+                preferred_challenge: None,
+                custom_with_srp: false,
             },
             // Nothing listens there; these tests fail before any call.
             &crate::env::MapEnv::new().with("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
@@ -548,6 +634,7 @@ mod tests {
             name: name.to_owned(),
             session: Some("session".to_owned()),
             parameters: HashMap::new(),
+            available: Vec::new(),
         }
     }
 
@@ -556,8 +643,8 @@ mod tests {
         let pool = offline_pool(AuthFlow::Srp);
         let request = LoginRequest {
             username: "alice".to_owned(),
-            password: SecretString::from("pw".to_owned()),
-            mfa_code: None,
+            password: Some(SecretString::from("pw".to_owned())),
+            ..Default::default()
         };
         let mut login = Login {
             pool: &pool,
@@ -566,16 +653,42 @@ mod tests {
             username: "alice".to_owned(),
             mfa_code: None,
             srp: None,
+            password: None,
+            signed_in_with: "srp".to_owned(),
+            device_srp: None,
+            device_proven: false,
         };
         let err = login
-            .answer(challenge("CUSTOM_CHALLENGE"))
+            .answer(challenge("SOMETHING_NEW"))
             .await
             .err()
             .expect("an error");
+        assert!(matches!(err, UserPoolError::UnsupportedChallenge(ref n) if n == "SOMETHING_NEW"));
+        assert!(err.to_string().contains("SOMETHING_NEW"));
+
+        // A passkey is the browser's, whether asked for directly or chosen.
+        let err = login
+            .answer(challenge("WEB_AUTHN"))
+            .await
+            .err()
+            .expect("an error");
+        assert!(matches!(err, UserPoolError::PasskeyNeedsBrowser), "{err:?}");
         assert!(
-            matches!(err, UserPoolError::UnsupportedChallenge(ref n) if n == "CUSTOM_CHALLENGE")
+            err.to_string().contains("passkeys need the browser"),
+            "{err}"
         );
-        assert!(err.to_string().contains("CUSTOM_CHALLENGE"));
+        let mut only_passkey = challenge("SELECT_CHALLENGE");
+        only_passkey.available = vec!["WEB_AUTHN".to_owned()];
+        let err = login.answer(only_passkey).await.err().expect("an error");
+        assert!(matches!(err, UserPoolError::PasskeyNeedsBrowser), "{err:?}");
+
+        // Several ways to sign in and nobody to choose: the error says how to choose ahead.
+        let mut several = challenge("SELECT_CHALLENGE");
+        several.available = vec!["PASSWORD_SRP".to_owned(), "EMAIL_OTP".to_owned()];
+        let err = login.answer(several).await.err().expect("an error");
+        assert!(matches!(err, UserPoolError::ChoiceNeeded { .. }), "{err:?}");
+        assert!(err.to_string().contains("--preferred-challenge"), "{err}");
+        assert!(err.to_string().contains("PASSWORD_SRP, EMAIL_OTP"), "{err}");
 
         // A password verifier in the password flow is refused rather than answered.
         let err = login

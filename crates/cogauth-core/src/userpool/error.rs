@@ -67,13 +67,60 @@ pub enum UserPoolError {
         "the refresh token was rejected (expired or revoked): log in again with `cogauth login`"
     )]
     RefreshTokenRejected,
+    /// RefreshTokenReuseException: the app client rotates refresh tokens, and this one was
+    /// already exchanged for a successor that this machine does not have (another copy of the
+    /// session used it, or a process ended between the refresh and saving its answer).
+    #[error(
+        "the refresh token was already replaced by refresh-token rotation, and its successor was not saved here: log in again with `cogauth login`"
+    )]
+    RefreshTokenReused,
+    /// REFRESH_TOKEN_AUTH refused, on an endpoint without GetTokensFromRefreshToken.
+    #[error(
+        "app client `{client_id}` does not allow REFRESH_TOKEN_AUTH, and {endpoint} does not offer GetTokensFromRefreshToken: add ALLOW_REFRESH_TOKEN_AUTH to the app client's ExplicitAuthFlows (a client that rotates refresh tokens must leave it out, and needs an endpoint that offers GetTokensFromRefreshToken), or log in again when the credentials expire"
+    )]
+    RefreshFlowNotEnabled { client_id: String, endpoint: String },
+    #[error(
+        "the user pool asks for a passkey (WEB_AUTHN), and passkeys need the browser: sign in with the browser (the profile needs the pool's `managed_login_url`), or choose another way to sign in (`--preferred-challenge`, e.g. EMAIL_OTP or PASSWORD_SRP)"
+    )]
+    PasskeyNeedsBrowser,
+    #[error(
+        "the user pool offers several ways to sign in ({offered}) and there is no terminal to choose on: set `preferred_challenge` in the profile or pass `--preferred-challenge`"
+    )]
+    ChoiceNeeded { offered: String },
+    /// DEVICE_PASSWORD_VERIFIER refused: the device was forgotten at the pool, or the secret
+    /// kept here does not match. The broker forgets the device here.
+    #[error(
+        "the user pool did not accept this machine's remembered device `{device_key}` (it was \
+         forgotten there, or the secret kept here does not match): cogauth has forgotten it \
+         here; log in again to sign in without it"
+    )]
+    DeviceRejected { device_key: String },
+    #[error("the one-time code was not accepted {attempts} times: log in again to get a new code")]
+    WrongOneTimeCode { attempts: usize },
+    /// A custom sign-in ended by the pool's DefineAuthChallenge trigger (failAuthentication,
+    /// usually after wrong answers).
+    #[error(
+        "the custom sign-in was refused (a wrong answer, or the user pool's challenge triggers decided so): log in again"
+    )]
+    CustomAuthRefused,
+    /// A Lambda trigger of the pool failed (UserLambdaValidationException,
+    /// InvalidLambdaResponseException, UnexpectedLambdaException).
+    #[error(
+        "a Lambda trigger of user pool `{user_pool_id}` failed ({failure}): ask an administrator to check the pool's triggers"
+    )]
+    TriggerFailed {
+        user_pool_id: String,
+        failure: Failure,
+    },
     #[error("the new password was rejected: {message}")]
     NewPasswordRejected { message: String },
     #[error("the new password and its confirmation did not match {attempts} times: log in again")]
     NewPasswordMismatch { attempts: usize },
     #[error(
-        "the user pool asked for the {0} challenge, which cogauth does not support: ask an \
-         administrator to change the user pool's sign-in settings"
+        "the user pool asked for the {0} challenge, which cogauth cannot answer on the terminal: \
+         sign in with the browser (`cogauth login --auth-flow browser`; the profile needs the \
+         pool's `managed_login_url`), or ask an administrator to change the pool's sign-in \
+         settings"
     )]
     UnsupportedChallenge(String),
     #[error(
@@ -114,6 +161,9 @@ pub enum UserPoolError {
     Srp(SrpError),
     #[error(transparent)]
     Prompt(#[from] PromptError),
+    /// Browser sign-in (also when a terminal login finishes in the browser).
+    #[error(transparent)]
+    ManagedLogin(Box<crate::managed_login::ManagedLoginError>),
 }
 
 impl From<SrpError> for UserPoolError {
@@ -129,6 +179,10 @@ impl From<SrpError> for UserPoolError {
 pub(crate) enum Step {
     InitiateSrp,
     InitiatePassword,
+    /// USER_AUTH, choice-based sign-in.
+    InitiateChoice,
+    /// CUSTOM_AUTH.
+    InitiateCustom,
     /// Answering a challenge, or the software-token calls of MFA setup.
     Challenge,
     Refresh,
@@ -140,6 +194,8 @@ impl Step {
         match self {
             Self::InitiateSrp => Some(("USER_SRP_AUTH", "ALLOW_USER_SRP_AUTH")),
             Self::InitiatePassword => Some(("USER_PASSWORD_AUTH", "ALLOW_USER_PASSWORD_AUTH")),
+            Self::InitiateChoice => Some(("USER_AUTH", "ALLOW_USER_AUTH")),
+            Self::InitiateCustom => Some(("CUSTOM_AUTH", "ALLOW_CUSTOM_AUTH")),
             Self::Refresh => Some(("REFRESH_TOKEN_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")),
             Self::Challenge => None,
         }
@@ -174,6 +230,14 @@ pub(crate) fn map_failure(
         Failure::Service { code, message } => (code.as_str(), message.to_ascii_lowercase()),
         Failure::BadResponse { .. } => return UserPoolError::Aws { operation, failure },
     };
+    if step == Step::Refresh && says_flow_not_enabled(&message) {
+        // Only REFRESH_TOKEN_AUTH gets here (GetTokensFromRefreshToken has no flow to enable):
+        // "add ALLOW_REFRESH_TOKEN_AUTH" alone would be wrong for a rotating client.
+        return UserPoolError::RefreshFlowNotEnabled {
+            client_id: ctx.client_id.to_owned(),
+            endpoint: ctx.endpoint.to_owned(),
+        };
+    }
     if let Some((flow, explicit_auth_flow)) = step.flow()
         && says_flow_not_enabled(&message)
     {
@@ -189,6 +253,8 @@ pub(crate) fn map_failure(
                 client_id: ctx.client_id.to_owned(),
             }
         }
+        // The API reference's error for a token that rotation invalidated; by its code only.
+        "RefreshTokenReuseException" => UserPoolError::RefreshTokenReused,
         "NotAuthorizedException" | "UserNotFoundException" if step == Step::Refresh => {
             UserPoolError::RefreshTokenRejected
         }
@@ -218,6 +284,12 @@ pub(crate) fn map_failure(
                 Failure::Service { message, .. } => message,
                 _ => String::new(),
             },
+        },
+        "UserLambdaValidationException"
+        | "InvalidLambdaResponseException"
+        | "UnexpectedLambdaException" => UserPoolError::TriggerFailed {
+            user_pool_id: ctx.user_pool_id.to_owned(),
+            failure,
         },
         "ResourceNotFoundException" if step != Step::Challenge => UserPoolError::ClientNotFound {
             client_id: ctx.client_id.to_owned(),
@@ -298,9 +370,14 @@ mod tests {
                 "ALLOW_USER_SRP_AUTH",
             ),
             (
-                Step::Refresh,
-                "Auth flow not enabled for this client",
-                "ALLOW_REFRESH_TOKEN_AUTH",
+                Step::InitiateChoice,
+                "USER_AUTH flow not enabled for this client",
+                "ALLOW_USER_AUTH",
+            ),
+            (
+                Step::InitiateCustom,
+                "CUSTOM_AUTH flow not enabled for this client",
+                "ALLOW_CUSTOM_AUTH",
             ),
         ] {
             let err = map(step, "InvalidParameterException", message);
@@ -318,6 +395,59 @@ mod tests {
             "Missing required parameter USERNAME",
         );
         assert!(matches!(other, UserPoolError::Aws { .. }));
+    }
+
+    #[test]
+    fn refresh_without_the_refresh_flow_names_both_ways_out() {
+        // A rotating client refuses REFRESH_TOKEN_AUTH this way too: the advice must not be
+        // only "add ALLOW_REFRESH_TOKEN_AUTH", which Cognito refuses on such a client.
+        let err = map(
+            Step::Refresh,
+            "InvalidParameterException",
+            "Auth flow not enabled for this client",
+        );
+        let shown = err.to_string();
+        assert!(
+            matches!(err, UserPoolError::RefreshFlowNotEnabled { .. }),
+            "{shown}"
+        );
+        assert!(shown.contains("ALLOW_REFRESH_TOKEN_AUTH"), "{shown}");
+        assert!(shown.contains("GetTokensFromRefreshToken"), "{shown}");
+        assert!(shown.contains("rotates refresh tokens"), "{shown}");
+        assert!(shown.contains("client123"), "{shown}");
+    }
+
+    #[test]
+    fn a_rotated_out_refresh_token_is_known_by_its_code() {
+        for message in [
+            "",
+            "Refresh token has been invalidated by refresh token rotation.",
+        ] {
+            let err = map(Step::Refresh, "RefreshTokenReuseException", message);
+            assert!(matches!(err, UserPoolError::RefreshTokenReused), "{err}");
+            assert!(err.to_string().contains("cogauth login"));
+        }
+    }
+
+    #[test]
+    fn trigger_failures_name_the_pool() {
+        for code in [
+            "UserLambdaValidationException",
+            "InvalidLambdaResponseException",
+            "UnexpectedLambdaException",
+        ] {
+            let err = map(
+                Step::Challenge,
+                code,
+                "DefineAuthChallenge failed with error boom.",
+            );
+            assert!(matches!(err, UserPoolError::TriggerFailed { .. }), "{code}");
+            let shown = err.to_string();
+            assert!(
+                shown.contains("eu-west-1_Pool") && shown.contains(code),
+                "{shown}"
+            );
+        }
     }
 
     #[test]

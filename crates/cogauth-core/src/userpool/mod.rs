@@ -1,19 +1,33 @@
-//! The user-pool stage: a username and password in, Cognito tokens out.
+//! The user-pool stage: a username (and a password, a one-time code or a custom answer) in,
+//! Cognito tokens out.
 //!
 //! - USER_SRP_AUTH by default (the password never leaves the machine, see [`crate::srp`]);
 //!   USER_PASSWORD_AUTH when the profile asks for it.
+//! - USER_AUTH, choice-based sign-in (`auth_flow = "choice"`, [`choice`]): SELECT_CHALLENGE
+//!   among the pool's first factors, EMAIL_OTP and SMS_OTP codes, the password or SRP; a
+//!   passkey (WEB_AUTHN) needs the browser ([`UserPoolError::PasskeyNeedsBrowser`]).
+//! - CUSTOM_AUTH (`auth_flow = "custom"`, [`custom`]): the pool's Lambda triggers ask
+//!   CUSTOM_CHALLENGEs, each shown and answered; CUSTOM_WITH_SRP proves the password first.
 //! - `SECRET_HASH` goes with every request when the app client has a secret: InitiateAuth,
 //!   every challenge answer, and refresh.
 //! - Challenges are answered through a [`Prompter`]: NEW_PASSWORD_REQUIRED, SOFTWARE_TOKEN_MFA,
 //!   SMS_MFA, SELECT_MFA_TYPE and MFA_SETUP (authenticator-app enrolment). Any other challenge
 //!   is an error that names it.
-//! - Device tracking: a `NewDeviceMetadata.DeviceKey` is kept and sent back on refresh, but
-//!   the device itself is not confirmed (ConfirmDevice is out of scope), so Cognito does not
-//!   remember it.
+//! - Refresh ([`refresh`]): GetTokensFromRefreshToken, which rotates the refresh token when the
+//!   app client says so; REFRESH_TOKEN_AUTH on endpoints that do not offer the operation.
+//! - Remembered devices ([`device`]): a `NewDeviceMetadata` is confirmed (ConfirmDevice with a
+//!   verifier of a random device password) and, when the pool asks the user, remembered on
+//!   request (UpdateDeviceStatus); later logins present the device and prove it
+//!   (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER), so a remembered device skips MFA when the
+//!   pool says so; refresh sends its DEVICE_KEY.
 
 mod challenge;
+pub mod choice;
 mod cognito;
+pub mod custom;
+pub mod device;
 mod error;
+pub mod refresh;
 mod secret_hash;
 
 use std::fmt;
@@ -21,10 +35,11 @@ use std::fmt;
 use secrecy::SecretString;
 
 pub use cognito::CognitoUserPool;
+pub(crate) use cognito::claim;
 pub use error::UserPoolError;
 pub use secret_hash::secret_hash;
 
-use crate::config::AuthFlow;
+use crate::config::{AuthFlow, PreferredChallenge};
 use crate::credentials::Tokens;
 use crate::prompt::Prompter;
 
@@ -37,27 +52,89 @@ pub struct UserPoolConfig {
     /// The app client's secret, when it has one.
     pub client_secret: Option<SecretString>,
     pub auth_flow: AuthFlow,
+    /// `auth_flow = "choice"`: the first factor to ask for when the pool offers it.
+    pub preferred_challenge: Option<PreferredChallenge>,
+    /// `auth_flow = "custom"`: CUSTOM_WITH_SRP, the password proven by SRP first.
+    pub custom_with_srp: bool,
+}
+
+/// A device this machine confirmed with the user pool: what a login presents (`DEVICE_KEY`)
+/// and proves (device SRP with the device password), and what a refresh sends.
+#[derive(Clone)]
+pub struct Device {
+    /// `DeviceKey` of `NewDeviceMetadata`: an identifier, not a secret.
+    pub key: String,
+    /// `DeviceGroupKey` of `NewDeviceMetadata` (one per user).
+    pub group_key: String,
+    /// The random secret whose verifier ConfirmDevice registered.
+    pub password: SecretString,
+    /// Whether the pool remembers it (then it may skip MFA); a device the user declined to
+    /// remember is still tracked, and still proven at each login.
+    pub remembered: bool,
+    /// The name it was confirmed with (ListDevices shows it).
+    pub name: String,
+}
+
+impl fmt::Debug for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Device")
+            .field("key", &self.key)
+            .field("group_key", &self.group_key)
+            .field("password", &"** redacted **")
+            .field("remembered", &self.remembered)
+            .field("name", &self.name)
+            .finish()
+    }
 }
 
 /// What the user typed (or passed non-interactively).
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct LoginRequest {
     pub username: String,
-    pub password: SecretString,
+    /// The password, when it was given up front (`--password-stdin`). Otherwise it is asked
+    /// through the [`Prompter`] when the sign-in needs it, and only then: a choice-based
+    /// sign-in with a one-time code, or a custom one without SRP, never asks for it.
+    pub password: Option<SecretString>,
     /// Answers the first MFA code question (`--mfa-code`); later ones go to the prompter.
     pub mfa_code: Option<String>,
+    /// The device this machine confirmed for this user at an earlier login, if any: presented
+    /// and proven, so that a remembered device skips MFA. The broker fills it in from the
+    /// session store.
+    pub device: Option<Device>,
+    /// When the pool remembers devices only if the user says so: `Some` answers without asking
+    /// (`--remember-device`), `None` asks on the terminal (no terminal: not remembered).
+    pub remember_device: Option<bool>,
+    /// The name a newly confirmed device gets (default `cogauth`).
+    pub device_name: Option<String>,
 }
 
 impl fmt::Debug for LoginRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LoginRequest")
             .field("username", &self.username)
-            .field("password", &"** redacted **")
+            .field(
+                "password",
+                &self.password.as_ref().map(|_| "** redacted **"),
+            )
             .field(
                 "mfa_code",
                 &self.mfa_code.as_ref().map(|_| "** redacted **"),
             )
+            .field("device", &self.device)
+            .field("remember_device", &self.remember_device)
+            .field("device_name", &self.device_name)
             .finish()
+    }
+}
+
+impl LoginRequest {
+    /// A browser sign-in: `login_hint` (`-u`) prefills the sign-in page; there is no password,
+    /// the managed login pages ask for what the pool needs.
+    pub fn browser(login_hint: Option<String>) -> Self {
+        Self {
+            username: login_hint.unwrap_or_default(),
+            ..Default::default()
+        }
     }
 }
 
@@ -76,6 +153,12 @@ pub struct UserPoolSession {
     /// The device key Cognito issued (`NewDeviceMetadata`), when the pool tracks devices; `None`
     /// keeps the grant's one.
     pub device_key: Option<String>,
+    /// How the login proved who the user is, for `cogauth status`: `srp`, `password`,
+    /// `choice: EMAIL_OTP`, `custom with SRP`, ...; `None` after a refresh.
+    pub signed_in_with: Option<String>,
+    /// After a login on a pool that tracks devices: the device it confirmed, or the one it
+    /// proved. `None` after a refresh, and where the pool tracks no device.
+    pub device: Option<Device>,
 }
 
 /// What a silent refresh presents: what the session cache keeps between runs.
@@ -122,10 +205,13 @@ pub trait UserPoolStage: Send + Sync {
         prompter: &dyn Prompter,
     ) -> Result<UserPoolSession, UserPoolError>;
 
-    /// New tokens for `grant` (REFRESH_TOKEN_AUTH with SECRET_HASH and DEVICE_KEY where
-    /// needed). The returned session carries a refresh token or device key only if Cognito
-    /// issued a new one; an expired or revoked refresh token is
-    /// [`UserPoolError::RefreshTokenRejected`].
+    /// New tokens for `grant` (GetTokensFromRefreshToken, else REFRESH_TOKEN_AUTH, with the
+    /// client secret and DEVICE_KEY where needed; see [`refresh`]). The returned session
+    /// carries a refresh token or device key only if Cognito issued a new one: a new refresh
+    /// token means the old one is dead (rotation), and the caller must store the new one before
+    /// anything else can fail. An expired or revoked refresh token is
+    /// [`UserPoolError::RefreshTokenRejected`], one replaced by rotation
+    /// [`UserPoolError::RefreshTokenReused`].
     async fn refresh(&self, grant: &RefreshGrant) -> Result<UserPoolSession, UserPoolError>;
 }
 
@@ -143,11 +229,21 @@ mod tests {
             client_id: "client123".to_owned(),
             client_secret: Some(SecretString::from("secret-canary".to_owned())),
             auth_flow: AuthFlow::Srp,
+            preferred_challenge: None,
+            custom_with_srp: false,
         };
         let request = LoginRequest {
             username: "alice".to_owned(),
-            password: SecretString::from("password-canary".to_owned()),
+            password: Some(SecretString::from("password-canary".to_owned())),
             mfa_code: Some("123456".to_owned()),
+            device: Some(Device {
+                key: "eu-west-1_device".to_owned(),
+                group_key: "-group".to_owned(),
+                password: SecretString::from("device-canary".to_owned()),
+                remembered: true,
+                name: "cogauth".to_owned(),
+            }),
+            ..Default::default()
         };
         let session = UserPoolSession {
             tokens: Tokens {
@@ -159,6 +255,8 @@ mod tests {
             username: "alice".to_owned(),
             sub: Some("sub-1".to_owned()),
             device_key: Some("eu-west-1_device".to_owned()),
+            signed_in_with: Some("srp".to_owned()),
+            device: request.device.clone(),
         };
         let grant = RefreshGrant {
             username: "alice".to_owned(),

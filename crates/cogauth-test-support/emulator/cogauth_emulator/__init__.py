@@ -22,6 +22,7 @@ from . import (
     signin,
     sts_keys,
     tags,
+    unanswerable_challenges,
     user_auth,
 )
 
@@ -30,7 +31,8 @@ from . import (
 # - the sign-in modules (which run before moto's InitiateAuth / RespondToAuthChallenge, and add
 #   the operations they answer) come before `calls`, so that `calls` counts every InitiateAuth
 #   and GetTokensFromRefreshToken they answer;
-# - role_mapping wraps identity_roles' GetIdentityPoolRoles storage, so it comes after it.
+# - role_mapping wraps identity_roles' GetIdentityPoolRoles storage, so it comes after it;
+# - unanswerable_challenges wraps moto's own backend methods, which the sign-in modules call.
 SIGNIN = [signin, password_srp, devices, rotation, user_auth, custom_auth, auth_flows]
 MODULES = [
     identity_roles,
@@ -44,6 +46,7 @@ MODULES = [
     federation,
     tags,
     sts_keys,
+    unanswerable_challenges,
 ]
 
 

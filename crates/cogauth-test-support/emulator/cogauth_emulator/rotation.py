@@ -6,7 +6,8 @@ GetTokensFromRefreshToken) and the developer guide:
 - Create/UpdateUserPoolClient check RefreshTokenRotation: Feature ENABLED or DISABLED,
   RetryGracePeriodSeconds 0-60 (InvalidParameterException otherwise). Rotation is incompatible
   with REFRESH_TOKEN_AUTH: a client that turns it on must not list ALLOW_REFRESH_TOKEN_AUTH
-  (InvalidParameterException). DescribeUserPoolClient returns what was stored.
+  (InvalidParameterException). DescribeUserPoolClient returns what was stored. An update
+  without RefreshTokenRotation turns rotation off, as on AWS (its default; moto keeps it).
 - GetTokensFromRefreshToken (ClientId, RefreshToken, ClientSecret, DeviceKey, ClientMetadata)
   answers new ID and access tokens; on a rotating client also a new refresh token, and the
   submitted one dies RetryGracePeriodSeconds later (0: at once). While in grace it still works
@@ -20,15 +21,24 @@ GetTokensFromRefreshToken) and the developer guide:
   flow not enabled for this client" on a rotating client, and on a client whose ExplicitAuthFlows
   leave out ALLOW_REFRESH_TOKEN_AUTH; it also gets the app-client and device checks above.
 ClientMetadata is accepted and not used (no pre-token-generation trigger here).
+
+Test route: POST /cogauth-test/unoffered with {"client_id": C} makes GetTokensFromRefreshToken
+answer, for that app client only, what an endpoint that does not offer the operation answers:
+HTTP 400 `UnknownOperationException` (AWS's JSON protocol's error for an operation the endpoint
+does not know). {"client_id": C, "offered": true} undoes it. Per client so that tests sharing one
+emulator do not see each other's endpoint.
 """
 
+import json
 import threading
 import time
 
-from . import devices, signin
+from . import devices, routes, signin
 
 FLOW_NOT_ENABLED = "Auth flow not enabled for this client"
 _LOCK = threading.Lock()
+# App clients for which GetTokensFromRefreshToken is "not offered" (see the route).
+UNOFFERED = set()
 
 
 def rotation(client):
@@ -93,6 +103,8 @@ def get_tokens_from_refresh_token(response):
 
     client_id = response._get_param("ClientId")
     token = response._get_param("RefreshToken")
+    if client_id in UNOFFERED:
+        raise signin.CognitoError("UnknownOperationException", "")
     if not client_id or not token:
         raise signin.invalid_parameter("ClientId and RefreshToken are required")
     backend = response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
@@ -142,6 +154,22 @@ def get_tokens_from_refresh_token(response):
     return ActionResult({"AuthenticationResult": result})
 
 
+def unoffered_app(environ, start_response):
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        client_id = body["client_id"]
+    except (KeyError, ValueError) as e:
+        message = f'POST {{"client_id": C[, "offered": true]}} ({e})'
+        return routes.json_response(start_response, {"error": message}, "400 Bad Request")
+    with _LOCK:
+        if body.get("offered"):
+            UNOFFERED.discard(client_id)
+        else:
+            UNOFFERED.add(client_id)
+    return routes.json_response(start_response, {"unoffered": sorted(UNOFFERED)})
+
+
 def install():
     from moto.cognitoidp import responses
 
@@ -158,9 +186,18 @@ def install():
         pool = self.backend.describe_user_pool(params.get("UserPoolId"))
         existing = pool.clients.get(params.get("ClientId"))
         check_client_config(params, existing.extended_config if existing else None)
-        return original_update(self)
+        answer = original_update(self)
+        # UpdateUserPoolClient sets what the request leaves out to its default (the API
+        # reference: "If you don't provide a value for an attribute, Amazon Cognito sets it to
+        # its default value"); moto keeps it. For RefreshTokenRotation the default is off, and
+        # an admin tool that forgets to send it back turns rotation off: reproduced here.
+        updated = pool.clients.get(params.get("ClientId"))
+        if updated is not None and "RefreshTokenRotation" not in params:
+            updated.extended_config.pop("RefreshTokenRotation", None)
+        return answer
 
     cls.create_user_pool_client = create_user_pool_client
     cls.update_user_pool_client = update_user_pool_client
     cls.get_tokens_from_refresh_token = get_tokens_from_refresh_token
     signin.CHECKS.append(check_refresh_flow)
+    routes.register("/cogauth-test/unoffered", unoffered_app)

@@ -316,7 +316,7 @@ pub fn fakes_with(config: Config, jwks: Arc<ScriptedJwks>, behaviour: StsBehavio
         checks: AtomicUsize::new(0),
     });
     let verifier = Verifier::new(
-        VerifierSettings::new(config.issuer(), config.client_ids.clone()),
+        VerifierSettings::new(config.issuer(), config.client_id_strings()),
         jwks.clone(),
         clock.clone(),
     );

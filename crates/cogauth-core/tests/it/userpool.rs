@@ -5,7 +5,7 @@
 //! SECRET_HASH in USER_PASSWORD_AUTH, and it never sends SELECT_MFA_TYPE (unit-tested in
 //! `userpool::challenge`).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -72,6 +72,8 @@ fn config(pool: &Pool, auth_flow: AuthFlow) -> UserPoolConfig {
         client_id: pool.client_id.clone(),
         client_secret: pool.client_secret.clone().map(SecretString::from),
         auth_flow,
+        preferred_challenge: None,
+        custom_with_srp: false,
     }
 }
 
@@ -86,8 +88,9 @@ fn stage(pool: &Pool, auth_flow: AuthFlow) -> CognitoUserPool {
 fn request(username: &str, password: &str, mfa_code: Option<String>) -> LoginRequest {
     LoginRequest {
         username: username.to_owned(),
-        password: SecretString::from(password.to_owned()),
+        password: Some(SecretString::from(password.to_owned())),
         mfa_code,
+        ..Default::default()
     }
 }
 
@@ -341,8 +344,8 @@ async fn refresh_round_trip(pool: &Pool) {
         device_key: None,
     };
     let answer = stage.refresh(&grant).await.unwrap();
-    // moto does not rotate refresh tokens: the stage reports no new one, and the grant's is
-    // the one to keep.
+    // The client does not rotate refresh tokens: the stage reports no new one, and the grant's
+    // is the one to keep.
     assert!(answer.tokens.refresh_token.is_none());
     let refreshed = grant.renewed_by(answer);
     assert_tokens_for(&refreshed, pool, &user);
@@ -368,28 +371,176 @@ async fn refresh_with_a_client_secret() {
     let pool = secret_pool().await;
     refresh_round_trip(pool).await;
 
-    // SECRET_HASH is checked on refresh: computed for another user name, it is refused.
+    // The client secret is checked on refresh: a wrong one is refused, and named.
     let user = new_user(pool).await;
-    let stage = stage(pool, AuthFlow::Srp);
-    let session = stage
+    let session = stage(pool, AuthFlow::Srp)
         .login(&request(&user, PASSWORD, None), &ScriptedPrompter::silent())
         .await
         .unwrap();
-    let err = stage
+    let mut wrong = config(pool, AuthFlow::Srp);
+    wrong.client_secret = Some(SecretString::from("not-the-secret".to_owned()));
+    let err = CognitoUserPool::new(wrong, &emulator_env(), Arc::new(SystemClock))
         .refresh(&RefreshGrant {
-            username: "someone-else".to_owned(),
+            username: session.username.clone(),
             refresh_token: session.tokens.refresh_token.clone().unwrap(),
             device_key: None,
         })
         .await
         .unwrap_err();
     assert!(
-        matches!(
-            err,
-            UserPoolError::RefreshTokenRejected | UserPoolError::ClientSecretRejected { .. }
-        ),
+        matches!(err, UserPoolError::ClientSecretRejected { .. }),
         "{err:?}"
     );
+}
+
+/// A pool whose app client rotates refresh tokens with no grace period.
+async fn rotating_pool() -> &'static Pool {
+    static ROTATING_POOL: OnceCell<Pool> = OnceCell::const_new();
+    ROTATING_POOL
+        .get_or_init(|| {
+            fixtures::create_pool(PoolOptions {
+                refresh_rotation_grace: Some(0),
+                ..PoolOptions::default()
+            })
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_rotating_client_refreshes_with_get_tokens_and_the_old_token_dies() {
+    let pool = rotating_pool().await;
+    let user = new_user(pool).await;
+    let stage = stage(pool, AuthFlow::Srp);
+    let first = stage
+        .login(&request(&user, PASSWORD, None), &ScriptedPrompter::silent())
+        .await
+        .unwrap();
+    let grant = RefreshGrant {
+        username: first.username.clone(),
+        refresh_token: first.tokens.refresh_token.clone().unwrap(),
+        device_key: None,
+    };
+    let before = emulator().get_tokens_calls(&pool.client_id);
+    let answer = stage.refresh(&grant).await.unwrap();
+    assert_eq!(emulator().get_tokens_calls(&pool.client_id), before + 1);
+    assert_eq!(
+        emulator().initiate_auth_calls(&pool.client_id, "REFRESH_TOKEN_AUTH"),
+        0,
+        "a rotating client is never asked for REFRESH_TOKEN_AUTH"
+    );
+    let rotated = answer
+        .tokens
+        .refresh_token
+        .clone()
+        .expect("a new refresh token");
+    assert_ne!(rotated.expose_secret(), grant.refresh_token.expose_secret());
+    assert_tokens_for(&answer, pool, &user);
+
+    // Grace period 0: the old token is dead at once, by the error made for it.
+    let err = stage.refresh(&grant).await.unwrap_err();
+    assert!(matches!(err, UserPoolError::RefreshTokenReused), "{err:?}");
+    assert!(err.to_string().contains("cogauth login"), "{err}");
+    // The new one works, and rotates again.
+    let again = stage
+        .refresh(&RefreshGrant {
+            refresh_token: rotated.clone(),
+            ..grant.clone()
+        })
+        .await
+        .unwrap();
+    assert!(again.tokens.refresh_token.is_some());
+}
+
+#[tokio::test]
+async fn without_get_tokens_the_refresh_falls_back_to_refresh_token_auth() {
+    // A client that does not rotate, on an endpoint that does not offer the operation.
+    let pool = fixtures::create_pool(PoolOptions::default()).await;
+    emulator().offer_get_tokens(&pool.client_id, false);
+    let user = new_user(&pool).await;
+    let stage = stage(&pool, AuthFlow::Srp);
+    let first = stage
+        .login(&request(&user, PASSWORD, None), &ScriptedPrompter::silent())
+        .await
+        .unwrap();
+    let grant = RefreshGrant {
+        username: first.username.clone(),
+        refresh_token: first.tokens.refresh_token.clone().unwrap(),
+        device_key: None,
+    };
+    let answer = stage.refresh(&grant).await.unwrap();
+    assert!(answer.tokens.refresh_token.is_none());
+    assert_tokens_for(&grant.renewed_by(answer), &pool, &user);
+    assert_eq!(
+        emulator().get_tokens_calls(&pool.client_id),
+        1,
+        "tried first"
+    );
+    assert_eq!(
+        emulator().initiate_auth_calls(&pool.client_id, "REFRESH_TOKEN_AUTH"),
+        1,
+        "then REFRESH_TOKEN_AUTH"
+    );
+
+    // A rejected token is an answer, not a missing operation: no second try.
+    let err = stage
+        .refresh(&RefreshGrant {
+            refresh_token: SecretString::from("garbage".to_owned()),
+            ..grant.clone()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UserPoolError::RefreshTokenRejected),
+        "{err:?}"
+    );
+    emulator().offer_get_tokens(&pool.client_id, true);
+    let err = stage
+        .refresh(&RefreshGrant {
+            refresh_token: SecretString::from("garbage".to_owned()),
+            ..grant
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UserPoolError::RefreshTokenRejected),
+        "{err:?}"
+    );
+    assert_eq!(
+        emulator().initiate_auth_calls(&pool.client_id, "REFRESH_TOKEN_AUTH"),
+        2,
+        "only the unoffered endpoint fell back"
+    );
+}
+
+#[tokio::test]
+async fn a_rotating_client_without_get_tokens_says_what_to_change() {
+    let pool = fixtures::create_pool(PoolOptions {
+        refresh_rotation_grace: Some(10),
+        ..PoolOptions::default()
+    })
+    .await;
+    emulator().offer_get_tokens(&pool.client_id, false);
+    let user = new_user(&pool).await;
+    let stage = stage(&pool, AuthFlow::Srp);
+    let first = stage
+        .login(&request(&user, PASSWORD, None), &ScriptedPrompter::silent())
+        .await
+        .unwrap();
+    let err = stage
+        .refresh(&RefreshGrant {
+            username: first.username.clone(),
+            refresh_token: first.tokens.refresh_token.clone().unwrap(),
+            device_key: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, UserPoolError::RefreshFlowNotEnabled { .. }),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(shown.contains(&pool.client_id), "{shown}");
+    assert!(shown.contains("GetTokensFromRefreshToken"), "{shown}");
 }
 
 #[tokio::test]
@@ -675,6 +826,8 @@ async fn an_unreachable_endpoint_is_named() {
             client_id: "client".to_owned(),
             client_secret: None,
             auth_flow: AuthFlow::Srp,
+            preferred_challenge: None,
+            custom_with_srp: false,
         },
         &env,
         Arc::new(SystemClock),

@@ -25,6 +25,11 @@ fn session(profile: &str) -> Session {
         user_sub: Some("sub-alice".to_owned()),
         refresh_token: Some("canary-refresh-token".to_owned().into()),
         device_key: Some("us-east-1_device".to_owned()),
+        device_group_key: None,
+        device_password: None,
+        device_remembered: None,
+        device_name: None,
+        device_login_name: None,
         identity_id: Some("us-east-1:0000".to_owned()),
         credentials: Some(Credentials::new(
             "ASIATEST",
@@ -34,6 +39,11 @@ fn session(profile: &str) -> Session {
         )),
         source: Some(CredentialSource::IdentityPool),
         tokens_expire_at: Some(at(3600)),
+        id_token: Some("canary-id-token".to_owned().into()),
+        access_token: Some("canary-access-token".to_owned().into()),
+        role_arn: Some("arn:aws:iam::123456789012:role/Dev".to_owned()),
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: at(0),
     }
 }
@@ -87,6 +97,15 @@ fn save_then_load_gives_the_session_back_in_private_files() {
     assert_eq!(creds.expiration, at(3600));
     assert_eq!(loaded.source, Some(CredentialSource::IdentityPool));
     assert_eq!(loaded.tokens_expire_at, Some(at(3600)));
+    assert_eq!(
+        loaded.id_token.as_ref().unwrap().expose_secret(),
+        "canary-id-token"
+    );
+    assert_eq!(
+        loaded.access_token.as_ref().unwrap().expose_secret(),
+        "canary-access-token"
+    );
+    assert_eq!(expected.role_arn, loaded.role_arn);
     assert_eq!(loaded.updated_at, at(0));
 
     assert_eq!(mode_of(store.dir()), 0o700);

@@ -2,7 +2,7 @@
 //! then the `ProvideCredentials` implementation serving and refreshing the session, with the
 //! clock seam moving time instead of sleeping.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -72,8 +72,9 @@ async fn login_then_the_provider_serves_and_refreshes_the_session() {
     let broker = broker(&s, clock.clone());
     let request = LoginRequest {
         username: s.user.clone(),
-        password: PASSWORD.to_owned().into(),
+        password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     let fresh = broker
         .login(&request, &common::ScriptedPrompter::silent(), false)
@@ -98,7 +99,7 @@ async fn login_then_the_provider_serves_and_refreshes_the_session() {
         .refresh_window(chrono::Duration::seconds(30))
         .build()
         .unwrap();
-    let refreshes = || emulator().initiate_auth_calls(&s.pool.client_id, "REFRESH_TOKEN_AUTH");
+    let refreshes = || emulator().get_tokens_calls(&s.pool.client_id);
     let before = refreshes();
     let creds = provider.provide_credentials().await.unwrap();
     assert_eq!(creds.access_key_id(), "TESTACCESSKEY12345");
@@ -132,8 +133,9 @@ async fn the_provider_keeps_a_cogauth_credentials_file_current_like_the_cli() {
     let broker = broker(&s, clock.clone());
     let request = LoginRequest {
         username: s.user.clone(),
-        password: PASSWORD.to_owned().into(),
+        password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     let fresh = broker
         .login(&request, &common::ScriptedPrompter::silent(), false)
@@ -194,14 +196,15 @@ async fn a_revoked_refresh_token_asks_for_a_login() {
     let broker = broker(&s, clock.clone());
     let request = LoginRequest {
         username: s.user.clone(),
-        password: PASSWORD.to_owned().into(),
+        password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     broker
         .login(&request, &common::ScriptedPrompter::silent(), false)
         .await
         .unwrap();
-    let report = broker.logout().await.unwrap();
+    let report = broker.logout(false).await.unwrap();
     assert!(matches!(report.revoked, Ok(true)), "{:?}", report.revoked);
     // Log in again, revoke behind the cache's back, then let the credentials expire.
     broker

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use chrono::DateTime;
 use cogauth_core::authenticator::Outcome;
 use cogauth_core::awsfiles::ini::Ini;
-use cogauth_core::broker::{Broker, Fresh, Obtained, Served};
+use cogauth_core::broker::{Broker, Fresh, Obtained, ObtainedTokens, Served};
 use cogauth_core::cache::{FileSessionStore, Session, SessionStore};
 use cogauth_core::clock::FixedClock;
 use cogauth_core::config::{AuthFlow, ConfigFile, Overrides, ProfileConfig, Settings};
 use cogauth_core::env::MapEnv;
 use cogauth_core::identity::IdentityCredentials;
+use cogauth_core::managed_login::{ManagedLogin, ManagedLoginConfig};
 use cogauth_core::provider::CogauthCredentialsProvider;
 use cogauth_core::srp::SrpClient;
 use cogauth_core::userpool::{LoginRequest, RefreshGrant, UserPoolConfig, UserPoolSession};
@@ -30,6 +31,7 @@ const CANARIES: &[&str] = &[
     "canary-mfa-code",
     "canary-client-secret",
     "canary-iam-secret",
+    "canary-device-password",
 ];
 
 fn secret(s: &str) -> SecretString {
@@ -63,10 +65,20 @@ fn session() -> Session {
         user_sub: Some("sub-alice".into()),
         refresh_token: Some(secret("canary-refresh-token")),
         device_key: None,
+        device_group_key: None,
+        device_password: Some(secret("canary-device-password")),
+        device_remembered: None,
+        device_name: None,
+        device_login_name: None,
         identity_id: Some("us-east-1:id".into()),
         credentials: Some(credentials()),
         source: Some(CredentialSource::LambdaProxy),
         tokens_expire_at: None,
+        id_token: Some(secret("canary-id-token")),
+        access_token: Some(secret("canary-access-token")),
+        role_arn: None,
+        signed_in_with: None,
+        refresh_rotates: None,
         updated_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
     }
 }
@@ -77,6 +89,14 @@ fn user_pool_session() -> UserPoolSession {
         username: "alice".into(),
         sub: Some("sub-alice".into()),
         device_key: Some("us-east-1_device".into()),
+        signed_in_with: Some("srp".into()),
+        device: Some(cogauth_core::userpool::Device {
+            key: "us-east-1_device".into(),
+            group_key: "-group".into(),
+            password: secret("canary-device-password"),
+            remembered: true,
+            name: "cogauth".into(),
+        }),
     }
 }
 
@@ -87,6 +107,19 @@ fn profile_config() -> ProfileConfig {
         client_secret: Some(secret("canary-client-secret")),
         identity_pool_id: Some("us-east-1:8f1c2a3b-1234-4abc-9def-0123456789ab".into()),
         ..ProfileConfig::default()
+    }
+}
+
+fn managed_login_config() -> ManagedLoginConfig {
+    ManagedLoginConfig {
+        region: "us-east-1".into(),
+        user_pool_id: "us-east-1_Pool".into(),
+        client_id: "client123".into(),
+        client_secret: Some(secret("canary-client-secret")),
+        managed_login_url: Some("https://d.auth.us-east-1.amazoncognito.com".into()),
+        redirect_uri: "http://localhost:28435/callback".into(),
+        scopes: "openid".into(),
+        identity_provider: None,
     }
 }
 
@@ -170,8 +203,9 @@ fn no_debug_output_shows_a_secret() {
         "Settings" => settings,
         "LoginRequest" => LoginRequest {
             username: "alice".into(),
-            password: secret("canary-password"),
+            password: Some(secret("canary-password")),
             mfa_code: Some("canary-mfa-code".into()),
+            ..Default::default()
         },
         "UserPoolConfig" => UserPoolConfig {
             region: "us-east-1".into(),
@@ -179,6 +213,8 @@ fn no_debug_output_shows_a_secret() {
             client_id: "client123".into(),
             client_secret: Some(secret("canary-client-secret")),
             auth_flow: AuthFlow::Srp,
+            preferred_challenge: None,
+            custom_with_srp: false,
         },
         "UserPoolSession" => user_pool_session(),
         "RefreshGrant" => RefreshGrant {
@@ -196,7 +232,14 @@ fn no_debug_output_shows_a_secret() {
             identity_id: "us-east-1:id".into(),
             credentials: credentials(),
             source: CredentialSource::BasicFlow,
+            role_arn: Some("arn:aws:iam::123456789012:role/Dev".into()),
             upgrade_failure: None,
+        },
+        "broker::ObtainedTokens" => ObtainedTokens {
+            id_token: secret("canary-id-token"),
+            access_token: secret("canary-access-token"),
+            expires_at: DateTime::from_timestamp(1_900_000_000, 0).unwrap(),
+            served: Served::Cache,
         },
         "broker::Fresh" => Fresh { session: session(), upgrade_failure: None },
         "broker::Obtained" => Obtained {
@@ -211,6 +254,10 @@ fn no_debug_output_shows_a_secret() {
         "PasswordKey" => password_key,
         "Ini" => Ini::parse("[dev]\naws_secret_access_key = canary-secret-access-key\n").unwrap(),
         "SecretString" => secret("canary-password"),
+        "ManagedLoginConfig" => managed_login_config(),
+        "ManagedLogin" => ManagedLogin::new(managed_login_config(), &env, Arc::new(FixedClock::new(
+            DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        ))),
     );
-    assert_eq!(checked, 21);
+    assert_eq!(checked, 24);
 }

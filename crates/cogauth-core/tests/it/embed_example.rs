@@ -3,10 +3,10 @@
 //! no session, it fails with the hint to log in.
 
 #[allow(dead_code)] // the example's `main` is for `cargo run --example embed`
-#[path = "../examples/embed.rs"]
+#[path = "../../examples/embed.rs"]
 mod embed;
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -60,8 +60,9 @@ async fn the_example_gets_credentials_from_a_logged_in_profile() {
     let broker = Broker::new(settings, env.clone(), Arc::new(SystemClock), store);
     let request = LoginRequest {
         username: user,
-        password: PASSWORD.to_owned().into(),
+        password: Some(PASSWORD.to_owned().into()),
         mfa_code: None,
+        ..Default::default()
     };
     broker
         .login(&request, &common::ScriptedPrompter::silent(), false)

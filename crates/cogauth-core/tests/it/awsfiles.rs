@@ -6,7 +6,7 @@
 //! - `expected_error`: the error's exact message, with `$HOME` for the temporary home; the
 //!   files must then be unchanged.
 //!
-//! `UPDATE_FIXTURES=1 cargo test -p cogauth-core --test awsfiles` rewrites the expected files
+//! `UPDATE_FIXTURES=1 cargo test -p cogauth-core --test it awsfiles::` rewrites the expected files
 //! from the results; review the diff before committing it.
 
 use std::fs;
@@ -356,6 +356,65 @@ fn one_file_for_both_is_refused_before_any_lock() {
         .unwrap_err();
     assert!(err.to_string().contains("are the same file"), "{err}");
     assert!(!path.exists());
+}
+
+/// What the SDKs would take from the default profile before a container-credentials server.
+#[test]
+fn credentials_in_the_default_profile_are_found() {
+    let home = tempfile::tempdir().unwrap();
+    let files = AwsFiles {
+        credentials: home.path().join("credentials"),
+        config: home.path().join("config"),
+    };
+    let found = |credentials: &str, config: &str| {
+        fs::write(&files.credentials, credentials).unwrap();
+        fs::write(&files.config, config).unwrap();
+        files.default_profile_credentials().map(|f| f.to_string())
+    };
+    // Nothing: no files, an empty default profile, a region only, keys in other profiles, a
+    // bare `[dev]` in the config file (not a profile there), a file that is not INI.
+    assert_eq!(files.default_profile_credentials(), None);
+    assert_eq!(
+        found("[default]\n", "[default]\nregion = eu-west-1\n"),
+        None
+    );
+    assert_eq!(
+        found(
+            "[dev]\naws_access_key_id = AKIA\n",
+            "[profile dev]\ncredential_process = x\n[dev]\nrole_arn = y\n"
+        ),
+        None
+    );
+    assert_eq!(found("[default]\naws_access_key_id =\n", ""), None);
+    assert_eq!(found("[default\naws_access_key_id = AKIA\n", ""), None);
+    // The credentials file first, then the config file's `[default]` or `[profile default]`.
+    let credentials = files.credentials.display();
+    let config = files.config.display();
+    assert_eq!(
+        found(
+            "# mine\n[default]\nAWS_ACCESS_KEY_ID = AKIA\n",
+            "[default]\ncredential_process = x\n"
+        ),
+        Some(format!("`aws_access_key_id` in [default] of {credentials}"))
+    );
+    assert_eq!(
+        found(
+            "",
+            "[default]\nregion = us-east-1\ncredential_process = x\n"
+        ),
+        Some(format!("`credential_process` in [default] of {config}"))
+    );
+    assert_eq!(
+        found("", "[profile  default]\nsso_session = corp\n"),
+        Some(format!("`sso_session` in [profile  default] of {config}"))
+    );
+    assert_eq!(
+        found(
+            "",
+            "[default]\nrole_arn = arn:aws:iam::1:role/r\nsource_profile = b\n"
+        ),
+        Some(format!("`role_arn` in [default] of {config}"))
+    );
 }
 
 /// Many writers of different profiles at once, in one file: the lock is held from read to

@@ -4,7 +4,8 @@
 //! - docs/configuration.md names every config key (from serializing the config types) and
 //!   every environment variable (from the `vars` modules of the core and of the Lambda proxy);
 //! - docs/usage.md names every `cogauth` and `cogadmin` subcommand (from the CLI sources);
-//! - every `--flag` given to `cogauth` or `cogadmin` in a code block exists in the CLI sources;
+//! - every `--flag` given to `cogauth` or `cogadmin` in a code block exists in the CLI sources,
+//!   and every long flag the CLIs define is named in docs/usage.md;
 //! - docs/embedding.md shows `examples/embed.rs` word for word.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -226,6 +227,11 @@ fn the_configuration_page_names_every_key() {
         lambda_function: s("f"),
         aws_integration: Some(AwsIntegration::Process),
         managed_login_url: s("https://example.com"),
+        preferred_challenge: Some(cogauth_core::config::PreferredChallenge::EmailOtp),
+        custom_with_srp: Some(true),
+        redirect_uri: s("http://localhost:28435/callback"),
+        identity_provider: s("Google"),
+        oauth_scopes: s("openid"),
     };
     let file = ConfigFile {
         default_profile: s("p"),
@@ -479,6 +485,78 @@ fn every_flag_shown_in_the_docs_exists() {
         unknown.is_empty(),
         "flags the CLIs do not have:\n{}",
         unknown.join("\n")
+    );
+}
+
+/// The long flags the CLIs define: every field or `long = "..."` under an `#[arg(...)]` that
+/// says `long`, in the CLI sources and the deploy flags they share with xtask.
+fn defined_flags() -> BTreeSet<String> {
+    let mut sources = Vec::new();
+    for dir in ["cogauth-cli", "cogadmin-cli"] {
+        let src = repo().join("crates").join(dir).join("src");
+        for entry in std::fs::read_dir(&src).expect("list the CLI sources") {
+            sources.push(entry.expect("entry").path());
+        }
+    }
+    sources.push(repo().join("crates/cogauth-admin/src/lambda_deploy/cli.rs"));
+    let mut flags = BTreeSet::new();
+    for path in sources {
+        let text = read(&path);
+        let mut attribute = String::new();
+        let mut pending: Option<String> = None;
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[arg(") || !attribute.is_empty() {
+                attribute.push_str(line);
+                if attribute.matches('(').count() <= attribute.matches(')').count() {
+                    let long = attribute.contains("long");
+                    pending = long.then(|| match attribute.find("long = \"") {
+                        Some(at) => {
+                            let rest = &attribute[at + 8..];
+                            rest[..rest.find('"').unwrap_or(0)].to_owned()
+                        }
+                        None => String::new(),
+                    });
+                    attribute.clear();
+                }
+                continue;
+            }
+            if line.starts_with("///") || line.starts_with("#[") || line.is_empty() {
+                continue;
+            }
+            if let Some(named) = pending.take() {
+                let field = line.strip_prefix("pub ").unwrap_or(line);
+                let name = field.split(':').next().unwrap_or_default().trim();
+                flags.insert(if named.is_empty() { kebab(name) } else { named });
+            }
+        }
+    }
+    flags
+}
+
+#[test]
+fn every_flag_is_documented_in_the_usage_page() {
+    let page = read(&docs_dir().join("usage.md"));
+    let flags = defined_flags();
+    for expected in [
+        "adopt",
+        "password-stdin",
+        "client-id",
+        "secret-access-key-stdin",
+    ] {
+        assert!(
+            flags.contains(expected),
+            "the parser missed --{expected}: {flags:?}"
+        );
+    }
+    assert!(flags.len() > 60, "only {} flags found", flags.len());
+    // `-v` is documented as such, with `-vv` and `-vvv`.
+    let missing: Vec<&String> = flags
+        .iter()
+        .filter(|f| *f != "verbose" && !page.contains(&format!("--{f}")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/usage.md does not name these flags: {missing:?}"
     );
 }
 
