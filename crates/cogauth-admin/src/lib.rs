@@ -25,6 +25,7 @@
 //! Errors keep what a caller can act on: [`AdminError::Aws`] holds the service, the operation
 //! and the AWS error code.
 
+pub mod app_client;
 pub mod config;
 pub mod doctor;
 mod error;

@@ -397,41 +397,16 @@ struct OAuth {
     providers: Vec<String>,
 }
 
-/// UpdateUserPoolClient resets every setting it is not given, so all current settings are
-/// passed back with the OAuth ones merged in.
+/// The OAuth settings of `current` replaced by `oauth` (merged by the caller), token
+/// revocation on, every other setting kept ([`crate::app_client`]).
 async fn update_oauth(
     client: &idp::Client,
     user_pool_id: &str,
     current: &UserPoolClientType,
     oauth: OAuth,
 ) -> Result<(), AdminError> {
-    let non_empty = |v: &[String]| (!v.is_empty()).then(|| v.to_vec());
-    client
-        .update_user_pool_client()
-        .user_pool_id(user_pool_id)
-        .set_client_id(current.client_id().map(str::to_owned))
-        .set_client_name(current.client_name().map(str::to_owned))
-        .refresh_token_validity(current.refresh_token_validity())
-        .set_access_token_validity(current.access_token_validity())
-        .set_id_token_validity(current.id_token_validity())
-        .set_token_validity_units(current.token_validity_units().cloned())
-        .set_read_attributes(non_empty(current.read_attributes()))
-        .set_write_attributes(non_empty(current.write_attributes()))
-        .set_explicit_auth_flows(
-            (!current.explicit_auth_flows().is_empty())
-                .then(|| current.explicit_auth_flows().to_vec()),
-        )
-        .set_default_redirect_uri(current.default_redirect_uri().map(str::to_owned))
-        .set_analytics_configuration(current.analytics_configuration().cloned())
-        .set_prevent_user_existence_errors(current.prevent_user_existence_errors().cloned())
+    crate::app_client::update_keeping(client, user_pool_id, current)
         .enable_token_revocation(true)
-        .set_enable_propagate_additional_user_context_data(
-            current.enable_propagate_additional_user_context_data(),
-        )
-        .set_auth_session_validity(current.auth_session_validity())
-        // UpdateUserPoolClient resets what it is not given: a rotating client would stop
-        // rotating its refresh tokens.
-        .set_refresh_token_rotation(current.refresh_token_rotation().cloned())
         .allowed_o_auth_flows_user_pool_client(true)
         .set_allowed_o_auth_flows(Some(oauth.flows))
         .set_allowed_o_auth_scopes(Some(oauth.scopes))

@@ -921,45 +921,16 @@ fn rotates(client: Option<&idp::types::UserPoolClientType>) -> bool {
         .is_some_and(|r| *r.feature() == idp::types::FeatureType::Enabled)
 }
 
-/// UpdateUserPoolClient resets every setting it is not given, so all current settings are
-/// passed back with only the auth flows changed.
+/// The auth flows of `current` changed to `flows`, every other setting kept
+/// ([`crate::app_client`]).
 async fn update_client_flows(
     ctx: &Clients,
     user_pool_id: &str,
     current: &idp::types::UserPoolClientType,
     flows: Vec<Flow>,
 ) -> Result<(), AdminError> {
-    let non_empty = |v: &[String]| (!v.is_empty()).then(|| v.to_vec());
-    ctx.idp
-        .update_user_pool_client()
-        .user_pool_id(user_pool_id)
-        .set_client_id(current.client_id().map(str::to_owned))
-        .set_client_name(current.client_name().map(str::to_owned))
-        .refresh_token_validity(current.refresh_token_validity())
-        .set_access_token_validity(current.access_token_validity())
-        .set_id_token_validity(current.id_token_validity())
-        .set_token_validity_units(current.token_validity_units().cloned())
-        .set_read_attributes(non_empty(current.read_attributes()))
-        .set_write_attributes(non_empty(current.write_attributes()))
+    crate::app_client::update_keeping(&ctx.idp, user_pool_id, current)
         .set_explicit_auth_flows(Some(flows))
-        .set_supported_identity_providers(non_empty(current.supported_identity_providers()))
-        .set_callback_urls(non_empty(current.callback_urls()))
-        .set_logout_urls(non_empty(current.logout_urls()))
-        .set_default_redirect_uri(current.default_redirect_uri().map(str::to_owned))
-        .set_allowed_o_auth_flows(
-            (!current.allowed_o_auth_flows().is_empty())
-                .then(|| current.allowed_o_auth_flows().to_vec()),
-        )
-        .set_allowed_o_auth_scopes(non_empty(current.allowed_o_auth_scopes()))
-        .set_allowed_o_auth_flows_user_pool_client(current.allowed_o_auth_flows_user_pool_client())
-        .set_analytics_configuration(current.analytics_configuration().cloned())
-        .set_prevent_user_existence_errors(current.prevent_user_existence_errors().cloned())
-        .set_enable_token_revocation(current.enable_token_revocation())
-        .set_enable_propagate_additional_user_context_data(
-            current.enable_propagate_additional_user_context_data(),
-        )
-        .set_auth_session_validity(current.auth_session_validity())
-        .set_refresh_token_rotation(current.refresh_token_rotation().cloned())
         .send()
         .await
         .map_err(aws_error(
