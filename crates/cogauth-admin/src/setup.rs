@@ -382,6 +382,75 @@ struct Survey {
     role: Option<Role>,
 }
 
+/// A user pool as the ownership checks see it: its ARN (the marker of the pool and of its app
+/// clients, which are recorded in the pool's tags) and its tags.
+struct PoolMarks {
+    id: String,
+    name: Option<String>,
+    arn: String,
+    tags: Option<std::collections::HashMap<String, String>>,
+}
+
+impl PoolMarks {
+    async fn read(ctx: &Clients, user_pool_id: &str) -> Result<Self, AdminError> {
+        let described = ctx
+            .idp
+            .describe_user_pool()
+            .user_pool_id(user_pool_id)
+            .send()
+            .await
+            .map_err(|e| not_found_or(e, "user pool", user_pool_id, "DescribeUserPool"))?;
+        let pool = described.user_pool();
+        let arn = pool
+            .and_then(|p| p.arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                AdminError::bad_answer(
+                    Service::CognitoIdentityProvider,
+                    "DescribeUserPool",
+                    "the answer has no pool ARN",
+                )
+            })?;
+        Ok(Self {
+            id: user_pool_id.to_owned(),
+            name: pool.and_then(|p| p.name()).map(str::to_owned),
+            arn,
+            tags: pool.and_then(|p| p.user_pool_tags()).cloned(),
+        })
+    }
+
+    fn pool(&self, name: &str, purpose: String) -> Found {
+        Found {
+            resource: Resource::UserPool,
+            name: name.to_owned(),
+            id: Some(self.id.clone()),
+            purpose,
+            managed: ownership::is_managed_map(self.tags.as_ref()),
+            earlier: None,
+            marker: Marker::UserPool {
+                arn: self.arn.clone(),
+            },
+        }
+    }
+
+    /// An app client is cogadmin's when its pool is, and records it.
+    fn client(&self, client_id: &str, name: &str, purpose: String) -> Found {
+        Found {
+            resource: Resource::AppClient,
+            name: name.to_owned(),
+            id: Some(client_id.to_owned()),
+            purpose,
+            managed: ownership::is_managed_map(self.tags.as_ref())
+                && ownership::records_client(self.tags.as_ref(), client_id),
+            earlier: None,
+            marker: Marker::AppClient {
+                pool_arn: self.arn.clone(),
+                client_id: client_id.to_owned(),
+            },
+        }
+    }
+}
+
 /// Finds, without changing anything, every resource setup would touch by name, and registers
 /// each with the ownership checks.
 async fn survey(
@@ -397,34 +466,10 @@ async fn survey(
     } = &request.user_pool
         && let Some(id) = find_user_pool(ctx, pool_name).await?
     {
-        let described = ctx
-            .idp
-            .describe_user_pool()
-            .user_pool_id(&id)
-            .send()
-            .await
-            .map_err(aws_error(
-                Service::CognitoIdentityProvider,
-                "DescribeUserPool",
-            ))?;
-        let pool = described.user_pool();
-        let tags = pool.and_then(|p| p.user_pool_tags());
-        let arn = pool
-            .and_then(|p| p.arn())
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                AdminError::bad_answer(
-                    Service::CognitoIdentityProvider,
-                    "DescribeUserPool",
-                    "the answer has no pool ARN",
-                )
-            })?;
-        let pool_managed = ownership::is_managed_map(tags);
-        owner.register(Found {
-            resource: Resource::UserPool,
-            name: pool_name.clone(),
-            id: Some(id.clone()),
-            purpose: format!(
+        let marks = PoolMarks::read(ctx, &id).await?;
+        owner.register(marks.pool(
+            pool_name,
+            format!(
                 "`setup` would find or create app client `{client_name}` in it, whose users \
                  then get AWS credentials{}",
                 request
@@ -433,16 +478,12 @@ async fn survey(
                     .map(|m| format!(", and give it the domain `{}`", m.domain_prefix))
                     .unwrap_or_default()
             ),
-            managed: pool_managed,
-            earlier: None,
-            marker: Marker::UserPool { arn: arn.clone() },
-        });
+        ));
         if let Some(found) = find_client(ctx, &id, client_name).await? {
-            owner.register(Found {
-                resource: Resource::AppClient,
-                name: client_name.clone(),
-                id: Some(found.clone()),
-                purpose: format!(
+            owner.register(marks.client(
+                &found,
+                client_name,
+                format!(
                     "`setup` would add the auth flows cogauth needs to it{} and link it to the \
                      identity pool",
                     request
@@ -454,16 +495,10 @@ async fn survey(
                         ))
                         .unwrap_or_default()
                 ),
-                managed: pool_managed && ownership::records_client(tags, &found),
-                earlier: None,
-                marker: Marker::AppClient {
-                    pool_arn: arn.clone(),
-                    client_id: found.clone(),
-                },
-            });
+            ));
             client_id = Some(found);
         }
-        user_pool = Some(PoolRef { id, arn });
+        user_pool = Some(PoolRef { id, arn: marks.arn });
     }
 
     // A pool and client given by id are only read, unless `--managed-login` is to give them a
@@ -477,56 +512,23 @@ async fn survey(
         Some(wanted),
     ) = (&request.user_pool, &request.managed_login)
     {
-        let described = ctx
-            .idp
-            .describe_user_pool()
-            .user_pool_id(user_pool_id)
-            .send()
-            .await
-            .map_err(|e| not_found_or(e, "user pool", user_pool_id, "DescribeUserPool"))?;
-        let pool = described.user_pool();
-        let tags = pool.and_then(|p| p.user_pool_tags());
-        let arn = pool
-            .and_then(|p| p.arn())
-            .map(str::to_owned)
-            .ok_or_else(|| {
-                AdminError::bad_answer(
-                    Service::CognitoIdentityProvider,
-                    "DescribeUserPool",
-                    "the answer has no pool ARN",
-                )
-            })?;
-        let pool_managed = ownership::is_managed_map(tags);
-        owner.register(Found {
-            resource: Resource::UserPool,
-            name: pool
-                .and_then(|p| p.name())
-                .unwrap_or(user_pool_id)
-                .to_owned(),
-            id: Some(user_pool_id.clone()),
-            purpose: format!(
+        let marks = PoolMarks::read(ctx, user_pool_id).await?;
+        let pool_name = marks.name.clone().unwrap_or_else(|| user_pool_id.clone());
+        owner.register(marks.pool(
+            &pool_name,
+            format!(
                 "`setup --managed-login` would give it the domain `{}`",
                 wanted.domain_prefix
             ),
-            managed: pool_managed,
-            earlier: None,
-            marker: Marker::UserPool { arn: arn.clone() },
-        });
-        owner.register(Found {
-            resource: Resource::AppClient,
-            name: given_client.clone(),
-            id: Some(given_client.clone()),
-            purpose: format!(
+        ));
+        owner.register(marks.client(
+            given_client,
+            given_client,
+            format!(
                 "`setup --managed-login` would allow it browser sign-in with callback URL {}",
                 wanted.redirect_uri
             ),
-            managed: pool_managed && ownership::records_client(tags, given_client),
-            earlier: None,
-            marker: Marker::AppClient {
-                pool_arn: arn,
-                client_id: given_client.clone(),
-            },
-        });
+        ));
     }
 
     let identity_pool_id = find_identity_pool(ctx, &request.identity_pool_name).await?;
