@@ -229,7 +229,7 @@ async fn ensure_role(
                 dry_run,
                 command: "group create",
             };
-            ensure_trust(iam, &role, pool, &changes, plan).await
+            ensure_trust(iam, std::slice::from_ref(&role), pool, &changes, plan).await
         }
         Some(role) => Err(AdminError::InvalidInput {
             what: "role ARN",
@@ -317,56 +317,67 @@ pub struct Changes<'a> {
     pub command: &'static str,
 }
 
-/// Makes `role`'s trust policy accept `identity_pool_id` (aud and amr conditions), keeping its
-/// other statements; reports an unchanged role when it already does. A role that needs the
-/// change and is not cogadmin's is refused unless `--adopt` (which tags it first).
+/// Makes each role's trust policy accept `identity_pool_id` (aud and amr conditions), keeping
+/// its other statements; reports an unchanged role when it already does. Roles that need the
+/// change and are not cogadmin's are refused together, before any is changed, unless `--adopt`
+/// (which tags them first).
 pub async fn ensure_trust(
     iam: &aws_sdk_iam::Client,
-    role: &aws_sdk_iam::types::Role,
+    roles: &[aws_sdk_iam::types::Role],
     identity_pool_id: &str,
     changes: &Changes<'_>,
     plan: &mut Plan,
 ) -> Result<(), AdminError> {
     let dry_run = changes.dry_run;
-    let name = role.role_name();
-    let current = match role.assume_role_policy_document() {
-        Some(raw) => decode_document(raw).map_err(|message| AdminError::UnreadablePolicy {
-            role_name: name.to_owned(),
-            policy_name: "trust policy".to_owned(),
-            message,
-        })?,
-        None => serde_json::Value::Null,
-    };
-    let Some(wanted) = crate::doctor::trust::accepting(&current, identity_pool_id) else {
-        plan.push(Step::new(Resource::Role, name, Action::Unchanged).with_id(role.arn()));
-        return Ok(());
-    };
     let mut owner = crate::ownership::Ownership::new(changes.adopt, dry_run);
-    owner.register(crate::ownership::Found::role(
-        role,
-        format!(
-            "`{}` would rewrite its trust policy to accept the signed-in users of identity pool \
-             {identity_pool_id}",
-            changes.command
-        ),
-    ));
-    owner.settle(changes.sdk, &mut plan.steps).await?;
-    if !dry_run {
-        iam.update_assume_role_policy()
-            .role_name(name)
-            .policy_document(wanted.to_string())
-            .send()
-            .await
-            .map_err(aws_error(Service::Iam, "UpdateAssumeRolePolicy"))?;
+    let mut updates = Vec::new();
+    for role in roles {
+        let name = role.role_name();
+        let current = match role.assume_role_policy_document() {
+            Some(raw) => decode_document(raw).map_err(|message| AdminError::UnreadablePolicy {
+                role_name: name.to_owned(),
+                policy_name: "trust policy".to_owned(),
+                message,
+            })?,
+            None => serde_json::Value::Null,
+        };
+        match crate::doctor::trust::accepting(&current, identity_pool_id) {
+            None => {
+                plan.push(Step::new(Resource::Role, name, Action::Unchanged).with_id(role.arn()));
+            }
+            Some(wanted) => {
+                owner.register(crate::ownership::Found::role(
+                    role,
+                    format!(
+                        "`{}` would rewrite its trust policy to accept the signed-in users of \
+                         identity pool {identity_pool_id}",
+                        changes.command
+                    ),
+                ));
+                updates.push((role, wanted));
+            }
+        }
     }
-    plan.push(
-        Step::new(Resource::Role, name, Action::update(dry_run))
-            .with_id(role.arn())
-            .with_details(vec![format!(
-                "trust policy: accept identity pool {identity_pool_id} (aud), authenticated \
-                 identities only (amr); other statements kept"
-            )]),
-    );
+    owner.settle(changes.sdk, &mut plan.steps).await?;
+    for (role, wanted) in updates {
+        let name = role.role_name();
+        if !dry_run {
+            iam.update_assume_role_policy()
+                .role_name(name)
+                .policy_document(wanted.to_string())
+                .send()
+                .await
+                .map_err(aws_error(Service::Iam, "UpdateAssumeRolePolicy"))?;
+        }
+        plan.push(
+            Step::new(Resource::Role, name, Action::update(dry_run))
+                .with_id(role.arn())
+                .with_details(vec![format!(
+                    "trust policy: accept identity pool {identity_pool_id} (aud), authenticated \
+                     identities only (amr); other statements kept"
+                )]),
+        );
+    }
     Ok(())
 }
 

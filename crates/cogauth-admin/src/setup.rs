@@ -1311,6 +1311,9 @@ async fn ensure_group_roles_trust(
         command: "setup --role-mapping token",
     };
     let mut seen = Vec::new();
+    // Checked together, so that one role that is not cogadmin's stops the run before any
+    // other role is changed.
+    let mut roles = Vec::new();
     for (group, arn) in crate::groups::group_roles(sdk, user_pool_id).await? {
         if seen.contains(&arn) {
             continue;
@@ -1328,9 +1331,7 @@ async fn ensure_group_roles_trust(
             continue;
         };
         match identity_pool_id {
-            Some(pool) => {
-                crate::groups::ensure_trust(&ctx.iam, &role, pool, &changes, plan).await?
-            }
+            Some(_) => roles.push(role),
             None => plan.push(
                 Step::new(Resource::Role, name, Action::WouldUpdate)
                     .with_id(&arn)
@@ -1339,6 +1340,9 @@ async fn ensure_group_roles_trust(
                     )]),
             ),
         }
+    }
+    if let Some(pool) = identity_pool_id {
+        crate::groups::ensure_trust(&ctx.iam, &roles, pool, &changes, plan).await?;
     }
     Ok(())
 }

@@ -376,6 +376,38 @@ fn users_are_added_listed_and_removed_once() {
 fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
     let (admin, pool, identity) = set_up(&[]);
     let client = admin.recorded("client_id");
+    // A group made first, whose role is cogadmin's (tagged) but does not trust the pool yet: the
+    // refusal of the foreign role below must leave it unchanged too (the roles are checked
+    // together, not one after the other).
+    let tagged = unique_name("Tagged");
+    let (name, group_pool) = (tagged.clone(), pool.clone());
+    block_on_harness(async move {
+        let lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        iam_client()
+            .await
+            .create_role()
+            .role_name(&name)
+            .assume_role_policy_document(lambda)
+            .tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("cogauth:managed")
+                    .value("true")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("CreateRole");
+        idp_client()
+            .await
+            .create_group()
+            .user_pool_id(&group_pool)
+            .group_name("tagged")
+            .role_arn(format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}"))
+            .send()
+            .await
+            .expect("CreateGroup");
+    });
     // A group whose role does not trust the identity pool yet (created outside cogadmin).
     let role = unique_name("Ops");
     let name = role.clone();
@@ -436,6 +468,7 @@ fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
     );
     assert_eq!(mapping(), None);
     assert_eq!(trusted_pools(&trust_of(&role)), Vec::<String>::new());
+    assert_eq!(trusted_pools(&trust_of(&tagged)), Vec::<String>::new());
 
     let dry = admin.ok(&[
         "setup",
@@ -475,6 +508,7 @@ fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
         Some(("Token".to_owned(), Some("Deny".to_owned())))
     );
     assert_eq!(trusted_pools(&trust_of(&role)), [identity.as_str()]);
+    assert_eq!(trusted_pools(&trust_of(&tagged)), [identity.as_str()]);
     // The authenticated role is still attached.
     assert_eq!(run.action_of("role attachment"), "unchanged");
 
