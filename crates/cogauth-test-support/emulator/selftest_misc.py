@@ -377,6 +377,30 @@ def test_role_mapping(w, env):
     )
     left = chosen["Expiration"].timestamp() - time.time()
     check("role-mapped credentials expire in 90 s", 60 < left <= 91, left)
+
+    # The harness's tag for tests that must outlive several expiries.
+    described = ident.describe_identity_pool(IdentityPoolId=env["identity_pool"])
+
+    def tag_lifetime(seconds):
+        ident.update_identity_pool(
+            IdentityPoolId=env["identity_pool"],
+            IdentityPoolName=described["IdentityPoolName"],
+            AllowUnauthenticatedIdentities=False,
+            CognitoIdentityProviders=described["CognitoIdentityProviders"],
+            IdentityPoolTags={"cogauth-emulator:credential-seconds": seconds},
+        )
+
+    tag_lifetime("20")
+    short = credentials_for(w, env, "alice", custom_role=roles["dev"])
+    left = short["Expiration"].timestamp() - time.time()
+    check("the credential-seconds tag shortens the credentials' lifetime", 10 < left <= 21, left)
+    tag_lifetime("5")
+    expect_error(
+        "a credential-seconds tag out of range is refused",
+        lambda: credentials_for(w, env, "alice"),
+        "InvalidParameterException",
+    )
+    tag_lifetime("90")
     expect_error(
         "CustomRoleArn not in the token is refused with NotAuthorizedException",
         lambda: credentials_for(w, env, "alice", custom_role=roles["ops"]),

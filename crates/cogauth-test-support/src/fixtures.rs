@@ -49,6 +49,10 @@ pub struct PoolOptions {
     pub custom_auth_triggers: Option<[String; 3]>,
     /// Device tracking: `ChallengeRequiredOnNewDevice`, `DeviceOnlyRememberedOnUserPrompt`.
     pub device_tracking: Option<(bool, bool)>,
+    /// The lifetime of the identity pool's credentials in seconds (15 to 3600), through the
+    /// emulator's own tag (docs/emulator.md); the emulator's default is 90 s. For tests that
+    /// must outlive several expiries without waiting for 90 s ones.
+    pub credential_seconds: Option<u32>,
 }
 
 pub async fn idp_client() -> idp::Client {
@@ -151,7 +155,13 @@ pub async fn create_pool(opts: PoolOptions) -> Pool {
     let client_secret = client.client_secret().map(str::to_owned);
 
     let identity_pool_id =
-        create_identity_pool(&user_pool_id, &client_id, opts.allow_classic_flow).await;
+        create_identity_pool_tagged(
+            &user_pool_id,
+            &client_id,
+            opts.allow_classic_flow,
+            opts.credential_seconds,
+        )
+        .await;
     let role_arn = create_authenticated_role(&identity_pool_id).await;
     identity_client()
         .await
@@ -175,6 +185,18 @@ pub async fn create_identity_pool(
     client_id: &str,
     allow_classic_flow: bool,
 ) -> String {
+    create_identity_pool_tagged(user_pool_id, client_id, allow_classic_flow, None).await
+}
+
+/// The emulator's tag that sets the lifetime of an identity pool's credentials.
+pub const CREDENTIAL_SECONDS_TAG: &str = "cogauth-emulator:credential-seconds";
+
+async fn create_identity_pool_tagged(
+    user_pool_id: &str,
+    client_id: &str,
+    allow_classic_flow: bool,
+    credential_seconds: Option<u32>,
+) -> String {
     let provider = identity::types::CognitoIdentityProvider::builder()
         .provider_name(format!(
             "cognito-idp.{}.amazonaws.com/{user_pool_id}",
@@ -189,6 +211,9 @@ pub async fn create_identity_pool(
         .allow_unauthenticated_identities(false)
         .allow_classic_flow(allow_classic_flow)
         .cognito_identity_providers(provider)
+        .set_identity_pool_tags(
+            credential_seconds.map(|s| [(CREDENTIAL_SECONDS_TAG.to_owned(), s.to_string())].into()),
+        )
         .send()
         .await
         .expect("CreateIdentityPool")

@@ -13,8 +13,8 @@ use crate::{World, block_on, ok};
 
 /// A user whose one group has a role, under token-based role mapping: every refresh gives new
 /// assumed-role keys, which STS shows as `assumed-role/<role>/...`.
-fn world_with_a_group_role() -> (World, String) {
-    let world = World::new(PoolOptions::default(), &[]);
+fn world_with_a_group_role(opts: PoolOptions) -> (World, String) {
+    let world = World::new(opts, &[]);
     let role = block_on(async {
         let pool = &world.pool;
         let role = fixtures::create_group_role(&pool.identity_pool_id, "Job").await;
@@ -136,7 +136,7 @@ sys.exit(7)
 
 #[test]
 fn exec_server_serves_the_command_and_passes_its_exit_code() {
-    let (world, role) = world_with_a_group_role();
+    let (world, role) = world_with_a_group_role(PoolOptions::default());
     let mut child = world
         .home
         .command(crate::COGAUTH)
@@ -376,7 +376,7 @@ fn serve_prints_the_variables_serves_and_stops_cleanly() {
     assert!(out.status.success(), "{out:?}");
 }
 
-/// A long job: boto3 calls STS every 2 s for 200 s, across several of moto's 90 s expiries,
+/// A long job: boto3 calls STS every 2 s for 85 s, across several expiries of 70 s credentials,
 /// with one client (so botocore's own refresh runs). No call may fail, the keys must change as
 /// they are refreshed, and the refreshes must reach the emulator, fewer than the calls (the
 /// server serves from the cache in between).
@@ -402,7 +402,12 @@ print(json.dumps({"calls": calls, "errors": errors, "keys": keys, "arns": sorted
 
 #[test]
 fn a_long_job_under_exec_server_outlives_its_credentials() {
-    let (world, role) = world_with_a_group_role();
+    // 70 s credentials, renewed when 60 s remain: one refresh every 10 s or so, and the job
+    // outlives the credentials it starts with.
+    let (world, role) = world_with_a_group_role(PoolOptions {
+        credential_seconds: Some(70),
+        ..PoolOptions::default()
+    });
     let before = refreshes(&world);
     let out = world
         .home
@@ -418,7 +423,7 @@ fn a_long_job_under_exec_server_outlives_its_credentials() {
             &python(),
             "-c",
             LONG_JOB,
-            "200",
+            "85",
         ])
         .stdin(Stdio::null())
         .output()
@@ -446,10 +451,10 @@ fn a_long_job_under_exec_server_outlives_its_credentials() {
             .contains(&format!("assumed-role/{role_name}/"))),
         "{report}"
     );
-    // 200 s of 90 s credentials renewed when 60 s remain: a refresh every 30 s or so.
+    // 85 s of credentials fresh for 10 s each: about seven refreshes.
     assert!(
         refreshed >= 4,
-        "only {refreshed} refreshes in 200 s: {report}"
+        "only {refreshed} refreshes in 85 s: {report}"
     );
     assert!(
         refreshed < calls / 3,

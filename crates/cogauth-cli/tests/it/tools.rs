@@ -66,10 +66,17 @@ fn credential_process_profile_works_for_the_aws_cli() {
 
 #[test]
 fn fresh_cache_is_served_without_a_refresh_and_expiry_drives_one() {
-    let world = World::new(PoolOptions::default(), &[]);
+    // 70 s credentials (the emulator's tag): with a 1-minute window they are fresh for 10 s
+    // after login, and need a refresh after that.
+    let world = World::new(
+        PoolOptions {
+            credential_seconds: Some(70),
+            ..PoolOptions::default()
+        },
+        &[],
+    );
     ok(&world.login(&[]));
     let before = refreshes(&world);
-    // moto's credentials last 90 s: with a 1-minute window they are fresh right after login.
     ok(&cogauth(
         &world.home,
         &["credential-process", "--profile", "dev", "--window", "1"],

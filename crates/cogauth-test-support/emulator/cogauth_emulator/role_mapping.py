@@ -28,6 +28,9 @@ GetCredentialsForIdentity and RoleMapping) makes it:
    `CognitoIdentityCredentials` (AWS's session name for this flow), so GetCallerIdentity with them
    answers `arn:aws:sts::<account>:assumed-role/<role>/CognitoIdentityCredentials`. They expire in
    90 s, like moto's own answer (the refresh tests rely on it; moto's STS enforces no duration).
+   A test that must outlive several expiries may shorten them for one identity pool with the
+   harness's own tag `cogauth-emulator:credential-seconds` (an integer from 15 to 3600; not an
+   AWS feature, which always issues 1 h credentials): waiting for 90 s expiries made CI slower.
 
 What stays as moto had it: an identity moto never issued, a request without a user-pool login,
 and a provider with no role mapping get moto's fixed answer (`TESTACCESSKEY12345`, 90 s), with
@@ -52,6 +55,7 @@ from .errors import InvalidParameterException
 PROVIDER = re.compile(r"^cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+_[0-9a-zA-Z]+)$")
 SESSION_NAME = "CognitoIdentityCredentials"
 DURATION_SECONDS = 90
+DURATION_TAG = "cogauth-emulator:credential-seconds"
 MATCH_TYPES = ("Equals", "Contains", "StartsWith", "NotEqual")
 
 
@@ -264,7 +268,19 @@ def _epoch(moment):
     return calendar.timegm(moment.utctimetuple()) if moment.tzinfo is None else moment.timestamp()
 
 
-def issue(account_id, region, role_arn, identity_id):
+def duration_seconds(pool):
+    """The credentials' lifetime for `pool`: its DURATION_TAG, else DURATION_SECONDS."""
+    value = (getattr(pool, "tags", None) or {}).get(DURATION_TAG)
+    if value is None:
+        return DURATION_SECONDS
+    if not (isinstance(value, str) and value.isdigit() and 15 <= int(value) <= 3600):
+        raise InvalidParameterException(
+            f"the identity pool's tag {DURATION_TAG} must be a number of seconds from 15 to 3600"
+        )
+    return int(value)
+
+
+def issue(account_id, region, role_arn, identity_id, duration=DURATION_SECONDS):
     from moto.sts.models import sts_backends
     from moto.utilities.utils import get_partition
 
@@ -273,7 +289,7 @@ def issue(account_id, region, role_arn, identity_id):
         role_session_name=SESSION_NAME,
         role_arn=role_arn,
         policy=None,
-        duration=DURATION_SECONDS,
+        duration=duration,
         external_id=None,
     )
     return json.dumps(
@@ -426,7 +442,9 @@ def install():
             role = find_role(role_arn, region)
             if role is None or not trusts(role, context):
                 raise InvalidPoolConfiguration()
-            return issue(self.current_account, region, role_arn, identity_id)
+            return issue(
+                self.current_account, region, role_arn, identity_id, duration_seconds(pool)
+            )
         return original_get_credentials(self)
 
     responses.CognitoIdentityResponse.set_identity_pool_roles = set_identity_pool_roles
