@@ -90,7 +90,18 @@ fn step(n: u32, text: &str) {
     println!("\n[{n}/6] {text}");
 }
 
-pub fn run_demo() -> Result<()> {
+/// How the demo gets its binaries.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Binaries {
+    /// `cargo build` them first (`cargo xtask demo`).
+    Build,
+    /// Use those `cargo test --workspace` has just built (`cargo xtask test`): a `cargo build`
+    /// of the two CLIs alone turns on other features of their dependencies than the tests'
+    /// build, and would compile the AWS SDK once more.
+    AlreadyBuilt,
+}
+
+pub fn run_demo(binaries: Binaries) -> Result<()> {
     println!(
         "cogauth demo: the whole journey against a local AWS emulator (no AWS account needed)"
     );
@@ -98,18 +109,30 @@ pub fn run_demo() -> Result<()> {
         1,
         "Building cogauth and cogadmin, and starting the local AWS emulator (moto_server)",
     );
-    let status = crate::cargo()
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "cogauth-cli",
-            "-p",
-            "cogadmin-cli",
-        ])
-        .status()?;
-    if !status.success() {
-        bail!("cargo build failed");
+    if binaries == Binaries::Build {
+        let status = crate::cargo()
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "cogauth-cli",
+                "-p",
+                "cogadmin-cli",
+            ])
+            .status()?;
+        if !status.success() {
+            bail!("cargo build failed");
+        }
+    }
+    let bin = harness::target_dir().join("debug");
+    for name in ["cogauth", "cogadmin"] {
+        if !bin.join(name).is_file() {
+            bail!(
+                "{} is missing: build it with `cargo build -p cogauth-cli -p cogadmin-cli`, or run \
+                 `cargo xtask demo`, which builds it",
+                bin.join(name).display()
+            );
+        }
     }
     let venv = harness::ensure_venv().map_err(anyhow::Error::msg)?;
     let mut emulator =
@@ -118,7 +141,7 @@ pub fn run_demo() -> Result<()> {
     let demo = Demo {
         home: tempfile::tempdir()?,
         endpoint: emulator.endpoint.clone(),
-        bin: harness::target_dir().join("debug"),
+        bin,
         aws_cli: harness::venv_dir().join("bin/aws"),
     };
     let result = journey(&demo);

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
         Task::Test(args) => test::run(&args),
-        Task::Demo => demo::run_demo(),
+        Task::Demo => demo::run_demo(demo::Binaries::Build),
         Task::Emulator(cmd) => emulator::run(cmd),
         Task::PackageLambda => lambda::package().map(|_| ()),
         Task::DeployLambda(args) => lambda::deploy(*args),

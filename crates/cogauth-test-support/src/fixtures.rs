@@ -154,14 +154,13 @@ pub async fn create_pool(opts: PoolOptions) -> Pool {
     let client_id = client.client_id().expect("client id").to_owned();
     let client_secret = client.client_secret().map(str::to_owned);
 
-    let identity_pool_id =
-        create_identity_pool_tagged(
-            &user_pool_id,
-            &client_id,
-            opts.allow_classic_flow,
-            opts.credential_seconds,
-        )
-        .await;
+    let identity_pool_id = create_identity_pool_tagged(
+        &user_pool_id,
+        &client_id,
+        opts.allow_classic_flow,
+        opts.credential_seconds,
+    )
+    .await;
     let role_arn = create_authenticated_role(&identity_pool_id).await;
     identity_client()
         .await

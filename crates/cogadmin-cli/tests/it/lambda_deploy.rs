@@ -27,10 +27,21 @@ fn workspace_root() -> PathBuf {
 fn package() -> &'static Path {
     static PACKAGE: OnceLock<PathBuf> = OnceLock::new();
     PACKAGE.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let out = Command::new(cargo)
+        // The xtask binary `cargo test --workspace` built beside cogadmin, when it is there:
+        // `cargo run` would wait for any other cargo holding the build directory (`cargo xtask
+        // test` runs clippy beside the tests).
+        let xtask = Path::new(BIN).with_file_name("xtask");
+        let mut cmd = if xtask.is_file() {
+            Command::new(xtask)
+        } else {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let mut cmd = Command::new(cargo);
+            cmd.args(["run", "--quiet", "-p", "xtask", "--"]);
+            cmd
+        };
+        let out = cmd
             .current_dir(workspace_root())
-            .args(["run", "--quiet", "-p", "xtask", "--", "package-lambda"])
+            .arg("package-lambda")
             .output()
             .expect("run cargo xtask package-lambda");
         assert!(
