@@ -37,10 +37,28 @@ pub fn zip_path() -> PathBuf {
     target_dir().join("lambda/cogauth-lambda.zip")
 }
 
-/// Builds the release binary with the `lambda` profile, checks it, zips it; the zip's path.
+/// Set by `cargo xtask test` for the tests that package the Lambda: a cogauth-lambda binary
+/// already built (the tests' own debug build), zipped and checked instead of the release build,
+/// which CI builds beside the tests ([`package_release`]) rather than before them.
+pub const PREBUILT_VAR: &str = "COGAUTH_LAMBDA_PREBUILT";
+
+/// The package `cargo xtask package-lambda` and `deploy-lambda` use: the release build, or the
+/// binary [`PREBUILT_VAR`] names.
 pub fn package() -> Result<PathBuf> {
+    match std::env::var_os(PREBUILT_VAR) {
+        Some(binary) => {
+            let binary = PathBuf::from(binary);
+            bundle(&binary, &binary.with_extension("zip"))
+        }
+        None => package_release(&mut crate::cargo()),
+    }
+}
+
+/// Builds the release binary with the `lambda` profile (`cargo`: the cargo command to run, in
+/// the workspace), checks it, zips it; the zip's path.
+pub fn package_release(cargo: &mut Command) -> Result<PathBuf> {
     eprintln!("xtask: == cargo build --profile lambda -p cogauth-lambda");
-    let status = crate::cargo()
+    let status = cargo
         .args([
             "build",
             "--profile",
@@ -55,16 +73,19 @@ pub fn package() -> Result<PathBuf> {
     if !status.success() {
         bail!("building cogauth-lambda failed ({status})");
     }
-    let binary_path = target_dir().join("lambda/cogauth-lambda");
-    check_glibc(&binary_path)?;
-    let binary = std::fs::read(&binary_path)
+    bundle(&target_dir().join("lambda/cogauth-lambda"), &zip_path())
+}
+
+/// Checks `binary_path` and zips it as the function's `bootstrap` at `path`.
+fn bundle(binary_path: &Path, path: &Path) -> Result<PathBuf> {
+    check_glibc(binary_path)?;
+    let binary = std::fs::read(binary_path)
         .with_context(|| format!("cannot read `{}`", binary_path.display()))?;
     let zip = bundle::zip_bootstrap(&binary)?;
     let info = bundle::inspect(&zip)?;
-    let path = zip_path();
     let tmp = path.with_extension("zip.tmp");
     std::fs::write(&tmp, &zip).with_context(|| format!("cannot write `{}`", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write `{}`", path.display()))?;
     println!(
         "packaged {}: {} ({} bootstrap for provided.al2023, glibc <= {}.{}), {} zipped",
         path.display(),
@@ -74,7 +95,7 @@ pub fn package() -> Result<PathBuf> {
         MAX_GLIBC.1,
         megabytes(zip.len()),
     );
-    Ok(path)
+    Ok(path.to_path_buf())
 }
 
 fn megabytes(bytes: usize) -> String {

@@ -188,8 +188,7 @@ fn run_through_cargo_test(args: &Args, venv: JoinHandle<Result<PathBuf, String>>
     Ok(())
 }
 
-/// Packages whose tests package the Lambda (`cargo xtask package-lambda`): they run last, when
-/// the background release build is most likely done.
+/// Packages whose tests package the Lambda (`cargo xtask package-lambda`): they run last.
 const PACKAGING_THE_LAMBDA: &[&str] = &["cogadmin-cli", "xtask"];
 
 /// One test executable of the workspace.
@@ -276,13 +275,20 @@ fn build_tests() -> Result<Vec<TestBinary>> {
 /// variables), all of them even when one fails.
 fn run_tests(binaries: &[TestBinary], endpoint: &str) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    // The tests that deploy the Lambda package the debug build the tests use; the release
+    // package is built and checked beside them (`in_background`).
+    let prebuilt_lambda = harness::target_dir().join("debug/cogauth-lambda");
     let mut failed = Vec::new();
     timed("running the tests", || {
         for b in binaries {
             let name = format!("{} {} {}", b.package, b.kind, b.target);
             eprintln!("xtask: running {name} ({})", b.executable.display());
             let started = Instant::now();
-            let status = Command::new(&b.executable)
+            let mut cmd = Command::new(&b.executable);
+            if prebuilt_lambda.is_file() {
+                cmd.env(crate::lambda::PREBUILT_VAR, &prebuilt_lambda);
+            }
+            let status = cmd
                 .current_dir(&b.package_dir)
                 .env("CARGO", &cargo)
                 .env("CARGO_MANIFEST_DIR", &b.package_dir)
@@ -316,25 +322,21 @@ fn low_priority(program: &str) -> Command {
     cmd
 }
 
-/// The processor-only steps, one after the other on another thread, at the lowest priority:
-/// the Lambda's release build (the tests that package it find it done), then the lints and the
-/// docs. Every one runs even when one fails; the first failure is returned.
+/// The processor-only steps, on two other threads at the lowest priority: the Lambda's release
+/// package on one; the lints, the docs and the doc tests on the other. Every one runs even when
+/// another fails; the first failure is returned.
 fn in_background(lint: bool) -> JoinHandle<Result<()>> {
     std::thread::spawn(move || {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut results = vec![step(
-            "(background) the Lambda's release build",
-            low_priority(&cargo).args([
-                "build",
-                "--quiet",
-                "--profile",
-                "lambda",
-                "-p",
-                "cogauth-lambda",
-                "--bin",
-                "cogauth-lambda",
-            ]),
-        )];
+        let lambda = {
+            let cargo = cargo.clone();
+            std::thread::spawn(move || {
+                timed("(background) the Lambda's release package", || {
+                    crate::lambda::package_release(&mut low_priority(&cargo)).map(drop)
+                })
+            })
+        };
+        let mut results = Vec::new();
         if lint {
             results.push(step(
                 "(background) cargo clippy",
@@ -349,6 +351,11 @@ fn in_background(lint: bool) -> JoinHandle<Result<()>> {
             "(background) doc tests",
             low_priority(&cargo).args(["test", "--workspace", "--doc", "--quiet"]),
         ));
+        results.push(
+            lambda
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the Lambda's package panicked"))),
+        );
         results.into_iter().collect()
     })
 }

@@ -21,7 +21,13 @@ fn xtask(home: &TestHome, args: &[&str]) -> Output {
         .env("CARGO_HOME", tool_home("CARGO_HOME", ".cargo"))
         .env("RUSTUP_HOME", tool_home("RUSTUP_HOME", ".rustup"))
         .args(args);
-    for var in ["CARGO", "CARGO_TARGET_DIR", "RUSTUP_TOOLCHAIN"] {
+    // COGAUTH_LAMBDA_PREBUILT: `cargo xtask test` has the tests package its debug build.
+    for var in [
+        "CARGO",
+        "CARGO_TARGET_DIR",
+        "RUSTUP_TOOLCHAIN",
+        "COGAUTH_LAMBDA_PREBUILT",
+    ] {
         if let Ok(value) = std::env::var(var) {
             cmd.env(var, value);
         }

@@ -23,7 +23,9 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The real package, built by `cargo xtask package-lambda` once for this test binary.
+/// The real package, made by `cargo xtask package-lambda` once for this test binary: the
+/// release build, or under `cargo xtask test` the tests' debug build of the same function
+/// (`COGAUTH_LAMBDA_PREBUILT`), while the release package is built and checked beside the tests.
 fn package() -> &'static Path {
     static PACKAGE: OnceLock<PathBuf> = OnceLock::new();
     PACKAGE.get_or_init(|| {
