@@ -176,8 +176,11 @@ fn console_opens_the_browser_with_a_destination_and_a_duration() {
 #[test]
 fn console_refusals_are_clear_and_keep_the_secrets() {
     let (world, _) = role_world();
-    // A destination that is not an https URL is refused before anything is sent.
-    let before = recorded().len();
+    // A destination that is not an https URL is refused before anything is sent. The endpoint
+    // records every test's requests: only this world's keys count (the tests run in parallel).
+    let key = cached_access_key(&world);
+    let ours = |key: &str| recorded().iter().filter(|r| r["SessionId"] == key).count();
+    let before = ours(&key);
     for bad in [
         "http://evil.example/",
         "javascript:alert(1)",
@@ -188,7 +191,12 @@ fn console_refusals_are_clear_and_keep_the_secrets() {
     }
     let stderr = fails(&console(&world, &["--print", "--duration", "5"], &[]));
     assert!(stderr.contains("--duration"), "{stderr}");
-    assert_eq!(recorded().len(), before, "nothing reached the endpoint");
+    assert_eq!(
+        cached_access_key(&world),
+        key,
+        "the refusals did not refresh"
+    );
+    assert_eq!(ours(&key), before, "nothing reached the endpoint");
 
     // Credentials the endpoint does not accept: its refusal, and no secret, on stderr.
     let path = world.home.join(".cache/cogauth/dev.json");
