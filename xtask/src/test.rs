@@ -140,20 +140,8 @@ fn run_steps(args: &Args) -> Result<()> {
         return run_through_cargo_test(args, venv);
     }
 
-    let lint = match (args.no_lint, clippy_driver()) {
-        (true, _) => Lint::None,
-        (false, Some(driver)) => Lint::WhileBuilding(driver),
-        (false, None) => Lint::Separately,
-    };
-    let binaries = timed(
-        if matches!(lint, Lint::WhileBuilding(_)) {
-            "building the tests, linted by clippy-driver (cargo test --no-run)"
-        } else {
-            "building the tests (cargo test --no-run)"
-        },
-        || build_tests(&lint),
-    )?;
-    let background = in_background(lint);
+    let binaries = timed("building the tests (cargo test --no-run)", build_tests)?;
+    let background = in_background(!args.no_lint);
 
     let (venv, mut running) = start_emulator(venv)?;
     let endpoint = running.endpoint.clone();
@@ -267,47 +255,17 @@ fn test_binaries(messages: &str) -> Result<Vec<TestBinary>> {
     Ok(binaries)
 }
 
-/// The toolchain's clippy-driver (not rustup's proxy, which would add a process per crate).
-fn clippy_driver() -> Option<PathBuf> {
-    let out = Command::new("rustup")
-        .args(["which", "clippy-driver"])
-        .current_dir(crate::workspace_root())
-        .output()
-        .ok()?;
-    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
-    (out.status.success() && path.is_file()).then_some(path)
-}
-
-/// How the workspace is linted.
-#[derive(Clone, PartialEq, Eq)]
-enum Lint {
-    /// While building the tests, through clippy-driver.
-    WhileBuilding(PathBuf),
-    /// `cargo clippy` on its own, beside the tests (no clippy-driver found).
-    Separately,
-    None,
-}
-
-/// Builds every test executable. With `Lint::WhileBuilding`, the workspace's crates are
-/// compiled by clippy-driver (cargo's RUSTC_WORKSPACE_WRAPPER, the arguments in CLIPPY_ARGS as
-/// `cargo clippy` passes them): the same lints on the same targets as `cargo clippy
-/// --workspace --all-targets -- -D warnings`, without its second, check-only compilation of
-/// every dependency (about a tenth of CI's processor time).
-fn build_tests(lint: &Lint) -> Result<Vec<TestBinary>> {
-    let mut cmd = crate::cargo();
-    cmd.args([
-        "test",
-        "--workspace",
-        "--no-run",
-        "--message-format=json-render-diagnostics",
-    ]);
-    if let Lint::WhileBuilding(driver) = lint {
-        cmd.env("RUSTC_WORKSPACE_WRAPPER", driver).env(
-            "CLIPPY_ARGS",
-            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
-        );
-    }
-    let out = cmd
+/// Builds every test executable. (Linting them while building, with clippy-driver as cargo's
+/// RUSTC_WORKSPACE_WRAPPER, saved nothing: `cargo doc` then compiled the dependencies'
+/// metadata that `cargo clippy` otherwise leaves for it.)
+fn build_tests() -> Result<Vec<TestBinary>> {
+    let out = crate::cargo()
+        .args([
+            "test",
+            "--workspace",
+            "--no-run",
+            "--message-format=json-render-diagnostics",
+        ])
         .stderr(Stdio::inherit())
         .output()
         .context("cannot run cargo test --no-run")?;
@@ -369,22 +327,20 @@ fn low_priority(program: &str) -> Command {
 }
 
 /// The processor-only steps, one after the other on another thread at the lowest priority:
-/// the Lambda's release package, clippy (unless the build linted), the docs and the doc tests.
-/// Every one runs even when another fails; the first failure is returned. (On two threads they
-/// only took longer: CI's two cores are busy with the tests too.)
-fn in_background(lint: Lint) -> JoinHandle<Result<()>> {
+/// the Lambda's release package, clippy, the docs (which use the dependencies' metadata clippy
+/// compiled) and the doc tests. Every one runs even when another fails; the first failure is
+/// returned. (On two threads they only took longer: CI's two cores are busy with the tests.)
+fn in_background(lint: bool) -> JoinHandle<Result<()>> {
     std::thread::spawn(move || {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut results = vec![timed("(background) the Lambda's release package", || {
             crate::lambda::package_release(&mut low_priority(&cargo)).map(drop)
         })];
-        if lint == Lint::Separately {
+        if lint {
             results.push(step(
                 "(background) cargo clippy",
                 clippy(&mut low_priority(&cargo)),
             ));
-        }
-        if lint != Lint::None {
             results.push(step(
                 "(background) cargo doc",
                 doc(&mut low_priority(&cargo)),

@@ -233,23 +233,93 @@ impl Emulator {
         cmd
     }
 
+    /// `aws ARGS` on the emulator, as [`Emulator::aws_command`] runs it, but in the one AWS CLI
+    /// process this test binary keeps for reading state back (`emulator/aws_batch.py`: the same
+    /// CLI, a fresh driver per command; a process per command cost a tenth of CI's processor
+    /// time). For the AWS CLI as a user runs it (profiles, `credential_process`), use
+    /// `aws_command`.
+    pub fn aws(&self, args: &[&str]) -> AwsOutput {
+        static BATCH: Mutex<Option<AwsBatch>> = Mutex::new(None);
+        let mut batch = BATCH.lock().unwrap_or_else(|e| e.into_inner());
+        let batch = batch.get_or_insert_with(AwsBatch::start);
+        let mut line = vec!["--endpoint-url", self.endpoint.as_str(), "--region", REGION];
+        line.extend_from_slice(args);
+        batch.run(&line)
+    }
+
     /// `aws --output json ARGS` on the emulator, which must succeed: its answer (`null` when it
     /// prints nothing).
     pub fn aws_json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self
-            .aws_command()
-            .args(["--output", "json"])
-            .args(args)
-            .output()
-            .expect("run the AWS CLI");
-        assert!(
-            out.status.success(),
-            "aws {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if out.stdout.iter().all(u8::is_ascii_whitespace) {
+        let mut all = vec!["--output", "json"];
+        all.extend_from_slice(args);
+        let out = self.aws(&all);
+        assert!(out.success, "aws {args:?}: {}", out.stderr);
+        if out.stdout.trim().is_empty() {
             return serde_json::Value::Null;
         }
-        serde_json::from_slice(&out.stdout).expect("AWS CLI JSON")
+        serde_json::from_str(&out.stdout).expect("AWS CLI JSON")
+    }
+}
+
+/// What one AWS CLI command printed, and whether it succeeded.
+#[derive(Debug)]
+pub struct AwsOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The AWS CLI process of `emulator/aws_batch.py`: one JSON line of arguments in, one JSON line
+/// with the exit code and the output out.
+struct AwsBatch {
+    // Kept so that the process lives as long as the test binary; it ends at the end of stdin.
+    _child: Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl AwsBatch {
+    fn start() -> Self {
+        let script = harness::launcher()
+            .parent()
+            .expect("the launcher has a directory")
+            .join("aws_batch.py");
+        let mut child = std::process::Command::new(harness::venv_dir().join("bin/python"))
+            .arg(&script)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", script.display()));
+        let stdin = child.stdin.take().expect("piped stdin");
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+        Self {
+            _child: child,
+            stdin,
+            stdout,
+        }
+    }
+
+    fn run(&mut self, args: &[&str]) -> AwsOutput {
+        use std::io::{BufRead, Write};
+        let request = serde_json::to_string(args).expect("arguments are JSON");
+        writeln!(self.stdin, "{request}")
+            .and_then(|()| self.stdin.flush())
+            .expect("send a command to the AWS CLI");
+        let mut answer = String::new();
+        self.stdout
+            .read_line(&mut answer)
+            .expect("read the AWS CLI's answer");
+        let answer: serde_json::Value = serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("the AWS CLI batch ended or garbled ({e}): {answer:?}"));
+        AwsOutput {
+            success: answer["rc"] == 0,
+            stdout: answer["stdout"].as_str().unwrap_or_default().to_owned(),
+            stderr: answer["stderr"].as_str().unwrap_or_default().to_owned(),
+        }
     }
 }

@@ -197,13 +197,9 @@ pub(crate) fn fake_package_in(home: &TestHome) -> PathBuf {
 }
 
 pub(crate) fn aws_fails(args: &[&str]) -> String {
-    let out = emulator()
-        .aws_command()
-        .args(args)
-        .output()
-        .expect("run the AWS CLI");
-    assert!(!out.status.success(), "aws {args:?} succeeded");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let out = emulator().aws(args);
+    assert!(!out.success, "aws {args:?} succeeded");
+    out.stderr
 }
 
 pub(crate) fn access_keys(user: &str) -> Vec<String> {
@@ -240,22 +236,14 @@ pub(crate) fn secret_value(secret: &str) -> (String, String) {
 
 /// What anyone allowed `lambda:GetFunctionConfiguration` sees, as the AWS CLI prints it.
 pub(crate) fn function_configuration_text(function: &str) -> String {
-    let out = emulator()
-        .aws_command()
-        .args([
-            "lambda",
-            "get-function-configuration",
-            "--function-name",
-            function,
-        ])
-        .output()
-        .expect("run the AWS CLI");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = emulator().aws(&[
+        "lambda",
+        "get-function-configuration",
+        "--function-name",
+        function,
+    ]);
+    assert!(out.success, "{}", out.stderr);
+    out.stdout
 }
 
 pub(crate) fn assert_no_secret(run: &Run, secret: &str) {

@@ -64,12 +64,8 @@ pub(crate) async fn plant_admin_role(name: &str) {
 }
 
 fn aws_ok(args: &[&str]) {
-    let out = emulator().aws_command().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = emulator().aws(args);
+    assert!(out.success, "aws {args:?}: {}", out.stderr);
 }
 
 const ADMINISTRATOR_ACCESS: &str = "arn:aws:iam::aws:policy/AdministratorAccess";
