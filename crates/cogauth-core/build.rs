@@ -1,6 +1,6 @@
 //! Precomputes the constants of SRP's 3072-bit group (`src/srp/arith.rs`) that would cost
-//! hundreds of modular multiplications at run time: R² mod N and the comb table of powers of the
-//! generator. They are written to `$OUT_DIR/srp_tables.rs` and included by `src/srp/group.rs`;
+//! hundreds of modular multiplications at run time: R² mod N and the two comb tables of powers
+//! of the generator. They are written to `$OUT_DIR/srp_tables.rs` and included by `src/srp/group.rs`;
 //! a unit test recomputes both with num-bigint.
 
 use std::fmt::Write as _;
@@ -32,12 +32,20 @@ fn main() {
     out.push_str("pub(crate) static R_SQUARED: Words = ");
     words(&mut out, &arith::r_squared());
     out.push_str(";\n");
-    let table = arith::comb_table();
-    writeln!(out, "pub(crate) static COMB: [Words; {}] = [", table.len()).expect("String");
-    for entry in &table {
-        words(&mut out, entry);
-        out.push_str(",\n");
+    let low = arith::comb_table();
+    let high = arith::comb_table_high(&low);
+    for (name, table) in [("COMB", &low), ("COMB_HIGH", &high)] {
+        writeln!(
+            out,
+            "pub(crate) static {name}: [Words; {}] = [",
+            table.len()
+        )
+        .expect("String");
+        for entry in table {
+            words(&mut out, entry);
+            out.push_str(",\n");
+        }
+        out.push_str("];\n");
     }
-    out.push_str("];\n");
     std::fs::write(out_dir().join("srp_tables.rs"), out).expect("cannot write srp_tables.rs");
 }

@@ -120,21 +120,46 @@ Fewer packages to compile (the IAM SDK, zip and the SSO clients are gone) is wha
 build; issue 16's additions to the core (the credential server, roles, the console URL) take
 back part of the size.
 
-**CI** (`.ci/run` on a clean clone, 2 cores, no cache; `cargo xtask test` prints these step
-timings):
+**CI** (`.ci/run` on a clean clone, 2 cores, no cache, chromium already installed, so no
+apt-get; `cargo xtask test` prints these step timings):
 
-| | wall time |
-|---|---|
-| before (the landing of the first wave, stop 9) | 568 s |
-| stop 17 (wave 2 half-way) | 794 s |
-| now (main e9d0148, chromium already installed, so no apt-get) | 963 s: building xtask and the workspace's tests about 4 min; clippy 77 s, docs 14 s, emulator start 19 s, its self-tests 11 s, `cargo test` 620 s (of which the cogauth CLI's tests 232 s, cogadmin's 181 s), the demo 87 s |
+| | wall time | processor time |
+|---|---|---|
+| before (the landing of the first wave, stop 9) | 568 s | |
+| stop 17 (wave 2 half-way) | 794 s | |
+| stop 18 (main e9d0148): clippy, docs, `cargo test`, demo, one after the other | 963 s | |
+| tests built once and run by xtask, the processor-only steps beside them (main f17825e) | 580 s | 1115 s |
+| now (main 5efd4fe) | 557 s | 1054 s |
 
-CI is slower than before, not faster: the suite now also signs in with a real chromium, runs
-the pool flows, groups, the credential server and a boto3 job across two real 90 s credential
-expiries (200 s on its own), and the test binaries run one after the other. The merge of the
-core's ten integration test binaries into one saved nine links. Running the two long binaries
-side by side would save about three minutes, at the price of timing-sensitive tests sharing two
-cores: not done.
+Where the 406 s went, measured run by run:
+- **The AWS SDK was compiled three times** in the dev profile: `cargo xtask` builds xtask with
+  its own dependencies' features, `cargo test --workspace` with the whole workspace's and its
+  tests', and the demo's `cargo build` of the two CLIs with theirs. A different feature of
+  `log`, `futures-util` or `tracing` changes the hash of everything above it, tokio and hyper
+  included. xtask's `Cargo.toml` now turns on what the tests turn on (`tests/shared_build.rs`
+  checks it with `cargo tree`), and the demo uses the binaries the tests built: the test build
+  after xtask's compiles 62 s instead of about 4 minutes, and the demo takes 2 s instead of 87.
+- **Waiting for credentials to expire**: the boto3 job under `exec --server` ran 200 s across
+  90 s expiries, and the expiry-driven refresh test waited 31 s. The emulator's
+  `cogauth-emulator:credential-seconds` tag gives those pools 70 s credentials: 85 s and 10 s.
+- **The processors' idle time**: `cargo xtask test` builds the test executables once and runs
+  them itself (no cargo lock held), while the Lambda's release package, clippy, the docs and the
+  doc tests run on another thread at the lowest priority (`nice 19`); the emulator's venv is
+  installed while the tests build. The tests that deploy the Lambda package the debug build the
+  tests use (`COGAUTH_LAMBDA_PREBUILT`), so they never wait for the release build.
+- **A Python process per AWS CLI call**: the tests read the emulator's state back with the AWS
+  CLI a few hundred times. They now go through one AWS CLI process per test binary
+  (`emulator/aws_batch.py`, awscli's own driver): cogadmin's tests took 72 s of processor time,
+  now 20.
+- **Unoptimised deflate**: zipping the 45 MB debug Lambda took 11 s at opt-level 0; zlib-rs
+  and crc32fast are optimised in dev builds now (2 s).
+
+Tried and dropped: the release package and clippy on two threads side by side (637 s: they
+only competed), and linting while building the tests with clippy-driver as cargo's
+`RUSTC_WORKSPACE_WRAPPER` (591 s: `cargo doc` then compiled the dependencies' metadata that
+`cargo clippy` leaves for it). The run is processor-bound now (1054 s of processor time in
+557 s on two cores); the largest single item is the Lambda's release build (about 250 s of
+processor time, a quarter of it the C of aws-lc), then the dev build of the workspace.
 ";
 
 /// How the SRP arithmetic was chosen: measured once, before the choice, and kept here so that
@@ -166,10 +191,20 @@ machine: the times scale with the machine, the ratios do not.
   once: a quarter fewer instructions than crypto-bigint, in constant time as well.
 - Most of the gain is in how many multiplications a login needs. `g^a` and `g^x` use a comb
   precomputed at build time for g = 2 (40 squarings and 40 multiplications for exponents of up
-  to 320 bits, instead of one squaring per bit). `a` has 320 bits instead of the AWS clients'
+  to 320 bits, instead of one squaring per bit; since 2026-11-30 afternoon, 19 squarings and 39
+  multiplications, with a second table for the upper half of each row). `a` has 320 bits instead of the AWS clients'
   1024: above every recommendation for this group (256 bits for SP 800-56A and RFC 5054, 260
   for RFC 3526, 275 for RFC 7919), and it shortens the exponent `a + u·x` of the last
   exponentiation from 1025 to 513 bits. The server cannot tell the difference.
+- After this table was measured (the figure in [Results](#results) is the current one): a
+  multiplication sums each column of the product and of its reduction in one loop, as two
+  independent chains (3.47 to 3.00 µs per multiplication), and the comb's second table saves 40
+  squarings per login (98 KB of tables in all). Together: 2.57 to about 2.37 ms.
+- What is left is the last exponentiation, `(B - k·g^x)^(a + u·x)`: 513 bits, so 525 squarings
+  and 117 multiplications with 5-bit windows, about 1.85 ms of the 2.37. A squaring takes
+  2.83 µs for about 3500 word products, most of them the reduction's; variants tried and
+  dropped (slower here): four accumulators per column, the cross products and the reduction in
+  one loop of three chains, separated operand scanning.
 - Not used: GMP through rug (C, variable time); aws-lc's or OpenSSL's
   `BN_mod_exp_mont_consttime` (faster still, but only through `unsafe` FFI, which the
   workspace forbids).

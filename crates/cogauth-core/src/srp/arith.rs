@@ -334,13 +334,18 @@ pub(crate) fn r_squared() -> Words {
 
 /// The fixed-base comb for g = 2: exponents below 2^(COMB_TEETH·COMB_SPACING) are read as
 /// COMB_TEETH rows of COMB_SPACING bits, and the table holds, for every set of rows, the product
-/// of g^(2^(row·COMB_SPACING)) over that set. g^e then costs COMB_SPACING squarings and as many
-/// multiplications instead of one squaring per bit (Lim and Lee, CRYPTO '94).
+/// of g^(2^(row·COMB_SPACING)) over that set. Each row is read as two blocks of COMB_BLOCK bits,
+/// with a second table for the upper block (the first one's entries raised to 2^COMB_BLOCK):
+/// g^e then costs COMB_BLOCK squarings and twice as many multiplications, instead of one
+/// squaring per bit (Lim and Lee, CRYPTO '94). The second block saves 20 squarings per power
+/// for 98 KB of table.
 pub(crate) const COMB_TEETH: usize = 8;
 pub(crate) const COMB_SPACING: usize = 40;
+pub(crate) const COMB_BLOCK: usize = COMB_SPACING / 2;
 pub(crate) const COMB_BITS: usize = COMB_TEETH * COMB_SPACING;
 
-/// The comb table, in Montgomery form (computed by the build script, and again by a test).
+/// The comb table for the lower blocks, in Montgomery form (computed by the build script, and
+/// again by a test).
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn comb_table() -> Vec<Words> {
     let mut teeth = [ONE; COMB_TEETH];
@@ -359,4 +364,18 @@ pub(crate) fn comb_table() -> Vec<Words> {
         table[j] = mont_mul(&table[rest], &teeth[row]);
     }
     table
+}
+
+/// The comb table for the upper blocks: each entry of `low` raised to 2^COMB_BLOCK.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn comb_table_high(low: &[Words]) -> Vec<Words> {
+    low.iter()
+        .map(|entry| {
+            let mut power = *entry;
+            for _ in 0..COMB_BLOCK {
+                power = mont_sqr(&power);
+            }
+            power
+        })
+        .collect()
 }

@@ -6,11 +6,12 @@
 use zeroize::{Zeroize, Zeroizing};
 
 use super::arith::{
-    COMB_BITS, COMB_SPACING, COMB_TEETH, ONE, add_mod, mont_mul, mont_sqr, reduce_once, sub_mod,
+    COMB_BITS, COMB_BLOCK, COMB_SPACING, COMB_TEETH, ONE, add_mod, mont_mul, mont_sqr, reduce_once,
+    sub_mod,
 };
 pub(crate) use super::arith::{L, N, Words};
 
-// R_SQUARED and COMB, computed by build.rs.
+// R_SQUARED, COMB and COMB_HIGH, computed by build.rs.
 include!(concat!(env!("OUT_DIR"), "/srp_tables.rs"));
 
 /// Bytes in an element.
@@ -121,7 +122,7 @@ fn bits(e: &[u64], pos: usize, width: usize) -> usize {
     (0..width).fold(0, |acc, i| acc | (bit(e, pos + i) << i))
 }
 
-/// g^e in Montgomery form for e < 2^320, with the precomputed comb: 40 squarings, 40
+/// g^e in Montgomery form for e < 2^320, with the precomputed comb: 19 squarings, 39
 /// multiplications and 40 lookups whatever e is.
 pub(crate) fn pow_g(e: &[u64]) -> Words {
     assert!(
@@ -129,18 +130,22 @@ pub(crate) fn pow_g(e: &[u64]) -> Words {
         "the comb takes exponents of at most {COMB_EXPONENT_BITS} bits"
     );
     let mut z = ONE;
-    for column in (0..COMB_SPACING).rev() {
-        let mut index = 0;
+    for column in (0..COMB_BLOCK).rev() {
+        let (mut low, mut high) = (0, 0);
         for row in 0..COMB_TEETH {
-            index |= bit(e, row * COMB_SPACING + column) << row;
+            low |= bit(e, row * COMB_SPACING + column) << row;
+            high |= bit(e, row * COMB_SPACING + COMB_BLOCK + column) << row;
         }
-        let mut entry = lookup(&COMB, index);
-        z = if column == COMB_SPACING - 1 {
-            entry
+        let mut low = lookup(&COMB, low);
+        let mut high = lookup(&COMB_HIGH, high);
+        let both = mont_mul(&low, &high);
+        z = if column == COMB_BLOCK - 1 {
+            both
         } else {
-            mont_mul(&mont_sqr(&z), &entry)
+            mont_mul(&mont_sqr(&z), &both)
         };
-        entry.zeroize();
+        low.zeroize();
+        high.zeroize();
     }
     z
 }
@@ -214,6 +219,21 @@ mod tests {
         assert_eq!(super::super::arith::r_squared(), R_SQUARED);
         assert_eq!(big(&ONE), r() % &n);
         assert_eq!(super::super::arith::comb_table(), COMB.to_vec());
+        // The upper blocks' table: all of it recomputed, some entries against num-bigint.
+        assert_eq!(
+            super::super::arith::comb_table_high(&COMB),
+            COMB_HIGH.to_vec()
+        );
+        for j in [1usize, 2, 0x80, 0xff] {
+            let mut exponent = BigUint::from(0u8);
+            for row in 0..COMB_TEETH {
+                if j >> row & 1 == 1 {
+                    exponent += BigUint::from(1u8) << (row * COMB_SPACING + COMB_BLOCK);
+                }
+            }
+            let want = BigUint::from(2u8).modpow(&exponent, &n) * r() % &n;
+            assert_eq!(big(&COMB_HIGH[j]), want, "upper comb entry {j}");
+        }
         for (j, entry) in COMB.iter().enumerate() {
             let mut exponent = BigUint::from(0u8);
             for row in 0..COMB_TEETH {

@@ -44,7 +44,7 @@ pub use device::DeviceVerifier;
 /// Bytes of randomness in `a`: 320 bits. The AWS client libraries draw 1024 bits; 320 is above
 /// every recommendation for this 3072-bit group (twice its 128-bit strength for SP 800-56A
 /// rev. 3, 256 bits for RFC 5054, 275 for RFC 7919's ffdhe3072, 260 for RFC 3526), and a
-/// shorter `a` is most of what makes a login's SRP fast: `A = g^a` costs 40 squarings with the
+/// shorter `a` is most of what makes a login's SRP fast: `A = g^a` costs 19 squarings with the
 /// comb, and `S`'s exponent `a + u·x` stays at 513 bits. The server cannot tell the difference.
 const SMALL_A_BYTES: usize = group::COMB_EXPONENT_BITS / 8;
 /// The HKDF `info` Cognito fixes for the password authentication key.
