@@ -129,9 +129,10 @@ apt-get; `cargo xtask test` prints these step timings):
 | stop 17 (wave 2 half-way) | 794 s | |
 | stop 18 (main e9d0148): clippy, docs, `cargo test`, demo, one after the other | 963 s | |
 | tests built once and run by xtask, the processor-only steps beside them (main f17825e) | 580 s | 1115 s |
-| now (main 5efd4fe) | 557 s | 1054 s |
+| the tests' AWS CLI calls in one process, deflate optimised (main 5efd4fe) | 557 s | 1054 s |
+| now (main a922e44, after the SRP and benchmark commits) | 548 s | 1025 s |
 
-Where the 406 s went, measured run by run:
+Where the 415 s went, measured run by run:
 - **The AWS SDK was compiled three times** in the dev profile: `cargo xtask` builds xtask with
   its own dependencies' features, `cargo test --workspace` with the whole workspace's and its
   tests', and the demo's `cargo build` of the two CLIs with theirs. A different feature of
@@ -157,8 +158,8 @@ Where the 406 s went, measured run by run:
 Tried and dropped: the release package and clippy on two threads side by side (637 s: they
 only competed), and linting while building the tests with clippy-driver as cargo's
 `RUSTC_WORKSPACE_WRAPPER` (591 s: `cargo doc` then compiled the dependencies' metadata that
-`cargo clippy` leaves for it). The run is processor-bound now (1054 s of processor time in
-557 s on two cores); the largest single item is the Lambda's release build (about 250 s of
+`cargo clippy` leaves for it). The run is processor-bound now (1025 s of processor time in
+548 s on two cores); the largest single item is the Lambda's release build (about 250 s of
 processor time, a quarter of it the C of aws-lc), then the dev build of the workspace.
 ";
 
