@@ -140,8 +140,18 @@ fn run_steps(args: &Args) -> Result<()> {
         return run_through_cargo_test(args, venv);
     }
 
-    let binaries = timed("building the tests (cargo test --no-run)", build_tests)?;
-    let background = in_background(!args.no_lint);
+    // The Lambda's release build starts first: at the lowest priority it takes what the tests'
+    // build leaves (its links, its last crates), where it would otherwise be the longest step
+    // after the tests.
+    let lambda = lambda_in_background();
+    let binaries = match timed("building the tests (cargo test --no-run)", build_tests) {
+        Ok(binaries) => binaries,
+        Err(e) => {
+            let _ = lambda.join();
+            return Err(e);
+        }
+    };
+    let background = in_background(lambda, !args.no_lint);
 
     let (venv, mut running) = start_emulator(venv)?;
     let endpoint = running.endpoint.clone();
@@ -326,16 +336,29 @@ fn low_priority(program: &str) -> Command {
     cmd
 }
 
-/// The processor-only steps, one after the other on another thread at the lowest priority:
-/// the Lambda's release package, clippy, the docs (which use the dependencies' metadata clippy
-/// compiled) and the doc tests. Every one runs even when another fails; the first failure is
-/// returned. (On two threads they only took longer: CI's two cores are busy with the tests.)
-fn in_background(lint: bool) -> JoinHandle<Result<()>> {
+/// The Lambda's release package, on another thread at the lowest priority.
+fn lambda_in_background() -> JoinHandle<Result<()>> {
+    std::thread::spawn(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        timed("(background) the Lambda's release package", || {
+            crate::lambda::package_release(&mut low_priority(&cargo)).map(drop)
+        })
+    })
+}
+
+/// The other processor-only steps, after the Lambda's package and one after the other on
+/// another thread at the lowest priority: clippy, the docs (which use the dependencies' metadata
+/// clippy compiled) and the doc tests. Every one runs even when another fails; the first failure
+/// is returned. (Beside the Lambda's build rather than after it, they only took longer: CI's two
+/// cores are busy with the tests too.)
+fn in_background(lambda: JoinHandle<Result<()>>, lint: bool) -> JoinHandle<Result<()>> {
     std::thread::spawn(move || {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut results = vec![timed("(background) the Lambda's release package", || {
-            crate::lambda::package_release(&mut low_priority(&cargo)).map(drop)
-        })];
+        let mut results = vec![
+            lambda
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the Lambda's release package panicked"))),
+        ];
         if lint {
             results.push(step(
                 "(background) cargo clippy",
