@@ -59,10 +59,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The cargo running xtask (or `cargo`), in the workspace root.
+/// The cargo running xtask (or `cargo`).
+pub fn cargo_program() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// [`cargo_program`], in the workspace root.
 pub fn cargo() -> std::process::Command {
-    let mut cmd =
-        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    let mut cmd = std::process::Command::new(cargo_program());
     cmd.current_dir(workspace_root());
     cmd
 }

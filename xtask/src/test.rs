@@ -288,7 +288,7 @@ fn build_tests() -> Result<Vec<TestBinary>> {
 /// Runs every test executable as `cargo test` would (in its package's directory, with cargo's
 /// variables), all of them even when one fails.
 fn run_tests(binaries: &[TestBinary], endpoint: &str) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let cargo = crate::cargo_program();
     // The tests that deploy the Lambda package the debug build the tests use; the release
     // package is built and checked beside them (`in_background`).
     let prebuilt_lambda = harness::target_dir().join("debug/cogauth-lambda");
@@ -328,10 +328,12 @@ fn run_tests(binaries: &[TestBinary], endpoint: &str) -> Result<()> {
     })
 }
 
-/// `cmd` at the lowest scheduling priority, so that it takes only the time the tests leave.
-fn low_priority(program: &str) -> Command {
+/// [`crate::cargo`] at the lowest scheduling priority, so that it takes only the time the tests
+/// leave.
+fn low_priority_cargo() -> Command {
     let mut cmd = Command::new("nice");
-    cmd.args(["-n", "19", program])
+    cmd.args(["-n", "19"])
+        .arg(crate::cargo_program())
         .current_dir(crate::workspace_root());
     cmd
 }
@@ -339,9 +341,8 @@ fn low_priority(program: &str) -> Command {
 /// The Lambda's release package, on another thread at the lowest priority.
 fn lambda_in_background() -> JoinHandle<Result<()>> {
     std::thread::spawn(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         timed("(background) the Lambda's release package", || {
-            crate::lambda::package_release(&mut low_priority(&cargo)).map(drop)
+            crate::lambda::package_release(&mut low_priority_cargo()).map(drop)
         })
     })
 }
@@ -353,7 +354,6 @@ fn lambda_in_background() -> JoinHandle<Result<()>> {
 /// cores are busy with the tests too.)
 fn in_background(lambda: JoinHandle<Result<()>>, lint: bool) -> JoinHandle<Result<()>> {
     std::thread::spawn(move || {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let mut results = vec![
             lambda
                 .join()
@@ -362,16 +362,16 @@ fn in_background(lambda: JoinHandle<Result<()>>, lint: bool) -> JoinHandle<Resul
         if lint {
             results.push(step(
                 "(background) cargo clippy",
-                clippy(&mut low_priority(&cargo)),
+                clippy(&mut low_priority_cargo()),
             ));
             results.push(step(
                 "(background) cargo doc",
-                doc(&mut low_priority(&cargo)),
+                doc(&mut low_priority_cargo()),
             ));
         }
         results.push(step(
             "(background) doc tests",
-            low_priority(&cargo).args(["test", "--workspace", "--doc", "--quiet"]),
+            low_priority_cargo().args(["test", "--workspace", "--doc", "--quiet"]),
         ));
         results.into_iter().collect()
     })

@@ -226,10 +226,7 @@ impl Emulator {
     pub fn aws_command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(self.aws_cli());
         cmd.args(["--endpoint-url", &self.endpoint, "--region", REGION])
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+            .envs(AWS_CLI_ENV);
         cmd
     }
 
@@ -261,6 +258,15 @@ impl Emulator {
     }
 }
 
+/// The AWS CLI's environment for reading the emulator: the test credentials, none of the user's
+/// AWS files.
+const AWS_CLI_ENV: [(&str, &str); 4] = [
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_CONFIG_FILE", "/dev/null"),
+    ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+];
+
 /// What one AWS CLI command printed, and whether it succeeded.
 #[derive(Debug)]
 pub struct AwsOutput {
@@ -286,10 +292,7 @@ impl AwsBatch {
             .join("aws_batch.py");
         let mut child = std::process::Command::new(harness::venv_dir().join("bin/python"))
             .arg(&script)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .envs(AWS_CLI_ENV)
             .env_remove("AWS_PROFILE")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())

@@ -372,6 +372,41 @@ fn users_are_added_listed_and_removed_once() {
     );
 }
 
+/// A group `group` of `pool` whose new role (named from `prefix`) trusts only Lambda, not the
+/// identity pool; marked as cogadmin's when `tagged`. The role's name.
+fn group_with_a_role_for_lambda(pool: &str, group: &str, prefix: &str, tagged: bool) -> String {
+    let role = unique_name(prefix);
+    let (name, group_pool, group) = (role.clone(), pool.to_owned(), group.to_owned());
+    block_on_harness(async move {
+        let lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let mut create = iam_client()
+            .await
+            .create_role()
+            .role_name(&name)
+            .assume_role_policy_document(lambda);
+        if tagged {
+            create = create.tags(
+                aws_sdk_iam::types::Tag::builder()
+                    .key("cogauth:managed")
+                    .value("true")
+                    .build()
+                    .unwrap(),
+            );
+        }
+        create.send().await.expect("CreateRole");
+        idp_client()
+            .await
+            .create_group()
+            .user_pool_id(&group_pool)
+            .group_name(&group)
+            .role_arn(format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}"))
+            .send()
+            .await
+            .expect("CreateGroup");
+    });
+    role
+}
+
 #[test]
 fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
     let (admin, pool, identity) = set_up(&[]);
@@ -379,59 +414,9 @@ fn setup_with_token_role_mapping_maps_roles_and_repairs_group_roles() {
     // A group made first, whose role is cogadmin's (tagged) but does not trust the pool yet: the
     // refusal of the foreign role below must leave it unchanged too (the roles are checked
     // together, not one after the other).
-    let tagged = unique_name("Tagged");
-    let (name, group_pool) = (tagged.clone(), pool.clone());
-    block_on_harness(async move {
-        let lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        iam_client()
-            .await
-            .create_role()
-            .role_name(&name)
-            .assume_role_policy_document(lambda)
-            .tags(
-                aws_sdk_iam::types::Tag::builder()
-                    .key("cogauth:managed")
-                    .value("true")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .expect("CreateRole");
-        idp_client()
-            .await
-            .create_group()
-            .user_pool_id(&group_pool)
-            .group_name("tagged")
-            .role_arn(format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}"))
-            .send()
-            .await
-            .expect("CreateGroup");
-    });
+    let tagged = group_with_a_role_for_lambda(&pool, "tagged", "Tagged", true);
     // A group whose role does not trust the identity pool yet (created outside cogadmin).
-    let role = unique_name("Ops");
-    let name = role.clone();
-    let group_pool = pool.clone();
-    block_on_harness(async move {
-        let lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        iam_client()
-            .await
-            .create_role()
-            .role_name(&name)
-            .assume_role_policy_document(lambda)
-            .send()
-            .await
-            .expect("CreateRole");
-        idp_client()
-            .await
-            .create_group()
-            .user_pool_id(&group_pool)
-            .group_name("ops")
-            .role_arn(format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}"))
-            .send()
-            .await
-            .expect("CreateGroup");
-    });
+    let role = group_with_a_role_for_lambda(&pool, "ops", "Ops", false);
     let mapping = || {
         let (identity, key) = (
             identity.clone(),
