@@ -153,7 +153,14 @@ fn run_steps(args: &Args) -> Result<()> {
     };
     let background = in_background(lambda, !args.no_lint);
 
-    let (venv, mut running) = start_emulator(venv)?;
+    let (venv, mut running) = match start_emulator(venv) {
+        Ok(started) => started,
+        Err(e) => {
+            // Not before the background steps end: their cargo would outlive this one.
+            let _ = background.join();
+            return Err(e);
+        }
+    };
     let endpoint = running.endpoint.clone();
     let tests = selftests(&venv, &endpoint).and_then(|()| run_tests(&binaries, &endpoint));
     let _ = running.child.kill();
